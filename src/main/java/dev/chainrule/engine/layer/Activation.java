@@ -1,0 +1,41 @@
+package dev.chainrule.engine.layer;
+
+import dev.chainrule.engine.Layer;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/** The activation functions of seed 001, by the names a model definition uses. */
+public enum Activation {
+    LINEAR(LinearActivation::new),
+    RELU(ReluActivation::new),
+    LOGISTIC(LogisticActivation::new),
+    TANH(TanhActivation::new),
+    SOFTMAX(SoftmaxActivation::new);
+
+    private final Supplier<Layer> factory;
+
+    Activation(Supplier<Layer> factory) {
+        this.factory = factory;
+    }
+
+    /** A new, stateless-until-used layer applying this activation. */
+    public Layer newLayer() {
+        return factory.get();
+    }
+
+    /** Parses "relu", "ReLU", "sigmoid" (an alias of logistic) and so on. */
+    public static Activation parse(String name) {
+        String key = name.trim().toUpperCase(Locale.ROOT);
+        if (key.equals("SIGMOID")) {
+            return LOGISTIC;
+        }
+        if (key.equals("IDENTITY")) {
+            return LINEAR;
+        }
+        return Activation.valueOf(key);
+    }
+
+    public String jsonName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.chainrule.engine.layer;
+
+import dev.chainrule.engine.Layer;
+import dev.chainrule.engine.Parameter;
+import dev.chainrule.engine.ReusedArray;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A fully connected layer h = xW + b (seed 001, "Gradient: Fully Connected Layer"), W in R^(D x K), b in
+ * R^(1 x K). Backward, with delta = dJ/dh (T x K):
+ * dJ/dW = x^T delta, dJ/db = sum over rows of delta, dJ/dx = delta W^T.
+ *
+ * <p>Every product is one GEMM with transpose flags into a reused output, which is what ND4J runs fastest
+ * at these shapes (transposed views through mmul lose most of the BLAS speed).
+ */
+public final class FullyConnectedLayer implements Layer {
+    private final int inputWidth;
+    private final int outputWidth;
+    private final INDArray weights;
+    private final INDArray bias;
+    private final INDArray weightGradient;
+    private final INDArray biasGradient;
+    private final List<Parameter> parameters;
+
+    private final ReusedArray output = new ReusedArray();
+    private final ReusedArray inputGradient = new ReusedArray();
+    private final ReusedArray ones = new ReusedArray();
+    private INDArray input;
+
+    /** A layer with zero weights and bias, to be set by an initialiser or a loaded model. */
+    public FullyConnectedLayer(String name, int inputWidth, int outputWidth, DataType type) {
+        if (inputWidth <= 0 || outputWidth <= 0) {
+            throw new IllegalArgumentException("layer widths must be positive, got " + inputWidth + " x " + outputWidth);
+        }
+        this.inputWidth = inputWidth;
+        this.outputWidth = outputWidth;
+        this.weights = Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c');
+        this.bias = Nd4j.create(type, new long[] {1, outputWidth}, 'c');
+        this.weightGradient = Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c');
+        this.biasGradient = Nd4j.create(type, new long[] {1, outputWidth}, 'c');
+        this.parameters = List.of(
+                new Parameter(name + ".W", weights, weightGradient, true),
+                new Parameter(name + ".b", bias, biasGradient, false));
+    }
+
+    @Override
+    public INDArray forward(INDArray x) {
+        checkWidth(x, inputWidth, "input");
+        input = x;
+        INDArray h = output.get(weights.dataType(), x.rows(), outputWidth);
+        Nd4j.gemm(x, weights, h, false, false, 1.0, 0.0);
+        h.addiRowVector(bias);
+        return h;
+    }
+
+    @Override
+    public INDArray backward(INDArray delta, boolean needInputGradient) {
+        checkWidth(delta, outputWidth, "output gradient");
+        if (input == null || delta.rows() != input.rows()) {
+            throw new IllegalStateException("backward needs a forward pass on a batch of the same size first");
+        }
+        DataType type = weights.dataType();
+        // dJ/dW = x^T delta
+        Nd4j.gemm(input, delta, weightGradient, true, false, 1.0, 0.0);
+        // dJ/db = 1^T delta: the row sum as a GEMM, so it needs no temporary
+        INDArray column = ones.get(type, delta.rows(), 1);
+        if (column.getDouble(0) != 1.0) {
+            column.assign(1.0);
+        }
+        Nd4j.gemm(column, delta, biasGradient, true, false, 1.0, 0.0);
+        if (!needInputGradient) {
+            return null;
+        }
+        // dJ/dx = delta W^T
+        INDArray dx = inputGradient.get(type, delta.rows(), inputWidth);
+        Nd4j.gemm(delta, weights, dx, false, true, 1.0, 0.0);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public long outputWidth(long inputWidth) {
+        return outputWidth;
+    }
+
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    public int outputWidth() {
+        return outputWidth;
+    }
+
+    public INDArray weights() {
+        return weights;
+    }
+
+    public INDArray bias() {
+        return bias;
+    }
+
+    public INDArray weightGradient() {
+        return weightGradient;
+    }
+
+    public INDArray biasGradient() {
+        return biasGradient;
+    }
+
+    static void checkWidth(INDArray array, long expected, String what) {
+        if (array.rank() != 2 || array.columns() != expected) {
+            throw new IllegalArgumentException(
+                    what + " must be a T x " + expected + " matrix, got shape " + java.util.Arrays.toString(array.shape()));
+        }
+    }
+}

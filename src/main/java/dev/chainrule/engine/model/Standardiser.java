@@ -1,0 +1,58 @@
+package dev.chainrule.engine.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Z-score standardisation x' = (x - mean) / std per input column, fitted on the training data and kept with
+ * the model so predictions see inputs on the scale the weights learned. A constant column (std 0) gets
+ * std 1, so it maps to 0 instead of dividing by zero.
+ *
+ * @param mean 1 x D column means (float64)
+ * @param std  1 x D column standard deviations (population), float64
+ */
+public record Standardiser(INDArray mean, INDArray std) {
+
+    public Standardiser {
+        if (mean.columns() != std.columns() || mean.rows() != 1 || std.rows() != 1) {
+            throw new IllegalArgumentException("mean and std must both be 1 x D");
+        }
+    }
+
+    /** Column means and standard deviations of a T x D matrix, computed in float64. */
+    public static Standardiser fit(INDArray features) {
+        INDArray x = features.castTo(DataType.DOUBLE);
+        INDArray mean = x.mean(0).reshape(1, x.columns());
+        INDArray std = x.std(false, 0).reshape(1, x.columns());
+        std.replaceWhere(org.nd4j.linalg.factory.Nd4j.onesLike(std), org.nd4j.linalg.indexing.conditions.Conditions.equals(0.0));
+        return new Standardiser(mean, std);
+    }
+
+    public int width() {
+        return (int) mean.columns();
+    }
+
+    /** (x - mean) / std as a new array of x's type. */
+    public INDArray apply(INDArray features) {
+        checkWidth(features);
+        INDArray m = mean.castTo(features.dataType());
+        INDArray s = std.castTo(features.dataType());
+        return features.subRowVector(m).diviRowVector(s);
+    }
+
+    /**
+     * Carries a gradient w.r.t. the standardised input back to the raw input: dx'/dx = 1 / std per column
+     * (the chain rule once more), so explanations are in the units the caller sent.
+     */
+    public INDArray backward(INDArray gradientOfStandardised) {
+        checkWidth(gradientOfStandardised);
+        return gradientOfStandardised.divRowVector(std.castTo(gradientOfStandardised.dataType()));
+    }
+
+    private void checkWidth(INDArray features) {
+        if (features.rank() != 2 || features.columns() != mean.columns()) {
+            throw new IllegalArgumentException("expected " + mean.columns() + " columns, got shape "
+                    + java.util.Arrays.toString(features.shape()));
+        }
+    }
+}

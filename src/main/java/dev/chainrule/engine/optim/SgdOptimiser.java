@@ -1,0 +1,28 @@
+package dev.chainrule.engine.optim;
+
+import dev.chainrule.engine.Parameter;
+import java.util.List;
+
+/**
+ * Plain (minibatch) stochastic gradient descent, theta <- theta - eta dJ/dtheta (seeds 003, 004). With a
+ * batch of 1 it is per-example SGD; with the whole training set as the batch, full-batch gradient descent.
+ */
+public final class SgdOptimiser implements Optimiser {
+    private final double learningRate;
+
+    public SgdOptimiser(double learningRate) {
+        this.learningRate = OptimiserSettings.positive(learningRate, "learning rate");
+    }
+
+    @Override
+    public void step(List<Parameter> parameters) {
+        for (Parameter p : parameters) {
+            Axpy.apply(-learningRate, p.gradient(), p.value());
+        }
+    }
+
+    @Override
+    public double learningRate() {
+        return learningRate;
+    }
+}

@@ -1,0 +1,210 @@
+package dev.chainrule.engine.training;
+
+import dev.chainrule.engine.Network;
+import dev.chainrule.engine.Regularisation;
+import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.optim.Optimiser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Minibatch gradient descent over epochs (seeds 003 and 004): for each shuffled minibatch, a forward and
+ * backward pass, the regulariser's gradient, one optimiser step. Validation, early stopping, progress
+ * callbacks, cooperative cancellation and divergence detection wrap around that loop.
+ *
+ * <p>The loop allocates nothing per batch that a reused buffer could hold: minibatches are gathered into
+ * two fixed arrays and every layer writes into its own buffers.
+ */
+public final class Trainer {
+    /** Rows per forward pass when evaluating a whole dataset, so memory stays bounded. */
+    static final int EVALUATION_CHUNK = 4096;
+
+    private final Network network;
+    private final TrainingConfig config;
+    private final Optimiser optimiser;
+    private final Regularisation regularisation;
+    private final ReusedArray batchFeatures = new ReusedArray();
+    private final ReusedArray batchTargets = new ReusedArray();
+
+    public Trainer(Network network, TrainingConfig config) {
+        this.network = network;
+        this.config = config;
+        this.optimiser = config.optimiser().create();
+        this.regularisation = new Regularisation(config.l1(), config.l2());
+    }
+
+    /** Trains without validation data, listener or cancellation. */
+    public TrainingResult fit(Dataset training) {
+        return fit(training, null, TrainingListener.NONE, () -> false);
+    }
+
+    /**
+     * Trains the network in place.
+     *
+     * @param validation may be null; required for early stopping
+     * @param cancelled  polled before every minibatch
+     */
+    public TrainingResult fit(Dataset training, Dataset validation, TrainingListener listener, BooleanSupplier cancelled) {
+        checkData(training, "training");
+        if (validation != null) {
+            checkData(validation, "validation");
+        }
+        EarlyStopping stopping = config.earlyStopping();
+        if (stopping != null && validation == null) {
+            throw new IllegalArgumentException("early stopping watches the validation loss: give validation data");
+        }
+        DataType type = network.dataType();
+        Dataset train = training.castTo(type);
+        Dataset valid = validation == null ? null : validation.castTo(type);
+
+        int rows = train.size();
+        int batchSize = Math.min(config.batchSize(), rows);
+        int batches = (rows + batchSize - 1) / batchSize;
+        int[] order = new int[rows];
+        List<EpochReport> history = new ArrayList<>();
+        double bestLoss = Double.POSITIVE_INFINITY;
+        int bestEpoch = 0;
+        int epochsWithoutImprovement = 0;
+        List<INDArray> bestParameters = null;
+
+        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            long started = System.nanoTime();
+            fillOrder(order, epoch);
+            MetricAccumulator trainingMetrics = new MetricAccumulator(network.definition().loss());
+            double lossSum = 0;
+            for (int b = 0; b < batches; b++) {
+                if (cancelled.getAsBoolean()) {
+                    return new TrainingResult(TrainingOutcome.CANCELLED, history, bestEpoch, null);
+                }
+                int from = b * batchSize;
+                int to = Math.min(rows, from + batchSize);
+                INDArray x = gather(train.features(), order, from, to, batchFeatures);
+                INDArray y = gather(train.targets(), order, from, to, batchTargets);
+                double batchLoss = network.computeGradients(x, y);
+                if (!Double.isFinite(batchLoss)) {
+                    return diverged(history, bestEpoch, epoch, b + 1, batchLoss);
+                }
+                trainingMetrics.add(network.lastOutput(), y);
+                regularisation.addGradients(network.parameters());
+                optimiser.step(network.parameters());
+                lossSum += batchLoss * (to - from);
+                listener.onBatch(epoch, b + 1, batches, batchLoss);
+            }
+            double penalty = regularisation.isActive() ? regularisation.penalty(network.parameters()) : 0;
+            double trainingLoss = lossSum / rows + penalty;
+            if (!Double.isFinite(trainingLoss)) {
+                return diverged(history, bestEpoch, epoch, batches, trainingLoss);
+            }
+            Double validationLoss = null;
+            java.util.Map<String, Double> validationMetrics = java.util.Map.of();
+            if (valid != null) {
+                Evaluation evaluation = evaluate(network, valid);
+                validationLoss = evaluation.loss() + penalty;
+                validationMetrics = evaluation.metrics();
+            }
+            EpochReport report = new EpochReport(epoch, trainingLoss, trainingMetrics.result(), validationLoss,
+                    validationMetrics, System.nanoTime() - started);
+            history.add(report);
+            listener.onEpoch(report);
+
+            double monitored = validationLoss != null ? validationLoss : trainingLoss;
+            if (!Double.isFinite(monitored)) {
+                return diverged(history, bestEpoch, epoch, batches, monitored);
+            }
+            double minDelta = stopping == null ? 0 : stopping.minDelta();
+            if (monitored < bestLoss - minDelta) {
+                bestLoss = monitored;
+                bestEpoch = epoch;
+                epochsWithoutImprovement = 0;
+                if (stopping != null && stopping.restoreBest()) {
+                    bestParameters = network.snapshot();
+                }
+            } else {
+                epochsWithoutImprovement++;
+                if (stopping != null && epochsWithoutImprovement >= stopping.patience()) {
+                    if (bestParameters != null) {
+                        network.restore(bestParameters);
+                    }
+                    return new TrainingResult(TrainingOutcome.EARLY_STOPPED, history, bestEpoch, null);
+                }
+            }
+        }
+        if (bestParameters != null && bestEpoch != config.epochs()) {
+            network.restore(bestParameters);
+        }
+        return new TrainingResult(TrainingOutcome.COMPLETED, history, bestEpoch, null);
+    }
+
+    /** Mean objective (without penalty) and the task's metrics over a whole dataset, in bounded chunks. */
+    public static Evaluation evaluate(Network network, Dataset data) {
+        Dataset typed = data.castTo(network.dataType());
+        MetricAccumulator metrics = new MetricAccumulator(network.definition().loss());
+        double lossSum = 0;
+        int rows = typed.size();
+        for (int from = 0; from < rows; from += EVALUATION_CHUNK) {
+            int to = Math.min(rows, from + EVALUATION_CHUNK);
+            INDArray x = rowRange(typed.features(), from, to);
+            INDArray y = rowRange(typed.targets(), from, to);
+            INDArray predicted = network.forward(x);
+            lossSum += network.lossFunction().value(predicted, y) * (to - from);
+            metrics.add(predicted, y);
+        }
+        return new Evaluation(lossSum / rows, metrics.result());
+    }
+
+    /** A dataset's mean loss and metrics. */
+    public record Evaluation(double loss, java.util.Map<String, Double> metrics) {
+    }
+
+    private static INDArray rowRange(INDArray matrix, int from, int to) {
+        if (from == 0 && to == matrix.rows()) {
+            return matrix;
+        }
+        return matrix.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+    }
+
+    private void fillOrder(int[] order, int epoch) {
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (!config.shuffle()) {
+            return;
+        }
+        // epoch e's permutation is a function of (seed, e) alone: a resumed run repeats it exactly
+        SplittableRandom random = new SplittableRandom(config.shuffleSeed() * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    private static INDArray gather(INDArray source, int[] order, int from, int to, ReusedArray buffer) {
+        INDArray batch = buffer.get(source.dataType(), to - from, source.columns());
+        Nd4j.pullRows(source, batch, 1, java.util.Arrays.copyOfRange(order, from, to));
+        return batch;
+    }
+
+    private TrainingResult diverged(List<EpochReport> history, int bestEpoch, int epoch, int batch, double loss) {
+        String reason = "training diverged: the loss became " + loss + " at epoch " + epoch + ", batch " + batch
+                + "; try a lower learning rate, standardised inputs or a different initialiser";
+        return new TrainingResult(TrainingOutcome.DIVERGED, history, bestEpoch, reason);
+    }
+
+    private static void checkData(Dataset data, String what) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException(what + " data is empty");
+        }
+    }
+
+    public Optimiser optimiser() {
+        return optimiser;
+    }
+}

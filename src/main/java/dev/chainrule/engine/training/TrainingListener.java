@@ -1,0 +1,16 @@
+package dev.chainrule.engine.training;
+
+/** Progress callbacks, called on the training thread; keep them quick. */
+public interface TrainingListener {
+
+    /** After each minibatch's update. {@code batch} counts from 1 within the epoch. */
+    default void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
+    }
+
+    /** After each epoch, validation included. */
+    default void onEpoch(EpochReport report) {
+    }
+
+    TrainingListener NONE = new TrainingListener() {
+    };
+}
