@@ -1,0 +1,28 @@
+package dev.chainrule;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The engine is plain Java on ND4J: no Spring, nothing from the service around it, no borrowed autodiff. */
+@AnalyzeClasses(packages = "dev.chainrule", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule engineHasNoSpring = noClasses().that().resideInAPackage("dev.chainrule.engine..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "jakarta.servlet..");
+
+    @ArchTest
+    static final ArchRule engineDependsOnNothingAroundIt = noClasses().that().resideInAPackage("dev.chainrule.engine..")
+            .should().dependOnClassesThat(resideInAPackage("dev.chainrule..").and(resideOutsideOfPackage("dev.chainrule.engine..")));
+
+    @ArchTest
+    static final ArchRule backpropIsOurs = noClasses().that().resideInAPackage("dev.chainrule..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.nd4j.autodiff..", "org.deeplearning4j..",
+                    "org.nd4j.linalg.learning..", "org.nd4j.linalg.lossfunctions..", "org.nd4j.linalg.activations..");
+}
