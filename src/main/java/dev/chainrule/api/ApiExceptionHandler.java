@@ -1,0 +1,144 @@
+package dev.chainrule.api;
+
+import dev.chainrule.model.ModelInUseException;
+import dev.chainrule.model.ModelNotFoundException;
+import dev.chainrule.model.VersionNotFoundException;
+import dev.chainrule.training.JobNotFoundException;
+import dev.chainrule.training.QueueFullException;
+import java.net.URI;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.MismatchedInputException;
+
+/**
+ * Every error leaves as an RFC 9457 problem detail: a type, a title, the status, a detail saying what to
+ * change, and for invalid requests an "errors" list of {field, reason}. Spring's own errors (unknown route,
+ * wrong method, unreadable body) get the same shape through the base class.
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create("/problems/" + type));
+        problem.setTitle(title);
+        return problem;
+    }
+
+    @ExceptionHandler(InvalidRequestException.class)
+    ProblemDetail invalid(InvalidRequestException e) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", e.getMessage());
+        problem.setProperty("errors", e.errors());
+        return problem;
+    }
+
+    @ExceptionHandler({ModelNotFoundException.class, JobNotFoundException.class})
+    ProblemDetail notFound(RuntimeException e) {
+        return problem(HttpStatus.NOT_FOUND, "not-found", "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(VersionNotFoundException.class)
+    ProblemDetail version(VersionNotFoundException e) {
+        return e.untrained()
+                ? problem(HttpStatus.CONFLICT, "model-not-trained", "Model not trained", e.getMessage())
+                : problem(HttpStatus.NOT_FOUND, "not-found", "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(ModelInUseException.class)
+    ProblemDetail inUse(ModelInUseException e) {
+        return problem(HttpStatus.CONFLICT, "model-in-use", "Model in use", e.getMessage());
+    }
+
+    @ExceptionHandler(QueueFullException.class)
+    ResponseEntity<ProblemDetail> queueFull(QueueFullException e) {
+        ProblemDetail problem = problem(HttpStatus.TOO_MANY_REQUESTS, "queue-full", "Training queue full", e.getMessage());
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds())).body(problem);
+    }
+
+    @ExceptionHandler(PayloadTooLargeException.class)
+    ProblemDetail tooLarge(PayloadTooLargeException e) {
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large", e.getMessage());
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        PayloadTooLargeException tooLarge = causeOf(e, PayloadTooLargeException.class);
+        if (tooLarge != null) {
+            return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(tooLarge(tooLarge));
+        }
+        ProblemDetail problem;
+        MismatchedInputException mismatch = causeOf(e, MismatchedInputException.class);
+        StreamReadException malformed = causeOf(e, StreamReadException.class);
+        if (mismatch != null) {
+            String field = path(mismatch);
+            String reason = "has the wrong type: " + mismatch.getOriginalMessage();
+            problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", field + ": " + reason);
+            problem.setProperty("errors", List.of(new InvalidRequestException.FieldError(field, reason)));
+        } else if (malformed != null) {
+            problem = problem(HttpStatus.BAD_REQUEST, "malformed-json", "Malformed JSON",
+                    "the body is not valid JSON: " + malformed.getOriginalMessage()
+                            + (malformed.getLocation() == null ? "" : " (line " + malformed.getLocation().getLineNr()
+                            + ", column " + malformed.getLocation().getColumnNr() + ")"));
+        } else {
+            problem = problem(HttpStatus.BAD_REQUEST, "malformed-json", "Unreadable body",
+                    "the request body is missing or is not the JSON this endpoint expects");
+        }
+        return ResponseEntity.badRequest().headers(headers).body(problem);
+    }
+
+    /** Anything unexpected: a 500 problem without internals, logged with its stack trace. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> unexpected(Exception e) {
+        PayloadTooLargeException tooLarge = causeOf(e, PayloadTooLargeException.class);
+        if (tooLarge != null) {
+            return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(tooLarge(tooLarge));
+        }
+        log.error("unexpected error", e);
+        return ResponseEntity.internalServerError().body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error",
+                "Internal error", "the service failed to handle this request; it has been logged"));
+    }
+
+    /** "data.features[3][1]" from Jackson's path of property names and array indices. */
+    static String path(JacksonException e) {
+        StringBuilder out = new StringBuilder();
+        for (JacksonException.Reference ref : e.getPath()) {
+            if (ref.getPropertyName() != null) {
+                if (!out.isEmpty()) {
+                    out.append('.');
+                }
+                out.append(ref.getPropertyName());
+            } else if (ref.getIndex() >= 0) {
+                out.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return out.isEmpty() ? "(body)" : out.toString();
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.chainrule.api;
+
+import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.model.Model;
+import dev.chainrule.model.ModelVersion;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A model as GET /models/{id} shows it. */
+public record ModelResponse(String id, String name, String description, int inputWidth, List<LayerView> layers,
+                            String loss, String initialiser, long seed, double lossEpsilon, long parameterCount,
+                            Instant createdAt, String trainingState, Integer latestVersion, List<VersionView> versions) {
+
+    public record LayerView(int units, String activation) {
+    }
+
+    /** One trained version. */
+    public record VersionView(int version, Instant createdAt, String jobId, int epochs, double trainingLoss,
+                              Double validationLoss, Map<String, Double> metrics) {
+        static VersionView of(ModelVersion version) {
+            ModelVersion.Content c = version.content();
+            return new VersionView(version.number(), c.createdAt(), c.jobId(), c.epochs(), c.trainingLoss(),
+                    c.validationLoss(), c.validationMetrics());
+        }
+    }
+
+    static ModelResponse of(Model model) {
+        List<ModelVersion> versions = model.versions();
+        return new ModelResponse(model.id(), model.name(), model.description(), model.definition().inputWidth(),
+                model.definition().layers().stream().map(ModelResponse::layer).toList(),
+                model.definition().loss().jsonName(), model.definition().initialiser().jsonName(), model.seed(),
+                model.lossEpsilon(), model.definition().parameterCount(), model.createdAt(),
+                model.trainingState().name(), versions.isEmpty() ? null : versions.get(versions.size() - 1).number(),
+                versions.stream().map(VersionView::of).toList());
+    }
+
+    private static LayerView layer(LayerSpec spec) {
+        return new LayerView(spec.units(), spec.activation().jsonName());
+    }
+}

@@ -1,0 +1,20 @@
+package dev.chainrule.api;
+
+/** Checks ?page=&size= of a listing. */
+final class Paging {
+    static final int MAX_SIZE = 100;
+
+    private Paging() {
+    }
+
+    static void check(int page, int size) {
+        FieldErrors errors = new FieldErrors();
+        if (page < 0) {
+            errors.add("page", "must be 0 or more, got " + page);
+        }
+        if (size < 1 || size > MAX_SIZE) {
+            errors.add("size", "must be between 1 and " + MAX_SIZE + ", got " + size);
+        }
+        errors.throwIfAny();
+    }
+}

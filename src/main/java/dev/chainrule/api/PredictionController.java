@@ -1,0 +1,82 @@
+package dev.chainrule.api;
+
+import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.model.ModelVersion;
+import dev.chainrule.prediction.PredictionService;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Predictions and input gradients from a trained version. */
+@RestController
+class PredictionController {
+    private final PredictionService predictions;
+    private final ChainruleProperties.Limits limits;
+
+    PredictionController(PredictionService predictions, ChainruleProperties properties) {
+        this.predictions = predictions;
+        this.limits = properties.limits();
+    }
+
+    @PostMapping("/models/{id}/predict")
+    PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
+        ModelVersion version = predictions.resolve(id, request.version());
+        NetworkDefinition definition = version.trainedModel().network().definition();
+        FieldErrors errors = new FieldErrors();
+        INDArray instances = instances(request.instances(), definition.inputWidth(), errors);
+        errors.throwIfAny();
+        INDArray outputs = predictions.predict(version, instances);
+        Activation output = definition.layers().get(definition.layers().size() - 1).activation();
+        int rows = (int) outputs.rows();
+        List<PredictResponse.Prediction> list = new ArrayList<>(rows);
+        float[][] values = outputs.toFloatMatrix();
+        for (float[] row : values) {
+            list.add(switch (output) {
+                case SOFTMAX -> new PredictResponse.Prediction(row, argMax(row), row, null, null);
+                case LOGISTIC -> row.length == 1
+                        ? new PredictResponse.Prediction(row, null, null, row[0], row[0] >= 0.5f ? 1 : 0)
+                        : new PredictResponse.Prediction(row, null, row, null, null);
+                default -> new PredictResponse.Prediction(row, null, null, null, null);
+            });
+        }
+        String task = switch (output) {
+            case SOFTMAX -> "classification";
+            case LOGISTIC -> "binary";
+            default -> "regression";
+        };
+        return new PredictResponse(id, version.number(), task, list);
+    }
+
+    @PostMapping("/models/{id}/input-gradients")
+    InputGradientResponse inputGradients(@PathVariable String id, @RequestBody InputGradientRequest request) {
+        ModelVersion version = predictions.resolve(id, request.version());
+        NetworkDefinition definition = version.trainedModel().network().definition();
+        FieldErrors errors = new FieldErrors();
+        INDArray instances = instances(request.instances(), definition.inputWidth(), errors);
+        INDArray targets = instances == null ? null
+                : TrainRequestValidator.targets(request.targets(), (int) instances.rows(), "targets", definition, errors);
+        errors.throwIfAny();
+        INDArray gradients = predictions.inputGradients(version, instances, targets);
+        return new InputGradientResponse(id, version.number(), List.of(gradients.toFloatMatrix()));
+    }
+
+    private INDArray instances(double[][] rows, int width, FieldErrors errors) {
+        return FeatureRows.toMatrix(rows, width, "instances", limits.maxPredictRows(), "chainrule.limits.max-predict-rows", errors);
+    }
+
+    private static int argMax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

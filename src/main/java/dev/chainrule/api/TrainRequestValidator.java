@@ -1,0 +1,294 @@
+package dev.chainrule.api;
+
+import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.loss.LossKind;
+import dev.chainrule.engine.optim.OptimiserSettings;
+import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.engine.training.EarlyStopping;
+import dev.chainrule.engine.training.TrainingConfig;
+import dev.chainrule.model.Model;
+import dev.chainrule.model.ModelService;
+import dev.chainrule.training.TrainingJobSpec;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Turns a POST /train body into a job that can run, or refuses it with every problem named by its JSON path:
+ * rows of the wrong width, non-finite numbers, labels out of range, hyperparameters out of bounds.
+ */
+@Component
+class TrainRequestValidator {
+    static final int DEFAULT_EPOCHS = 10;
+    static final int DEFAULT_BATCH_SIZE = 32;
+
+    private final ModelService models;
+    private final ChainruleProperties.Limits limits;
+
+    TrainRequestValidator(ModelService models, ChainruleProperties properties) {
+        this.models = models;
+        this.limits = properties.limits();
+    }
+
+    TrainingJobSpec toSpec(TrainRequest request) {
+        FieldErrors errors = new FieldErrors();
+        if (request.modelId() == null || request.modelId().isBlank()) {
+            errors.add("modelId", "is required");
+            errors.throwIfAny();
+        }
+        Model model = models.get(request.modelId()); // 404 when unknown
+        NetworkDefinition definition = model.definition();
+
+        Dataset data = dataset(request.data(), "data", definition, errors, true);
+        Dataset validation = request.validation() == null ? null
+                : dataset(request.validation(), "validation", definition, errors, false);
+        Double split = request.validationSplit();
+        if (split != null) {
+            if (!(split > 0 && split < 1)) {
+                errors.add("validationSplit", "must be between 0 and 1 (exclusive), got " + split);
+            } else if (request.validation() != null) {
+                errors.add("validationSplit", "give either validation rows or validationSplit, not both");
+            }
+        }
+
+        int epochs = request.epochs() == null ? DEFAULT_EPOCHS : request.epochs();
+        if (epochs < 1 || epochs > limits.maxEpochs()) {
+            errors.add("epochs", "must be between 1 and " + limits.maxEpochs() + " (chainrule.limits.max-epochs), got " + epochs);
+        }
+        int batchSize = request.batchSize() == null ? DEFAULT_BATCH_SIZE : request.batchSize();
+        if (batchSize < 1) {
+            errors.add("batchSize", "must be at least 1, got " + batchSize);
+        }
+        OptimiserSettings optimiser = optimiser(request.optimizer(), errors);
+        double l1 = nonNegative(request.l1(), "l1", errors);
+        double l2 = nonNegative(request.l2(), "l2", errors);
+        EarlyStopping stopping = earlyStopping(request.earlyStopping(), errors);
+        if (stopping != null && request.validation() == null && split == null) {
+            errors.add("earlyStopping", "watches the validation loss: give validation rows or a validationSplit");
+        }
+
+        Integer fromVersion = null;
+        String initialization = request.initialization() == null ? "fresh" : request.initialization().toLowerCase(Locale.ROOT);
+        switch (initialization) {
+            case "fresh" -> {
+                if (request.fromVersion() != null) {
+                    errors.add("fromVersion", "only applies with initialization \"continue\"");
+                }
+            }
+            case "continue" -> fromVersion = request.fromVersion();
+            default -> errors.add("initialization", "must be \"fresh\" or \"continue\", got \"" + request.initialization() + "\"");
+        }
+        errors.throwIfAny();
+        if ("continue".equals(initialization)) {
+            // 409 when the model has no version yet, 404 when the named one does not exist
+            fromVersion = models.version(model.id(), fromVersion).number();
+        }
+
+        long shuffleSeed = request.shuffleSeed() == null ? model.seed() : request.shuffleSeed();
+        if (split != null) {
+            int validationRows = validationRows(data.size(), split);
+            if (validationRows == 0 || validationRows == data.size()) {
+                throw new InvalidRequestException(java.util.List.of(new InvalidRequestException.FieldError("validationSplit",
+                        "leaves " + (data.size() - validationRows) + " training and " + validationRows
+                                + " validation rows; both need at least one")));
+            }
+            Dataset[] parts = split(data, split, shuffleSeed);
+            data = parts[0];
+            validation = parts[1];
+        }
+        TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,
+                request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
+        boolean standardise = request.standardize() == null || request.standardize();
+        return new TrainingJobSpec(model.id(), data, validation, config, fromVersion, standardise);
+    }
+
+    private Dataset dataset(TrainRequest.InlineData inline, String field, NetworkDefinition definition, FieldErrors errors,
+                            boolean required) {
+        if (inline == null) {
+            if (required) {
+                errors.add(field, "is required: {\"features\": [[...], ...], \"targets\": [...]}");
+            }
+            return null;
+        }
+        INDArray features = FeatureRows.toMatrix(inline.features(), definition.inputWidth(), field + ".features",
+                limits.maxInlineRows(), "chainrule.limits.max-inline-rows", errors);
+        if (features == null) {
+            return null;
+        }
+        INDArray targets = targets(inline.targets(), (int) features.rows(), field + ".targets", definition, errors);
+        if (targets == null || !errors.isEmpty()) {
+            return null;
+        }
+        return new Dataset(features, targets);
+    }
+
+    /** Targets as the network's output shape T x K; see {@link TrainRequest.InlineData#targets()}. */
+    static INDArray targets(JsonNode node, int rows, String field, NetworkDefinition definition, FieldErrors errors) {
+        if (node == null || node.isNull()) {
+            errors.add(field, "is required: one target per row");
+            return null;
+        }
+        if (!node.isArray() || node.size() != rows) {
+            errors.add(field, "must be an array with one target per row (" + rows + "), got "
+                    + (node.isArray() ? node.size() + " entries" : node.getNodeType().name().toLowerCase(Locale.ROOT)));
+            return null;
+        }
+        int k = definition.outputWidth();
+        LossKind loss = definition.loss();
+        float[] y = new float[Math.multiplyExact(rows, k)];
+        for (int r = 0; r < rows && !errors.isFull(); r++) {
+            JsonNode t = node.get(r);
+            String at = field + "[" + r + "]";
+            if (t.isNumber() && loss == LossKind.CROSS_ENTROPY) {
+                if (!t.canConvertToExactIntegral() || t.asDouble() < 0 || t.asDouble() >= k) {
+                    errors.add(at, "must be a class id 0.." + (k - 1) + " (the output layer has " + k + " units), got " + t);
+                } else {
+                    y[r * k + t.asInt()] = 1f;
+                }
+            } else if (t.isNumber() && k == 1) {
+                double v = t.asDouble();
+                if (!checkValue(v, loss, at, errors)) {
+                    continue;
+                }
+                y[r] = (float) v;
+            } else if (t.isArray()) {
+                if (t.size() != k) {
+                    errors.add(at, "must have " + k + " values (the output layer's units), got " + t.size());
+                    continue;
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    JsonNode v = t.get(j);
+                    if (!v.isNumber()) {
+                        errors.add(at + "[" + j + "]", "must be a number, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+                        continue;
+                    }
+                    if (checkValue(v.asDouble(), loss, at + "[" + j + "]", errors)) {
+                        y[r * k + j] = (float) v.asDouble();
+                        sum += v.asDouble();
+                    }
+                }
+                if (loss == LossKind.CROSS_ENTROPY && Math.abs(sum - 1) > 1e-3) {
+                    errors.add(at, "must be a distribution over the " + k + " classes (non-negative, summing to 1), sums to " + sum);
+                }
+            } else {
+                errors.add(at, k == 1 ? "must be a number" : loss == LossKind.CROSS_ENTROPY
+                        ? "must be a class id or an array of " + k + " probabilities"
+                        : "must be an array of " + k + " numbers");
+            }
+        }
+        return errors.isEmpty() ? Nd4j.create(y, new long[] {rows, k}, 'c') : null;
+    }
+
+    private static boolean checkValue(double v, LossKind loss, String at, FieldErrors errors) {
+        if (!Double.isFinite(v) || Math.abs(v) > Float.MAX_VALUE) {
+            errors.add(at, "must be a finite number, got " + v);
+            return false;
+        }
+        if (loss == LossKind.LOG_LOSS && v != 0 && v != 1) {
+            errors.add(at, "must be 0 or 1 for log_loss, got " + v);
+            return false;
+        }
+        if (loss == LossKind.CROSS_ENTROPY && (v < 0 || v > 1)) {
+            errors.add(at, "must be a probability in [0, 1], got " + v);
+            return false;
+        }
+        return true;
+    }
+
+    private static OptimiserSettings optimiser(TrainRequest.OptimizerRequest request, FieldErrors errors) {
+        if (request == null) {
+            return OptimiserSettings.adam(0.001);
+        }
+        OptimiserSettings.Kind kind = OptimiserSettings.Kind.ADAM;
+        if (request.type() != null) {
+            try {
+                kind = OptimiserSettings.Kind.parse(request.type());
+            } catch (IllegalArgumentException e) {
+                errors.add("optimizer.type", "unknown optimizer '" + request.type() + "'; use sgd, momentum or adam");
+            }
+        }
+        double learningRate = request.learningRate() != null ? request.learningRate() : kind == OptimiserSettings.Kind.ADAM ? 0.001 : 0.01;
+        if (!(learningRate > 0 && learningRate <= 10)) {
+            errors.add("optimizer.learningRate", "must be in (0, 10], got " + learningRate);
+        }
+        double momentum = request.momentum() != null ? request.momentum() : 0.9;
+        if (!(momentum >= 0 && momentum < 1)) {
+            errors.add("optimizer.momentum", "must be in [0, 1), got " + momentum);
+        }
+        double beta1 = request.beta1() != null ? request.beta1() : 0.9;
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            errors.add("optimizer.beta1", "must be in [0, 1), got " + beta1);
+        }
+        double beta2 = request.beta2() != null ? request.beta2() : 0.999;
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            errors.add("optimizer.beta2", "must be in [0, 1), got " + beta2);
+        }
+        double epsilon = request.epsilon() != null ? request.epsilon() : 1e-8;
+        if (!(epsilon > 0 && epsilon < 1)) {
+            errors.add("optimizer.epsilon", "must be in (0, 1), got " + epsilon);
+        }
+        return new OptimiserSettings(kind, learningRate, momentum, beta1, beta2, epsilon);
+    }
+
+    private static double nonNegative(Double value, String field, FieldErrors errors) {
+        if (value == null) {
+            return 0;
+        }
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            errors.add(field, "must be a finite number >= 0, got " + value);
+            return 0;
+        }
+        return value;
+    }
+
+    private static EarlyStopping earlyStopping(TrainRequest.EarlyStoppingRequest request, FieldErrors errors) {
+        if (request == null) {
+            return null;
+        }
+        int patience = request.patience() == null ? 5 : request.patience();
+        double minDelta = request.minDelta() == null ? 0 : request.minDelta();
+        boolean ok = true;
+        if (patience < 1) {
+            errors.add("earlyStopping.patience", "must be at least 1, got " + patience);
+            ok = false;
+        }
+        if (!(minDelta >= 0) || Double.isInfinite(minDelta)) {
+            errors.add("earlyStopping.minDelta", "must be a finite number >= 0, got " + minDelta);
+            ok = false;
+        }
+        return ok ? new EarlyStopping(patience, minDelta, request.restoreBest() == null || request.restoreBest()) : null;
+    }
+
+    /** A seeded shuffle, then the last fraction becomes validation: {training, validation}. */
+    static Dataset[] split(Dataset data, double validationFraction, long seed) {
+        int rows = data.size();
+        int[] order = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            order[i] = i;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = rows - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int validationRows = validationRows(rows, validationFraction);
+        int[] train = java.util.Arrays.copyOfRange(order, 0, rows - validationRows);
+        int[] valid = java.util.Arrays.copyOfRange(order, rows - validationRows, rows);
+        return new Dataset[] {rowsOf(data, train), rowsOf(data, valid)};
+    }
+
+    private static Dataset rowsOf(Dataset data, int[] rows) {
+        return data.rows(rows);
+    }
+
+    static int validationRows(int rows, double validationFraction) {
+        return (int) Math.round(rows * validationFraction);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.chainrule.api;
+
+import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.training.JobEvents;
+import dev.chainrule.training.JobStatus;
+import dev.chainrule.training.TrainingJob;
+import dev.chainrule.training.TrainingJobService;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.util.Locale;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/** Training jobs: start one, follow it (polling or Server-Sent Events), list them, cancel one. */
+@RestController
+class TrainingJobController {
+    /** An SSE stream lives at most this long; a client reconnects for longer jobs. */
+    static final long STREAM_TIMEOUT_MILLIS = 60 * 60 * 1000L;
+
+    private final TrainingJobService jobs;
+    private final TrainRequestValidator validator;
+    private final Clock clock;
+
+    TrainingJobController(TrainingJobService jobs, TrainRequestValidator validator, Clock clock) {
+        this.jobs = jobs;
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    @PostMapping("/train")
+    ResponseEntity<JobResponse> train(@RequestBody TrainRequest request) {
+        TrainingJob job = jobs.submit(validator.toSpec(request));
+        return ResponseEntity.accepted().location(URI.create("/jobs/" + job.id())).body(JobResponse.of(job, clock.instant()));
+    }
+
+    @GetMapping("/jobs")
+    PageResponse<JobResponse> list(@RequestParam(required = false) String modelId,
+                                   @RequestParam(required = false) String status,
+                                   @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+        Paging.check(page, size);
+        JobStatus state = null;
+        if (status != null) {
+            try {
+                state = JobStatus.valueOf(status.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException(java.util.List.of(new InvalidRequestException.FieldError("status",
+                        "unknown status '" + status + "'; use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")));
+            }
+        }
+        return PageResponse.of(jobs.list(modelId, state, page, size).map(job -> JobResponse.of(job, clock.instant())));
+    }
+
+    @GetMapping("/jobs/{id}")
+    JobResponse get(@PathVariable String id) {
+        return JobResponse.of(jobs.get(id), clock.instant());
+    }
+
+    /** Stops the job before its next minibatch (a queued job at once); returns its state right after asking. */
+    @PostMapping("/jobs/{id}/cancel")
+    ResponseEntity<JobResponse> cancel(@PathVariable String id) {
+        TrainingJob job = jobs.cancel(id);
+        return ResponseEntity.accepted().body(JobResponse.of(job, clock.instant()));
+    }
+
+    /**
+     * Server-Sent Events: the epochs so far, then an "epoch" event per finished epoch and one "end" event with
+     * the final job, after which the stream closes. {@code curl -N http://host/jobs/ID/events}.
+     */
+    @GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter events(@PathVariable String id) {
+        TrainingJob job = jobs.get(id);
+        SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT_MILLIS);
+        JobEvents follower = new JobEvents() {
+            @Override
+            public void epochFinished(TrainingJob j, EpochReport report) {
+                send(emitter, SseEmitter.event().name("epoch").id(j.id() + "/" + report.epoch())
+                        .data(JobResponse.EpochView.of(report), MediaType.APPLICATION_JSON));
+            }
+
+            @Override
+            public void jobFinished(TrainingJob j) {
+                send(emitter, SseEmitter.event().name("end").id(j.id() + "/end")
+                        .data(JobResponse.of(j, clock.instant()), MediaType.APPLICATION_JSON));
+                emitter.complete();
+            }
+        };
+        emitter.onCompletion(() -> job.unfollow(follower));
+        emitter.onTimeout(() -> job.unfollow(follower));
+        emitter.onError(e -> job.unfollow(follower));
+        job.follow(follower);
+        return emitter;
+    }
+
+    private static void send(SseEmitter emitter, SseEmitter.SseEventBuilder event) {
+        try {
+            emitter.send(event);
+        } catch (IOException | IllegalStateException e) {
+            // the client went away; the completion callbacks unsubscribe it
+            emitter.completeWithError(e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.chainrule.config;
+
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Every limit and setting of the service, under the {@code chainrule.} prefix (README, "Configuration").
+ *
+ * @param limits   what protects the service from requests that are too large
+ * @param jobs     the training workers and their queue
+ * @param security optional API keys
+ */
+@ConfigurationProperties("chainrule")
+public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
+
+    public ChainruleProperties {
+        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0) : limits;
+        jobs = jobs == null ? new Jobs(0, 0, 0, 0) : jobs;
+        security = security == null ? new Security(List.of()) : security;
+    }
+
+    /**
+     * @param maxRequestSize  largest request body; a larger one gets 413 (default 64MB)
+     * @param maxLayerWidth   most units in one layer, and the widest input (default 4096)
+     * @param maxLayers       most layers in a definition (default 32)
+     * @param maxParameters   most trainable numbers in one model (default 20,000,000)
+     * @param maxEpochs       most epochs in one training job (default 10,000)
+     * @param maxInlineRows   most rows of inline data in one training job (default 100,000)
+     * @param maxPredictRows  most instances in one prediction request (default 10,000)
+     */
+    public record Limits(DataSize maxRequestSize, int maxLayerWidth, int maxLayers, long maxParameters, int maxEpochs,
+                         int maxInlineRows, int maxPredictRows) {
+        public Limits {
+            maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(64) : maxRequestSize;
+            maxLayerWidth = maxLayerWidth > 0 ? maxLayerWidth : 4096;
+            maxLayers = maxLayers > 0 ? maxLayers : 32;
+            maxParameters = maxParameters > 0 ? maxParameters : 20_000_000L;
+            maxEpochs = maxEpochs > 0 ? maxEpochs : 10_000;
+            maxInlineRows = maxInlineRows > 0 ? maxInlineRows : 100_000;
+            maxPredictRows = maxPredictRows > 0 ? maxPredictRows : 10_000;
+        }
+    }
+
+    /**
+     * @param workers       training jobs that run at once (default 2)
+     * @param queueCapacity jobs that may wait for a worker; beyond it POST /train gets 429 (default 16)
+     * @param blasThreads   OpenBLAS threads, shared by all jobs and predictions; default cores / workers
+     *                      (at least 1), so concurrent jobs do not oversubscribe the cores
+     * @param nd4jThreads   ND4J's own OpenMP threads for element-wise work (default 1: at these array sizes
+     *                      more threads spin against OpenBLAS's instead of helping)
+     */
+    public record Jobs(int workers, int queueCapacity, int blasThreads, int nd4jThreads) {
+        public Jobs {
+            workers = workers > 0 ? workers : 2;
+            queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
+            blasThreads = blasThreads > 0 ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+            nd4jThreads = nd4jThreads > 0 ? nd4jThreads : 1;
+        }
+    }
+
+    /** @param apiKeys when empty, the API is open; otherwise every endpoint but health needs a key */
+    public record Security(List<ApiKey> apiKeys) {
+        public Security {
+            apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
+        }
+    }
+
+    /**
+     * @param key  the bearer token
+     * @param role read (list, get, predict) or admin (everything)
+     */
+    public record ApiKey(String key, Role role) {
+    }
+
+    public enum Role {
+        READ, ADMIN
+    }
+}

@@ -1,0 +1,208 @@
+package dev.chainrule.training;
+
+import dev.chainrule.engine.training.EpochReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One training run of a model, from queue to end. Written by its worker thread, read by HTTP threads: every
+ * accessor is synchronized, and followers are told of epochs and the end under the same lock, so a follower
+ * that subscribes mid-run gets the history so far and then every later event, none twice.
+ */
+public final class TrainingJob {
+    private final String id;
+    private final String modelId;
+    private final Instant createdAt;
+    private final TrainingJobSpec spec;
+    private final long plannedBatches;
+    private final List<EpochReport> history = new ArrayList<>();
+    private final List<JobEvents> followers = new ArrayList<>();
+
+    private JobStatus status = JobStatus.QUEUED;
+    private Instant startedAt;
+    private Instant finishedAt;
+    private long batchesDone;
+    private int currentEpoch;
+    private String failureReason;
+    private Integer resultVersion;
+    private Map<String, Double> finalMetrics = Map.of();
+    private String endReason;
+    private volatile boolean cancelRequested;
+
+    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec) {
+        this.id = id;
+        this.modelId = spec.modelId();
+        this.createdAt = createdAt;
+        this.spec = spec;
+        this.plannedBatches = spec.plannedBatches();
+    }
+
+    /** Checked by the training loop before every minibatch. */
+    boolean isCancelRequested() {
+        return cancelRequested;
+    }
+
+    void requestCancel() {
+        cancelRequested = true;
+    }
+
+    synchronized void started(Instant now) {
+        status = JobStatus.RUNNING;
+        startedAt = now;
+    }
+
+    synchronized void batchDone(int epoch) {
+        batchesDone++;
+        currentEpoch = epoch;
+    }
+
+    synchronized void epochDone(EpochReport report) {
+        history.add(report);
+        currentEpoch = report.epoch();
+        for (JobEvents follower : List.copyOf(followers)) {
+            follower.epochFinished(this, report);
+        }
+    }
+
+    synchronized void succeeded(Instant now, int version, Map<String, Double> metrics, String endReason) {
+        this.resultVersion = version;
+        this.finalMetrics = Map.copyOf(metrics);
+        this.endReason = endReason;
+        finish(JobStatus.SUCCEEDED, now);
+    }
+
+    synchronized void failed(Instant now, String reason) {
+        this.failureReason = reason;
+        finish(JobStatus.FAILED, now);
+    }
+
+    synchronized void cancelled(Instant now) {
+        finish(JobStatus.CANCELLED, now);
+    }
+
+    private void finish(JobStatus end, Instant now) {
+        if (status.isFinished()) {
+            return; // a job ends once
+        }
+        status = end;
+        finishedAt = now;
+        for (JobEvents follower : List.copyOf(followers)) {
+            follower.jobFinished(this);
+        }
+        followers.clear();
+    }
+
+    /**
+     * Replays the epochs so far to the follower, then keeps it informed; a finished job replays and ends at once.
+     */
+    public synchronized void follow(JobEvents follower) {
+        for (EpochReport report : history) {
+            follower.epochFinished(this, report);
+        }
+        if (status.isFinished()) {
+            follower.jobFinished(this);
+        } else {
+            followers.add(follower);
+        }
+    }
+
+    public synchronized void unfollow(JobEvents follower) {
+        followers.remove(follower);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    TrainingJobSpec spec() {
+        return spec;
+    }
+
+    public synchronized JobStatus status() {
+        return status;
+    }
+
+    public synchronized Instant startedAt() {
+        return startedAt;
+    }
+
+    public synchronized Instant finishedAt() {
+        return finishedAt;
+    }
+
+    public synchronized int currentEpoch() {
+        return currentEpoch;
+    }
+
+    public int plannedEpochs() {
+        return spec.config().epochs();
+    }
+
+    public long plannedBatches() {
+        return plannedBatches;
+    }
+
+    public synchronized long batchesDone() {
+        return batchesDone;
+    }
+
+    /** Batches done over batches planned; 1 once the job succeeded (early stopping ends it sooner). */
+    public synchronized double progress() {
+        if (status == JobStatus.SUCCEEDED) {
+            return 1.0;
+        }
+        return plannedBatches == 0 ? 0 : Math.min(1.0, batchesDone / (double) plannedBatches);
+    }
+
+    public synchronized Duration elapsed(Instant now) {
+        if (startedAt == null) {
+            return Duration.ZERO;
+        }
+        return Duration.between(startedAt, finishedAt != null ? finishedAt : now);
+    }
+
+    /** Remaining time at the pace so far; null before the first batch or after the end. */
+    public synchronized Duration eta(Instant now) {
+        if (status != JobStatus.RUNNING || batchesDone == 0) {
+            return null;
+        }
+        double perBatch = elapsed(now).toNanos() / (double) batchesDone;
+        return Duration.ofNanos((long) (perBatch * Math.max(0, plannedBatches - batchesDone)));
+    }
+
+    public synchronized List<EpochReport> history() {
+        return List.copyOf(history);
+    }
+
+    public synchronized String failureReason() {
+        return failureReason;
+    }
+
+    public synchronized Integer resultVersion() {
+        return resultVersion;
+    }
+
+    public synchronized Map<String, Double> finalMetrics() {
+        return finalMetrics;
+    }
+
+    /** "completed" or "early_stopped" for a successful job, null otherwise. */
+    public synchronized String endReason() {
+        return endReason;
+    }
+
+    public Integer fromVersion() {
+        return spec.fromVersion();
+    }
+}
