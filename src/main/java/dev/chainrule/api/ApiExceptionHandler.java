@@ -87,7 +87,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         StreamReadException malformed = causeOf(e, StreamReadException.class);
         if (mismatch != null) {
             String field = path(mismatch);
-            String reason = "has the wrong type: " + mismatch.getOriginalMessage();
+            String reason = "must be " + expected(mismatch.getTargetType());
             problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", field + ": " + reason);
             problem.setProperty("errors", List.of(new InvalidRequestException.FieldError(field, reason)));
         } else if (malformed != null) {
@@ -112,6 +112,29 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         log.error("unexpected error", e);
         return ResponseEntity.internalServerError().body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error",
                 "Internal error", "the service failed to handle this request; it has been logged"));
+    }
+
+    /** What a field of this Java type looks like in JSON, for "must be ..." messages. */
+    static String expected(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "an object";
     }
 
     /** "data.features[3][1]" from Jackson's path of property names and array indices. */

@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /** Model definitions: define, list, show, delete. */
 @RestController
@@ -39,7 +40,8 @@ class ModelController {
         double epsilon = request.lossEpsilon() == null ? LossKind.DEFAULT_EPSILON : request.lossEpsilon();
         Model model = models.create(request.name(), request.description(), definition,
                 request.seed() == null ? 0 : request.seed(), epsilon);
-        return ResponseEntity.created(URI.create("/models/" + model.id())).body(ModelResponse.of(model));
+        URI location = ServletUriComponentsBuilder.fromCurrentContextPath().path("/models/{id}").buildAndExpand(model.id()).toUri();
+        return ResponseEntity.created(location).body(ModelResponse.of(model));
     }
 
     @GetMapping

@@ -17,6 +17,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** Training jobs: start one, follow it (polling or Server-Sent Events), list them, cancel one. */
@@ -38,7 +39,8 @@ class TrainingJobController {
     @PostMapping("/train")
     ResponseEntity<JobResponse> train(@RequestBody TrainRequest request) {
         TrainingJob job = jobs.submit(validator.toSpec(request));
-        return ResponseEntity.accepted().location(URI.create("/jobs/" + job.id())).body(JobResponse.of(job, clock.instant()));
+        URI location = ServletUriComponentsBuilder.fromCurrentContextPath().path("/jobs/{id}").buildAndExpand(job.id()).toUri();
+        return ResponseEntity.accepted().location(location).body(JobResponse.of(job, clock.instant()));
     }
 
     @GetMapping("/jobs")
