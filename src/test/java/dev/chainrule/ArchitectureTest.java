@@ -25,4 +25,14 @@ class ArchitectureTest {
     static final ArchRule backpropIsOurs = noClasses().that().resideInAPackage("dev.chainrule..")
             .should().dependOnClassesThat().resideInAnyPackage("org.nd4j.autodiff..", "org.deeplearning4j..",
                     "org.nd4j.linalg.learning..", "org.nd4j.linalg.lossfunctions..", "org.nd4j.linalg.activations..");
+
+    @ArchTest
+    static final ArchRule servicesDoNotReachBackIntoTheApi = noClasses()
+            .that().resideInAnyPackage("dev.chainrule.model..", "dev.chainrule.training..", "dev.chainrule.prediction..",
+                    "dev.chainrule.dataset..", "dev.chainrule.config..", "dev.chainrule.runtime..")
+            .should().dependOnClassesThat().resideInAPackage("dev.chainrule.api..");
+
+    @ArchTest
+    static final ArchRule modelsDoNotKnowJobsOrPredictions = noClasses().that().resideInAPackage("dev.chainrule.model..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.chainrule.training..", "dev.chainrule.prediction..");
 }
