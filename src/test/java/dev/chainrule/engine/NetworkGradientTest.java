@@ -25,7 +25,7 @@ class NetworkGradientTest {
     }
 
     @Test
-    void classifier576x3FusedSoftmaxCrossEntropy() {
+    void classifier5x7x6x3FusedSoftmaxCrossEntropyZeroEpsilon() {
         // fused is the exact derivative for eps = 0 (see FusedSoftmaxCrossEntropyTest for eps > 0)
         Network network = classifier(0.0);
         double[][] x = inputs(72, 5);
@@ -36,7 +36,7 @@ class NetworkGradientTest {
     }
 
     @Test
-    void classifier576x3ChainedSoftmaxCrossEntropyDefaultEpsilon() {
+    void classifier5x7x6x3ChainedSoftmaxCrossEntropyDefaultEpsilon() {
         Network network = classifier(LossKind.DEFAULT_EPSILON);
         network.setFusedSoftmaxCrossEntropy(false);
         double[][] x = inputs(72, 5);
@@ -75,7 +75,7 @@ class NetworkGradientTest {
     }
 
     @Test
-    void regressionNet4652ReluTanhLinearSquaredError() {
+    void regression4x6x5x2ReluTanhLinearSquaredError() {
         Network network = NetworkGradientCheck.network(4, LossKind.SQUARED_ERROR, LossKind.DEFAULT_EPSILON, 81,
                 new LayerSpec(6, Activation.RELU), new LayerSpec(5, Activation.TANH), new LayerSpec(2, Activation.LINEAR));
         double[][] x = inputs(82, 4);
@@ -86,7 +86,7 @@ class NetworkGradientTest {
     }
 
     @Test
-    void binaryNet4531LogisticLogLoss() {
+    void binary4x5x3x1TanhLogisticLogLoss() {
         Network network = NetworkGradientCheck.network(4, LossKind.LOG_LOSS, LossKind.DEFAULT_EPSILON, 91,
                 new LayerSpec(5, Activation.TANH), new LayerSpec(3, Activation.LOGISTIC), new LayerSpec(1, Activation.LOGISTIC));
         double[][] x = inputs(92, 4);

@@ -87,6 +87,27 @@ class ActivationGradientTest {
         NumericalGradient.check(activation + " dJ/dz", dz, z, () -> dot(layer.forward(z), r));
     }
 
+    /**
+     * In saturation, where g'(z) is 1e-2 or less, the lecture's "+ epsilon" on the logistic and tanh derivatives
+     * (1e-7) would be a relative error above 1e-6 and fail this check; at moderate z (g' ~ 0.2) it would hide
+     * below the tolerance. One row of three, |R| >= 0.5, so J = sum(g R) stays below 3 and its rounding
+     * (~4e-16 / 2e-6 ~ 2e-10 in the difference quotient) is under 1e-7 of every gradient element.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Activation.class, names = {"LOGISTIC", "TANH"})
+    void inputGradientHasNoEpsilonTermInSaturation(Activation activation) {
+        SplittableRandom random = new SplittableRandom(27);
+        double[][] zValues = activation == Activation.LOGISTIC
+                ? TestArrays.awayFromZero(random, 1, 3, 4, 5)      // g' between 0.0066 and 0.018
+                : TestArrays.awayFromZero(random, 1, 3, 2.5, 3);   // g' between 0.0099 and 0.027
+        double[][] r = TestArrays.awayFromZero(random, 1, 3, 0.5, 1);
+        Layer layer = activation.newLayer();
+        INDArray z = nd(zValues);
+        layer.forward(z);
+        INDArray dz = layer.backward(nd(r), true);
+        NumericalGradient.check(activation + " dJ/dz in saturation", dz, z, () -> dot(layer.forward(z), r));
+    }
+
     @ParameterizedTest
     @EnumSource(Activation.class)
     void noInputGradientWhenNotAsked(Activation activation) {
