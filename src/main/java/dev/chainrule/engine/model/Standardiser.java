@@ -24,7 +24,19 @@ public record Standardiser(INDArray mean, INDArray std) {
         INDArray x = features.castTo(DataType.DOUBLE);
         INDArray mean = x.mean(0).reshape(1, x.columns());
         INDArray std = x.std(false, 0).reshape(1, x.columns());
-        std.replaceWhere(org.nd4j.linalg.factory.Nd4j.onesLike(std), org.nd4j.linalg.indexing.conditions.Conditions.equals(0.0));
+        // A column is constant when all its values are equal, tested exactly as max == min. This replaces
+        // std.replaceWhere(ones, Conditions.equals(0.0)): ND4J's equals condition matches within
+        // Nd4j.EPS_THRESHOLD (1e-5), so it also replaced the real spread of every column with std <= 1e-5
+        // (features in small units, e.g. 1e-6) by 1, and such columns were then not standardised at all.
+        // max == min does not depend on the std's round-off either (a constant 0.1 column's mean is an ulp off).
+        double[] max = x.max(0).toDoubleVector();
+        double[] min = x.min(0).toDoubleVector();
+        for (int j = 0; j < max.length; j++) {
+            if (max[j] == min[j]) {
+                std.putScalar(0, j, 1.0);
+                mean.putScalar(0, j, max[j]); // so the column maps to exactly 0
+            }
+        }
         return new Standardiser(mean, std);
     }
 
