@@ -37,7 +37,7 @@ public final class AdamOptimiser implements Optimiser {
         for (Parameter p : parameters) {
             // [m, v, scratch]
             INDArray[] state = moments.computeIfAbsent(p.name(),
-                    k -> new INDArray[] {p.value().ulike(), p.value().ulike(), p.value().ulike()});
+                    k -> new INDArray[] {p.value().like(), p.value().like(), p.value().like()});
             INDArray m = state[0];
             INDArray v = state[1];
             INDArray scratch = state[2];

@@ -26,7 +26,7 @@ public final class MomentumOptimiser implements Optimiser {
     @Override
     public void step(List<Parameter> parameters) {
         for (Parameter p : parameters) {
-            INDArray v = velocity.computeIfAbsent(p.name(), k -> p.value().ulike());
+            INDArray v = velocity.computeIfAbsent(p.name(), k -> p.value().like());
             v.muli(momentum);
             Axpy.apply(-learningRate, p.gradient(), v);
             p.value().addi(v);

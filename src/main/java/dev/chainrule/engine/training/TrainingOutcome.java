@@ -8,6 +8,6 @@ public enum TrainingOutcome {
     EARLY_STOPPED,
     /** The caller's cancellation was seen between two minibatches. */
     CANCELLED,
-    /** The loss became NaN or infinite; the parameters are those of the last finite state. */
+    /** The loss became NaN or infinite; the parameters are left as the failing step made them. */
     DIVERGED
 }
