@@ -71,6 +71,11 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
      * @param role read (list, get, predict) or admin (everything)
      */
     public record ApiKey(String key, Role role) {
+        /** Never the key itself, so that a log line or a debugger view does not leak it. */
+        @Override
+        public String toString() {
+            return "ApiKey[key=(hidden), role=" + role + "]";
+        }
     }
 
     public enum Role {
