@@ -8,7 +8,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,12 +21,9 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
-import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Optional API keys (chainrule.security.api-keys). With none configured every request passes. Otherwise every
@@ -52,8 +48,6 @@ import tools.jackson.databind.json.JsonMapper;
 class ApiKeyFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(ApiKeyFilter.class);
     /** Writes a problem as the MVC message converters do: extension members at the top level, no nulls. */
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .addMixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build();
     private static final String SEGMENT = "[A-Za-z0-9_-]+";
     /** Read operations that are POSTs: they compute, and change nothing. */
     private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|input-gradients)");
@@ -197,13 +191,6 @@ class ApiKeyFilter extends OncePerRequestFilter {
 
     private static void write(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem)
             throws IOException {
-        try {
-            problem.setInstance(URI.create(request.getRequestURI()));
-        } catch (IllegalArgumentException e) {
-            // a request URI that is not a valid URI reference: the problem goes without an instance
-        }
-        response.setStatus(problem.getStatus());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), problem);
+        ProblemResponse.write(request, response, problem);
     }
 }

@@ -12,10 +12,8 @@ import java.io.IOException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Enforces chainrule.limits.max-request-size: a declared Content-Length over the limit is refused before a
@@ -24,7 +22,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class RequestSizeLimitFilter extends OncePerRequestFilter {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private final long limit;
 
     RequestSizeLimitFilter(ChainruleProperties properties) {
@@ -35,13 +32,9 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > limit) {
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             response.setHeader("Connection", "close"); // do not read (swallow) the rest of a huge body
-            var problem = ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large",
-                    "Payload too large", new PayloadTooLargeException(limit).getMessage());
-            problem.setInstance(java.net.URI.create(request.getRequestURI()));
-            JSON.writeValue(response.getOutputStream(), problem);
+            ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
+                    "payload-too-large", "Payload too large", new PayloadTooLargeException(limit).getMessage()));
             return;
         }
         chain.doFilter(new LimitedRequest(request, limit), response);

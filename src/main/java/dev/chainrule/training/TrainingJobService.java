@@ -74,7 +74,7 @@ public class TrainingJobService {
         this.epochDuration = Timer.builder("chainrule.training.epoch.duration")
                 .description("Wall time of one training epoch, validation included").register(meters);
         Gauge.builder("chainrule.training.throughput", lastThroughput, v -> Double.longBitsToDouble(v.get()))
-                .description("Samples per second of the most recent epoch").baseUnit("samples/s").register(meters);
+                .description("Samples per second of the most recent epoch").register(meters);
         Gauge.builder("chainrule.jobs.queue.depth", workers, w -> w.getQueue().size())
                 .description("Training jobs waiting for a worker").register(meters);
         for (JobStatus status : JobStatus.values()) {
