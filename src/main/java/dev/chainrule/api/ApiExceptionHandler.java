@@ -22,6 +22,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * Every error leaves as an RFC 9457 problem detail: a type, a title, the status, a detail saying what to
@@ -70,6 +71,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds())).body(problem);
     }
 
+    @ExceptionHandler(NonFiniteResultException.class)
+    ProblemDetail nonFinite(NonFiniteResultException e) {
+        ProblemDetail problem = problem(HttpStatus.UNPROCESSABLE_CONTENT, "non-finite-result", "Result not finite", e.getMessage());
+        problem.setProperty("errors", e.errors());
+        return problem;
+    }
+
     @ExceptionHandler(PayloadTooLargeException.class)
     ProblemDetail tooLarge(PayloadTooLargeException e) {
         return problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large", e.getMessage());
@@ -85,7 +93,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         ProblemDetail problem;
         MismatchedInputException mismatch = causeOf(e, MismatchedInputException.class);
         StreamReadException malformed = causeOf(e, StreamReadException.class);
-        if (mismatch != null) {
+        if (mismatch instanceof UnrecognizedPropertyException unknown) {
+            String field = path(unknown);
+            String reason = "is not a field of this request; known fields: " + unknown.getKnownPropertyIds();
+            problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", field + ": " + reason);
+            problem.setProperty("errors", List.of(new InvalidRequestException.FieldError(field, reason)));
+        } else if (mismatch != null) {
             String field = path(mismatch);
             String reason = "must be " + expected(mismatch.getTargetType());
             problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", field + ": " + reason);
@@ -100,6 +113,23 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                     "the request body is missing or is not the JSON this endpoint expects");
         }
         return ResponseEntity.badRequest().headers(headers).body(problem);
+    }
+
+    /**
+     * Spring's own errors (405, 406, 415, unknown routes, missing parameters) come as problem details typed
+     * "about:blank"; give them a type of ours like every other error, so clients can switch on it.
+     */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
+                                                             HttpStatusCode statusCode, WebRequest request) {
+        if (body instanceof ProblemDetail problem
+                && (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
+            HttpStatus status = HttpStatus.resolve(statusCode.value());
+            String kind = status == HttpStatus.BAD_REQUEST ? "invalid-request"
+                    : status == null ? "error" : status.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            problem.setType(URI.create("/problems/" + kind));
+        }
+        return super.handleExceptionInternal(e, body, headers, statusCode, request);
     }
 
     /** Anything unexpected: a 500 problem without internals, logged with its stack trace. */

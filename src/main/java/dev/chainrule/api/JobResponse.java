@@ -24,11 +24,12 @@ public record JobResponse(String id, String modelId, String status, double progr
     }
 
     static JobResponse of(TrainingJob job, Instant now) {
-        Duration eta = job.eta(now);
-        return new JobResponse(job.id(), job.modelId(), job.status().name(), job.progress(), job.currentEpoch(),
-                job.plannedEpochs(), job.batchesDone(), job.plannedBatches(), job.createdAt(), job.startedAt(),
-                job.finishedAt(), job.elapsed(now).toNanos() / 1e9, eta == null ? null : eta.toNanos() / 1e9,
-                job.history().stream().map(EpochView::of).toList(), job.finalMetrics(), job.failureReason(),
-                job.resultVersion(), job.fromVersion(), job.endReason());
+        TrainingJob.Snapshot at = job.snapshot(now);
+        Duration eta = at.eta();
+        return new JobResponse(job.id(), job.modelId(), at.status().name(), at.progress(), at.currentEpoch(),
+                job.plannedEpochs(), at.batchesDone(), job.plannedBatches(), job.createdAt(), at.startedAt(),
+                at.finishedAt(), at.elapsed().toNanos() / 1e9, eta == null ? null : eta.toNanos() / 1e9,
+                at.history().stream().map(EpochView::of).toList(), at.finalMetrics(), at.failureReason(),
+                at.resultVersion(), job.fromVersion(), at.endReason());
     }
 }

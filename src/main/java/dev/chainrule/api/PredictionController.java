@@ -36,6 +36,7 @@ class PredictionController {
         int rows = (int) outputs.rows();
         List<PredictResponse.Prediction> list = new ArrayList<>(rows);
         float[][] values = outputs.toFloatMatrix();
+        NonFiniteResultException.check(values, "the output");
         for (float[] row : values) {
             list.add(switch (output) {
                 case SOFTMAX -> new PredictResponse.Prediction(row, argMax(row), row, null, null);
@@ -62,8 +63,9 @@ class PredictionController {
         INDArray targets = instances == null ? null
                 : TrainRequestValidator.targets(request.targets(), (int) instances.rows(), "targets", definition, errors);
         errors.throwIfAny();
-        INDArray gradients = predictions.inputGradients(version, instances, targets);
-        return new InputGradientResponse(id, version.number(), List.of(gradients.toFloatMatrix()));
+        float[][] gradients = predictions.inputGradients(version, instances, targets).toFloatMatrix();
+        NonFiniteResultException.check(gradients, "the input gradient");
+        return new InputGradientResponse(id, version.number(), List.of(gradients));
     }
 
     private INDArray instances(double[][] rows, int width, FieldErrors errors) {

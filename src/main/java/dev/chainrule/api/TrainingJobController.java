@@ -47,16 +47,17 @@ class TrainingJobController {
     PageResponse<JobResponse> list(@RequestParam(required = false) String modelId,
                                    @RequestParam(required = false) String status,
                                    @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        Paging.check(page, size);
+        FieldErrors errors = new FieldErrors();
+        Paging.check(page, size, errors);
         JobStatus state = null;
         if (status != null) {
             try {
                 state = JobStatus.valueOf(status.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException(java.util.List.of(new InvalidRequestException.FieldError("status",
-                        "unknown status '" + status + "'; use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")));
+                errors.add("status", "unknown status '" + status + "'; use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED");
             }
         }
+        errors.throwIfAny();
         return PageResponse.of(jobs.list(modelId, state, page, size).map(job -> JobResponse.of(job, clock.instant())));
     }
 

@@ -205,4 +205,17 @@ public final class TrainingJob {
     public Integer fromVersion() {
         return spec.fromVersion();
     }
+
+    /** Everything a client sees of the job, read under one lock so the fields agree with each other. */
+    public synchronized Snapshot snapshot(Instant now) {
+        return new Snapshot(status, progress(), currentEpoch, batchesDone, startedAt, finishedAt, elapsed(now), eta(now),
+                List.copyOf(history), finalMetrics, failureReason, resultVersion, endReason);
+    }
+
+    /** The job at one instant. */
+    public record Snapshot(JobStatus status, double progress, int currentEpoch, long batchesDone, Instant startedAt,
+                           Instant finishedAt, Duration elapsed, Duration eta, List<EpochReport> history,
+                           Map<String, Double> finalMetrics, String failureReason, Integer resultVersion,
+                           String endReason) {
+    }
 }

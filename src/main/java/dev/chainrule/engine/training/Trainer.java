@@ -106,6 +106,10 @@ public final class Trainer {
                 Evaluation evaluation = evaluate(network, valid);
                 validationLoss = evaluation.loss() + penalty;
                 validationMetrics = evaluation.metrics();
+                if (!Double.isFinite(validationLoss)) {
+                    // reported before any epoch carrying a non-number, so histories hold numbers only
+                    return diverged(history, bestEpoch, epoch, batches, validationLoss);
+                }
             }
             EpochReport report = new EpochReport(epoch, trainingLoss, trainingMetrics.result(), validationLoss,
                     validationMetrics, System.nanoTime() - started);
