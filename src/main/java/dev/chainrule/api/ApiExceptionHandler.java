@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
@@ -40,8 +41,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    /** A 400 invalid-request about one field. */
+    static ProblemDetail invalidField(String field, String reason) {
+        return invalid(new InvalidRequestException(List.of(new InvalidRequestException.FieldError(field, reason))));
+    }
+
     @ExceptionHandler(InvalidRequestException.class)
-    ProblemDetail invalid(InvalidRequestException e) {
+    static ProblemDetail invalid(InvalidRequestException e) {
         ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", e.getMessage());
         problem.setProperty("errors", e.errors());
         return problem;
@@ -93,16 +99,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         ProblemDetail problem;
         MismatchedInputException mismatch = causeOf(e, MismatchedInputException.class);
         StreamReadException malformed = causeOf(e, StreamReadException.class);
+        InputCoercionException outOfRange = causeOf(e, InputCoercionException.class);
         if (mismatch instanceof UnrecognizedPropertyException unknown) {
             String field = path(unknown);
             String reason = "is not a field of this request; known fields: " + unknown.getKnownPropertyIds();
-            problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", field + ": " + reason);
-            problem.setProperty("errors", List.of(new InvalidRequestException.FieldError(field, reason)));
+            problem = invalidField(field, reason);
+        } else if (outOfRange != null) {
+            // Fix (api-tests): valid JSON whose number does not fit the field (99999999999 for inputWidth) was
+            // reported as malformed JSON without naming the field; it is an invalid value of a known field
+            String field = path(outOfRange);
+            String reason = "is out of range for " + expected(outOfRange.getTargetType());
+            problem = invalidField(field, reason);
         } else if (mismatch != null) {
             String field = path(mismatch);
-            String reason = "must be " + expected(mismatch.getTargetType());
-            problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", field + ": " + reason);
-            problem.setProperty("errors", List.of(new InvalidRequestException.FieldError(field, reason)));
+            String reason = "must be " + expected(elementType(mismatch));
+            problem = invalidField(field, reason);
         } else if (malformed != null) {
             problem = problem(HttpStatus.BAD_REQUEST, "malformed-json", "Malformed JSON",
                     "the body is not valid JSON: " + malformed.getOriginalMessage()
@@ -132,6 +143,19 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return super.handleExceptionInternal(e, body, headers, statusCode, request);
     }
 
+    /**
+     * A query parameter or path variable of the wrong type (?size=ten): an invalid request naming the parameter,
+     * like every other 400, instead of the base class's untyped "Bad Request" without an errors list.
+     */
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(org.springframework.beans.TypeMismatchException e, HttpHeaders headers,
+                                                        HttpStatusCode status, WebRequest request) {
+        String field = e.getPropertyName() != null ? e.getPropertyName() : "(parameter)";
+        String reason = "must be " + expected(e.getRequiredType()) + ", got '" + e.getValue() + "'";
+        ProblemDetail problem = invalidField(field, reason);
+        return ResponseEntity.badRequest().headers(headers).body(problem);
+    }
+
     /** Anything unexpected: a 500 problem without internals, logged with its stack trace. */
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e) {
@@ -142,6 +166,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         log.error("unexpected error", e);
         return ResponseEntity.internalServerError().body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error",
                 "Internal error", "the service failed to handle this request; it has been logged"));
+    }
+
+    /**
+     * The type the bad value should have had. Fix (api-tests): a bad cell of a primitive array ("1.5" or null in
+     * [[1, "1.5"]]) is reported by Jackson with the array as target type, which made the reason for
+     * features[0][1] read "must be an array"; Jackson's message then says "element of", and the cell must be
+     * of the component type ("a number").
+     */
+    static Class<?> elementType(MismatchedInputException e) {
+        Class<?> type = e.getTargetType();
+        String message = e.getOriginalMessage();
+        if (type != null && type.isArray() && message != null && message.contains("element of")) {
+            return type.getComponentType();
+        }
+        return type;
     }
 
     /** What a field of this Java type looks like in JSON, for "must be ..." messages. */

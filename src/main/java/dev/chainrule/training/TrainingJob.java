@@ -20,6 +20,8 @@ public final class TrainingJob {
     private final long plannedBatches;
     private final List<EpochReport> history = new ArrayList<>();
     private final List<JobEvents> followers = new ArrayList<>();
+    /** Runs once, just before the job shows its end (see {@link #finish}). */
+    private final Runnable release;
 
     private JobStatus status = JobStatus.QUEUED;
     private Instant startedAt;
@@ -32,7 +34,9 @@ public final class TrainingJob {
     private String endReason;
     private volatile boolean cancelRequested;
 
-    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec) {
+    /** @param release what the end gives back (the model's count of active jobs), run before the end is visible */
+    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, Runnable release) {
+        this.release = release;
         this.id = id;
         this.modelId = spec.modelId();
         this.createdAt = createdAt;
@@ -87,6 +91,10 @@ public final class TrainingJob {
         if (status.isFinished()) {
             return; // a job ends once
         }
+        // Fix (api-tests): release the model before anyone can see the end. The worker used to call
+        // model.jobEnded() only after this, so a client that saw SUCCEEDED/CANCELLED (poll or SSE "end") and
+        // then asked could still get trainingState TRAINING or DELETE -> 409 model-in-use.
+        release.run();
         status = end;
         finishedAt = now;
         for (JobEvents follower : List.copyOf(followers)) {

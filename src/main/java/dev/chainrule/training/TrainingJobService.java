@@ -89,7 +89,8 @@ public class TrainingJobService {
         if (spec.fromVersion() != null) {
             models.version(spec.modelId(), spec.fromVersion());
         }
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), clock.instant(), spec);
+        // the job's end releases the model (before the end is visible: see TrainingJob.finish)
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), clock.instant(), spec, model::jobEnded);
         model.jobStarted();
         Runnable task = () -> run(job, model);
         synchronized (this) {
@@ -135,8 +136,7 @@ public class TrainingJobService {
         Runnable task = pending.remove(id);
         if (task != null && workers.remove(task)) {
             // still in the queue: it will never run, so it ends here and frees its queue slot
-            job.cancelled(clock.instant());
-            models.get(job.modelId()).jobEnded();
+            job.cancelled(clock.instant()); // releases the model
         }
         return job;
     }
@@ -163,7 +163,10 @@ public class TrainingJobService {
             log.warn("training job {} failed", job.id(), e);
             job.failed(clock.instant(), "training failed: " + e);
         } finally {
-            model.jobEnded();
+            // every path above ends the job, which releases the model; this only guards against a path that did not
+            if (!job.status().isFinished()) {
+                job.failed(clock.instant(), "training ended without a result");
+            }
         }
     }
 
