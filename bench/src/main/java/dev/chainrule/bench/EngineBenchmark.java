@@ -1,0 +1,317 @@
+package dev.chainrule.bench;
+
+import dev.chainrule.dataset.MnistIdxReader;
+import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.engine.Network;
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.init.WeightInitialiser;
+import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.engine.loss.LossKind;
+import dev.chainrule.engine.optim.OptimiserSettings;
+import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.engine.training.Trainer;
+import dev.chainrule.engine.training.TrainingConfig;
+import dev.chainrule.engine.training.TrainingListener;
+import dev.chainrule.engine.training.TrainingOutcome;
+import dev.chainrule.engine.training.TrainingResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Environment;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * The engine benchmark: MNIST's 60000 x 784 training set, MLP 784-256-128-10 (ReLU, softmax +
+ * cross-entropy), float32, minibatch 128, plain SGD lr 0.1. Measures training and inference throughput, ND4J's
+ * GEMM speed at the MLP's exact shapes and how close training gets to it, under two thread settings, and the
+ * allocations of the training step. Writes bench/results/YYYY-MM-DD-engine[-quick][-TAG].md and prints it.
+ *
+ * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --data DIR} (default
+ * $CHAINRULE_MNIST_DIR or ../shared/data/mnist, relative to the repo root); {@code --results DIR} (default
+ * bench/results); {@code --tag NAME}; {@code --command "..."} and {@code --revision "..."} are recorded as given.
+ */
+public final class EngineBenchmark {
+    static final int BATCH = 128;
+    static final double LEARNING_RATE = 0.1;
+    static final long SEED = 42;
+    static final int[] WIDTHS = {784, 256, 128, 10};
+
+    record ThreadSetting(String name, String description, int ompThreads, int masterThreads, int blasThreads) {
+    }
+
+
+    /**
+     * ND4J's thread knobs as read back. {@code ompThreads} is OpenMP's own limit (omp_get_max_threads through
+     * NativeOps), which libnd4j's parallel loops use; {@code maxThreads}/{@code masterThreads} are libnd4j's
+     * Environment values; {@code blasThreads} is OpenBLAS's thread count.
+     */
+    record ThreadState(int ompThreads, int maxThreads, int masterThreads, int blasThreads) {
+        static ThreadState read() {
+            Environment env = Nd4j.getEnvironment();
+            return new ThreadState(NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
+                    env.maxThreads(), env.maxMasterThreads(), Nd4j.factory().blas().getMaxThreads());
+        }
+
+        String describe() {
+            return "OpenMP max threads=" + ompThreads + ", Environment maxThreads=" + maxThreads + ", maxMasterThreads="
+                    + masterThreads + ", BLAS threads=" + blasThreads;
+        }
+    }
+
+    record Training(Stats samplesPerSecond, double[] epochSeconds, double warmUpSeconds, double finalLoss,
+                    double finalAccuracy, double testAccuracy, double heapBytesPerBatch, double nd4jObjectsPerBatch,
+                    long measuredBatches, long gcCount) {
+    }
+
+    record Inference(Stats batch128, Stats batch1) {
+    }
+
+    record ConfigResult(ThreadSetting setting, ThreadState effective, List<GemmBench.Result> gemm, Training training,
+                        Inference inference, HotLoop.Breakdown breakdown, List<OpCosts.Entry> ops,
+                        List<Prototypes.Comparison> prototypes) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Plan plan = Plan.full();
+        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "../shared/data/mnist"));
+        Path results = Path.of("bench/results");
+        String tag = null;
+        String command = null;
+        String revision = "unknown";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> plan = Plan.quick();
+                case "--full" -> plan = Plan.full();
+                case "--data" -> data = Path.of(args[++i]);
+                case "--results" -> results = Path.of(args[++i]);
+                case "--tag" -> tag = args[++i];
+                case "--command" -> command = args[++i];
+                case "--revision" -> revision = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (use --quick|--full, --data DIR, --results DIR, --tag NAME)");
+            }
+        }
+        if (command == null) {
+            command = "java dev.chainrule.bench.EngineBenchmark " + String.join(" ", args);
+        }
+        new EngineBenchmark(plan, data, results, tag, command, revision).run();
+    }
+
+    private final Plan plan;
+    private final Path data;
+    private final Path resultsDir;
+    private final String tag;
+    private final String command;
+    private final String revision;
+    private final ZonedDateTime started = ZonedDateTime.now();
+
+    EngineBenchmark(Plan plan, Path data, Path resultsDir, String tag, String command, String revision) {
+        this.plan = plan;
+        this.data = data;
+        this.resultsDir = resultsDir;
+        this.tag = tag;
+        this.command = command;
+        this.revision = revision;
+    }
+
+    static NetworkDefinition mlp() {
+        return new NetworkDefinition(WIDTHS[0], List.of(
+                new LayerSpec(WIDTHS[1], Activation.RELU),
+                new LayerSpec(WIDTHS[2], Activation.RELU),
+                new LayerSpec(WIDTHS[3], Activation.SOFTMAX)), LossKind.CROSS_ENTROPY, WeightInitialiser.HE);
+    }
+
+    void run() throws IOException {
+        long wallStart = System.nanoTime();
+        log("engine benchmark, " + plan.mode() + " mode; MNIST from " + data.toAbsolutePath().normalize());
+        ThreadState defaults = ThreadState.read();
+        Map<String, String> environment = EnvironmentInfo.collect();
+
+        long t0 = System.nanoTime();
+        Dataset all = MnistIdxReader.read(data.resolve("train-images-idx3-ubyte.gz"),
+                data.resolve("train-labels-idx1-ubyte.gz"), DataType.FLOAT);
+        Dataset test = MnistIdxReader.read(data.resolve("t10k-images-idx3-ubyte.gz"),
+                data.resolve("t10k-labels-idx1-ubyte.gz"), DataType.FLOAT);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        log(String.format(Locale.ROOT, "loaded %d + %d images in %.1f s", all.size(), test.size(), loadSeconds));
+        Dataset train = plan.trainingRows() >= all.size() ? all : all.slice(0, plan.trainingRows());
+
+        List<ThreadSetting> settings = List.of(
+                new ThreadSetting("defaults", "ND4J's own defaults (as the service runs)",
+                        defaults.ompThreads, defaults.masterThreads, defaults.blasThreads),
+                new ThreadSetting("omp1-blas2", "1 ND4J (OpenMP) thread + 2 BLAS threads", 1, 1, 2),
+                new ThreadSetting("omp1-blas1", "1 ND4J (OpenMP) thread + 1 BLAS thread", 1, 1, 1));
+
+        List<Run> runs = new ArrayList<>();
+        for (ThreadSetting setting : settings) {
+            apply(setting);
+            runs.add(new Run(setting, ThreadState.read(), train));
+        }
+        // round 0 warms up and calibrates; in every later round each setting trains one epoch, then runs its
+        // inference and GEMM chunks, so a change in machine load hits all settings alike
+        for (int round = 0; round <= plan.timedEpochs(); round++) {
+            for (Run run : runs) {
+                apply(run.setting);
+                log("round " + round + (round == 0 ? " (warm-up)" : "") + ", thread setting '" + run.setting.name + "'");
+                run.round(round);
+            }
+        }
+        List<ConfigResult> configs = new ArrayList<>();
+        for (Run run : runs) {
+            apply(run.setting);
+            log("hot-loop breakdown, per-call costs and prototypes, thread setting '" + run.setting.name + "'");
+            Network network = Network.initialised(mlp(), SEED);
+            HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, plan.breakdownBatches(), LEARNING_RATE, SEED);
+            List<OpCosts.Entry> ops = OpCosts.measure(plan.opCalls(), train.features());
+            List<Prototypes.Comparison> prototypes = Prototypes.measure(plan.opCalls(), train);
+            configs.add(new ConfigResult(run.setting, run.effective, run.gemm.results(), run.training(test),
+                    run.inference(), breakdown, ops, prototypes));
+        }
+        apply(settings.get(0));
+
+        environment.put("load average at end", EnvironmentInfo.loadAverage());
+        double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
+        String report = new Report(plan, started, command, revision, environment, defaults, loadSeconds, wallSeconds,
+                train.size(), configs).markdown();
+
+        Files.createDirectories(resultsDir);
+        String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-engine"
+                + (plan.mode().equals("quick") ? "-quick" : "") + (tag == null ? "" : "-" + tag) + ".md";
+        Path file = resultsDir.resolve(name);
+        Files.writeString(file, report);
+        System.out.println(report);
+        log("wrote " + file);
+    }
+
+    /**
+     * Sets OpenMP's thread count (NativeOps.setOmpNumThreads, i.e. omp_set_num_threads), libnd4j's Environment
+     * maxThreads and maxMasterThreads, and OpenBLAS's thread count. In 1.0.0-M2.1 Environment.setMaxThreads
+     * does nothing (the read-back shows it); setMaxMasterThreads does, capped at maxThreads.
+     */
+    private static void apply(ThreadSetting setting) {
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(setting.ompThreads);
+        Environment env = Nd4j.getEnvironment();
+        env.setMaxThreads(setting.ompThreads);
+        env.setMaxMasterThreads(setting.masterThreads);
+        Nd4j.factory().blas().setMaxThreads(setting.blasThreads);
+    }
+
+    /** One thread setting's training network, inference inputs and GEMM cases, measured round by round. */
+    private final class Run {
+        final ThreadSetting setting;
+        final ThreadState effective;
+        final Dataset train;
+        final Network network = Network.initialised(mlp(), SEED);
+        final Network inferenceNetwork = Network.initialised(mlp(), SEED);
+        final INDArray x128;
+        final INDArray x1;
+        final GemmBench gemm;
+        final List<EpochReport> epochs = new ArrayList<>();
+        final double[] rate128;
+        final double[] rate1;
+        long calls128;
+        long calls1;
+        long heapBytes;
+        long nd4jObjects;
+        long measuredBatches;
+        long gcs;
+
+        Run(ThreadSetting setting, ThreadState effective, Dataset train) {
+            this.setting = setting;
+            this.effective = effective;
+            this.train = train;
+            x128 = train.features().get(NDArrayIndex.interval(0, BATCH), NDArrayIndex.all()).dup('c');
+            x1 = train.features().get(NDArrayIndex.interval(0, 1), NDArrayIndex.all()).dup('c');
+            gemm = new GemmBench(plan);
+            rate128 = new double[plan.timedEpochs()];
+            rate1 = new double[plan.timedEpochs()];
+        }
+
+        void round(int round) {
+            trainOneEpoch(round);
+            Runnable forward128 = () -> inferenceNetwork.forward(x128);
+            Runnable forward1 = () -> inferenceNetwork.forward(x1);
+            if (round == 0) {
+                calls128 = Timing.calibrate(forward128, plan.inferenceChunkMillis());
+                calls1 = Timing.calibrate(forward1, plan.inferenceChunkMillis());
+                gemm.calibrate();
+            } else {
+                rate128[round - 1] = Timing.chunk(forward128, calls128);
+                rate1[round - 1] = Timing.chunk(forward1, calls1);
+                gemm.round();
+            }
+        }
+
+        /** One Trainer.fit epoch, continuing from the weights so far; epoch e shuffles with seed + e. */
+        private void trainOneEpoch(int round) {
+            Trainer trainer = new Trainer(network, TrainingConfig.of(1, BATCH, OptimiserSettings.sgd(LEARNING_RATE), SEED + round));
+            long[] counters = new long[6];
+            TrainingListener listener = new TrainingListener() {
+                @Override
+                public void onBatch(int epoch, int batch, int batches, double loss) {
+                    // from the end of the first batch to the end of the last: the batch loop alone
+                    if (batch == 1) {
+                        counters[0] = Counters.heapBytes();
+                        counters[1] = Counters.nd4jObjects();
+                        counters[2] = Counters.gcCount();
+                    } else if (batch == batches) {
+                        counters[3] = Counters.heapBytes();
+                        counters[4] = Counters.nd4jObjects();
+                        counters[5] = Counters.gcCount();
+                    }
+                }
+            };
+            TrainingResult result = trainer.fit(train, null, listener, () -> false);
+            if (result.outcome() != TrainingOutcome.COMPLETED) {
+                throw new IllegalStateException("training did not complete: " + result.outcome() + " " + result.failureReason());
+            }
+            EpochReport report = result.lastEpoch();
+            epochs.add(report);
+            int batches = (train.size() + BATCH - 1) / BATCH;
+            if (round > 0) {
+                heapBytes += counters[3] - counters[0];
+                nd4jObjects += counters[4] - counters[1];
+                gcs += counters[5] - counters[2];
+                measuredBatches += batches - 1;
+            }
+            log(String.format(Locale.ROOT, "  epoch %d: %.2f s = %.0f samples/s, loss %.4f, accuracy %.4f%s", round + 1,
+                    report.durationNanos() / 1e9, train.size() / (report.durationNanos() / 1e9), report.trainingLoss(),
+                    report.trainingMetrics().getOrDefault("accuracy", Double.NaN), round == 0 ? " (warm-up)" : ""));
+        }
+
+        Training training(Dataset test) {
+            int timed = epochs.size() - 1;
+            double[] seconds = new double[timed];
+            double[] rates = new double[timed];
+            for (int e = 1; e < epochs.size(); e++) {
+                seconds[e - 1] = epochs.get(e).durationNanos() / 1e9;
+                rates[e - 1] = train.size() / seconds[e - 1];
+            }
+            EpochReport last = epochs.get(epochs.size() - 1);
+            double testAccuracy = Trainer.evaluate(network, test).metrics().getOrDefault("accuracy", Double.NaN);
+            return new Training(Stats.of(rates), seconds, epochs.get(0).durationNanos() / 1e9, last.trainingLoss(),
+                    last.trainingMetrics().getOrDefault("accuracy", Double.NaN), testAccuracy,
+                    heapBytes / (double) measuredBatches, nd4jObjects / (double) measuredBatches, measuredBatches, gcs);
+        }
+
+        Inference inference() {
+            return new Inference(Timing.scaled(rate128, rate128.length, BATCH), Timing.scaled(rate1, rate1.length, 1));
+        }
+    }
+
+    static void log(String message) {
+        System.err.println("[bench] " + message);
+        System.err.flush();
+    }
+}

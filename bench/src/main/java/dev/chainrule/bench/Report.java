@@ -1,0 +1,379 @@
+package dev.chainrule.bench;
+
+import dev.chainrule.bench.EngineBenchmark.ConfigResult;
+import dev.chainrule.bench.EngineBenchmark.ThreadState;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The results as Markdown: the same text is printed and written to bench/results/. */
+final class Report {
+    private final Plan plan;
+    private final ZonedDateTime started;
+    private final String command;
+    private final String revision;
+    private final Map<String, String> environment;
+    private final ThreadState defaults;
+    private final double loadSeconds;
+    private final double wallSeconds;
+    private final int trainingRows;
+    private final List<ConfigResult> configs;
+    private final StringBuilder md = new StringBuilder();
+
+    Report(Plan plan, ZonedDateTime started, String command, String revision, Map<String, String> environment,
+           ThreadState defaults, double loadSeconds, double wallSeconds, int trainingRows, List<ConfigResult> configs) {
+        this.plan = plan;
+        this.started = started;
+        this.command = command;
+        this.revision = revision;
+        this.environment = environment;
+        this.defaults = defaults;
+        this.loadSeconds = loadSeconds;
+        this.wallSeconds = wallSeconds;
+        this.trainingRows = trainingRows;
+        this.configs = configs;
+    }
+
+    String markdown() {
+        double minFlops = GemmBench.minimumTrainingFlopsPerSample();
+        double convFlops = GemmBench.conventionalTrainingFlopsPerSample();
+
+        line("# Engine benchmark, " + started.format(DateTimeFormatter.ISO_LOCAL_DATE) + " (" + plan.mode() + " mode)");
+        line("");
+        line("MNIST training set (" + (trainingRows == 60000 ? "all 60000" : "the first " + trainingRows + " of 60000")
+                + " x 784, pixels / 255), MLP 784-256-128-10 (ReLU, ReLU, softmax + cross-entropy, "
+                + "He init), float32, minibatch " + EngineBenchmark.BATCH + ", plain SGD lr " + EngineBenchmark.LEARNING_RATE
+                + ", seed " + EngineBenchmark.SEED + ". Throughputs are median (min - max) over repeated timed runs.");
+        line("");
+        line("- **Command:** `" + command + "`");
+        line("- **Engine revision:** `" + revision + "`");
+        line("- **Started:** " + started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME) + "; whole run "
+                + f1(wallSeconds) + " s (MNIST load " + f1(loadSeconds) + " s)");
+        double busiest = Math.max(firstNumber(environment.get("load average at start")),
+                firstNumber(environment.get("load average at end")));
+        int cores = Runtime.getRuntime().availableProcessors();
+        line("- **Status:** " + (busiest > 0.5 * cores || Double.isNaN(busiest)
+                ? "**preliminary**: the machine was busy (1-minute load average up to " + f1(busiest) + " on " + cores
+                        + " cores), so other processes took CPU time from these measurements; expect low and noisy "
+                        + "figures, and re-run on a quiet machine before comparing."
+                : "the machine looked quiet (1-minute load average at most " + f1(busiest) + " on " + cores + " cores)."));
+        line("");
+
+        line("## Environment");
+        line("");
+        line("| what | value |");
+        line("|---|---|");
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            line("| " + e.getKey() + " | " + e.getValue().replace("|", "\\|") + " |");
+        }
+        line("| ND4J thread defaults (read at start) | " + defaults.describe() + " |");
+        line("");
+
+        line("## Summary");
+        line("");
+        line("| thread setting | training samples/s | inference b128 samples/s | inference b1 samples/s | "
+                + "GEMM limit samples/s | training / limit |");
+        line("|---|---|---|---|---|---|");
+        for (ConfigResult c : configs) {
+            double limit = gemmLimitSamplesPerSecond(c.gemm());
+            line("| " + c.setting().name() + " | " + c.training().samplesPerSecond().format("%.0f") + " | "
+                    + c.inference().batch128().format("%.0f") + " | " + c.inference().batch1().format("%.0f") + " | "
+                    + f0(limit) + " | " + pct(c.training().samplesPerSecond().median() / limit) + " |");
+        }
+        line("");
+
+        line("## Thread settings");
+        line("");
+        line("Set in-process before each block of measurements: OpenMP's thread count with "
+                + "`NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n)` (omp_set_num_threads, what "
+                + "libnd4j's parallel loops use), `Nd4j.getEnvironment().setMaxThreads(n)` and `setMaxMasterThreads(n)`, "
+                + "and OpenBLAS's with `Nd4j.factory().blas().setMaxThreads(n)`; then read back. In ND4J 1.0.0-M2.1 "
+                + "`Environment.setMaxThreads` is a no-op (maxThreads reads back unchanged) and `setMaxMasterThreads` "
+                + "is capped at maxThreads; without the OpenMP call the '1 thread' settings would leave libnd4j's "
+                + "OpenMP loops on all cores. `OMP_NUM_THREADS` at JVM start sets the same OpenMP limit (and ND4J then "
+                + "also starts OpenBLAS with that many threads).");
+        line("");
+        line("| setting | meaning | effective |");
+        line("|---|---|---|");
+        for (ConfigResult c : configs) {
+            line("| " + c.setting().name() + " | " + c.setting().description() + " | " + c.effective().describe() + " |");
+        }
+        line("");
+
+        line("## Training throughput (Trainer.fit)");
+        line("");
+        line("One epoch per round, `new Trainer(network, TrainingConfig.of(1, 128, OptimiserSettings.sgd(0.1), "
+                + EngineBenchmark.SEED + " + round)).fit(train)` on the same network (so it keeps learning): round 0 "
+                + "is the warm-up, the other " + plan.timedEpochs() + " are timed (" + trainingRows + " samples each, "
+                + "from EpochReport.durationNanos). Rounds alternate between the thread settings.");
+        line("");
+        line("| thread setting | samples/s median (min - max) | timed epochs (s) | warm-up epoch (s) | "
+                + "final train loss | train accuracy | test accuracy (10k) |");
+        line("|---|---|---|---|---|---|---|");
+        for (ConfigResult c : configs) {
+            EngineBenchmark.Training t = c.training();
+            StringBuilder epochs = new StringBuilder();
+            for (double s : t.epochSeconds()) {
+                epochs.append(epochs.length() == 0 ? "" : ", ").append(f2(s));
+            }
+            line("| " + c.setting().name() + " | " + t.samplesPerSecond().format("%.0f") + " | " + epochs + " | "
+                    + f2(t.warmUpSeconds()) + " | " + f4(t.finalLoss()) + " | " + f4(t.finalAccuracy()) + " | "
+                    + f4(t.testAccuracy()) + " |");
+        }
+        line("");
+
+        line("## Inference throughput (Network.forward on a reused input)");
+        line("");
+        line("| thread setting | batch 128: samples/s | batch 128: us/batch | batch 1: samples/s | batch 1: us/sample |");
+        line("|---|---|---|---|---|");
+        for (ConfigResult c : configs) {
+            EngineBenchmark.Inference i = c.inference();
+            line("| " + c.setting().name() + " | " + i.batch128().format("%.0f") + " | "
+                    + f1(128e6 / i.batch128().median()) + " | " + i.batch1().format("%.0f") + " | "
+                    + f1(1e6 / i.batch1().median()) + " |");
+        }
+        line("");
+
+        line("## GEMM at the MLP's shapes (float32)");
+        line("");
+        line("`Nd4j.gemm(a, b, c, transposeA, transposeB, 1, 0)` into a preallocated c, as FullyConnectedLayer calls it. "
+                + "\"cblas\" is the same product through OpenBLAS's `cblas_sgemm` directly (no ND4J op), for comparison. "
+                + "GFLOP/s = 2 m k n / time.");
+        line("");
+        for (ConfigResult c : configs) {
+            line("**" + c.setting().name() + "** (" + c.effective().describe() + ")");
+            line("");
+            line("| product | what | m x k * k x n | MFLOP | Nd4j.gemm GFLOP/s | us/call | cblas GFLOP/s | cblas us/call "
+                    + "| heap B/call | ND4J objects/call |");
+            line("|---|---|---|---|---|---|---|---|---|---|");
+            for (GemmBench.Result r : c.gemm()) {
+                GemmBench.Shape s = r.shape();
+                line("| " + s.name() + (s.inTraining() ? "" : " (info)") + " | " + s.what() + " | " + s.dims() + " | "
+                        + f3(s.flops() / 1e6) + " | " + r.gflops().format("%.1f") + " | " + f1(r.microsPerCall()) + " | "
+                        + r.directGflops().format("%.1f") + " | " + f1(r.directMicrosPerCall()) + " | "
+                        + f0(r.heapBytesPerCall()) + " | " + f2(r.nd4jObjectsPerCall()) + " |");
+            }
+            double gemmMicros = 0;
+            double cblasMicros = 0;
+            double flops = 0;
+            double biasMicros = 0;
+            for (GemmBench.Result r : c.gemm()) {
+                if (r.shape().inTraining()) {
+                    gemmMicros += r.microsPerCall();
+                    cblasMicros += r.directMicrosPerCall();
+                    flops += r.shape().flops();
+                } else {
+                    biasMicros += r.microsPerCall();
+                }
+            }
+            line("");
+            line("The eight training products: " + f3(flops / 1e6) + " MFLOP per batch (= " + f3(flops / 128 / 1e6)
+                    + " MFLOP per sample), " + f1(gemmMicros) + " us per batch through Nd4j.gemm -> GEMM limit "
+                    + f1(flops / gemmMicros / 1e3) + " GFLOP/s, " + f0(128e6 / gemmMicros) + " samples/s; through cblas "
+                    + f1(cblasMicros) + " us (" + f1(flops / cblasMicros / 1e3) + " GFLOP/s). The three bias row sums "
+                    + "(1^T delta, also Nd4j.gemm) add " + f1(biasMicros) + " us per batch.");
+            line("");
+        }
+
+        line("## Training against the GEMM limit");
+        line("");
+        line("FLOPs per training sample: minimum " + f3(minFlops / 1e6) + " MFLOP = forward 2(784*256 + 256*128 + "
+                + "128*10) + the same for dW + the same without layer 1 for dX (the first layer needs no input "
+                + "gradient); conventional 3 x forward = " + f3(convFlops / 1e6) + " MFLOP. The limit is the eight "
+                + "training GEMMs' FLOPs over the sum of their measured times (Nd4j.gemm, same thread setting), i.e. "
+                + "the training loop if it did nothing but its GEMMs.");
+        line("");
+        line("| thread setting | training GFLOP/s (1.01 MFLOP count) | training GFLOP/s (1.41 count) | GEMM limit GFLOP/s "
+                + "| fraction of limit | step time / GEMM time per batch (us) |");
+        line("|---|---|---|---|---|---|");
+        for (ConfigResult c : configs) {
+            double sps = c.training().samplesPerSecond().median();
+            double limitSps = gemmLimitSamplesPerSecond(c.gemm());
+            line("| " + c.setting().name() + " | " + f1(sps * minFlops / 1e9) + " | " + f1(sps * convFlops / 1e9) + " | "
+                    + f1(limitSps * minFlops / 1e9) + " | " + pct(sps / limitSps) + " | " + f0(128e6 / sps) + " / "
+                    + f0(128e6 / limitSps) + " |");
+        }
+        line("");
+
+        line("## Allocations per training batch");
+        line("");
+        line("Counted on the training thread: Java heap bytes (`ThreadMXBean.getThreadAllocatedBytes`) and ND4J "
+                + "native objects created (data buffers incl. scalars and views' buffers, and op contexts: one per "
+                + "custom-op call such as Mmul behind Nd4j.gemm or SoftMax), read from ND4J's DeallocatorService id "
+                + "counter. Over Trainer.fit's timed epochs, from the end of each epoch's first batch to the end of its "
+                + "last (the batch loop alone; per-epoch work such as the shuffle array is not in it):");
+        line("");
+        line("| thread setting | batches counted | heap bytes/batch | ND4J native objects/batch | GCs during timed epochs |");
+        line("|---|---|---|---|---|");
+        for (ConfigResult c : configs) {
+            EngineBenchmark.Training t = c.training();
+            line("| " + c.setting().name() + " | " + t.measuredBatches() + " | " + f0(t.heapBytesPerBatch()) + " | "
+                    + f1(t.nd4jObjectsPerBatch()) + " | " + t.gcCount() + " |");
+        }
+        line("");
+        line("### Where the time and allocations of one batch go");
+        line("");
+        line("An instrumented copy of the batch loop (HotLoop.java) through the engine's own layers, loss, metrics "
+                + "and optimiser, " + configs.get(0).breakdown().batches() + " batches after 50 untimed ones, per thread "
+                + "setting. Allocations are the same under every setting (shown once). JavaCPP pointers are net "
+                + "(allocated minus freed) and only indicative.");
+        line("");
+        StringBuilder header = new StringBuilder("| step |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (ConfigResult c : configs) {
+            header.append(" us/batch ").append(c.setting().name()).append(" |");
+            rule.append("---|");
+        }
+        header.append(" heap B/batch | ND4J objects/batch | JavaCPP pointers/batch |");
+        rule.append("---|---|---|");
+        line(header.toString());
+        line(rule.toString());
+        List<HotLoop.Step> first = configs.get(0).breakdown().steps();
+        for (int i = 0; i < first.size(); i++) {
+            StringBuilder row = new StringBuilder("| " + first.get(i).name() + " |");
+            for (ConfigResult c : configs) {
+                HotLoop.Step s = c.breakdown().steps().get(i);
+                row.append(" ").append(f1(s.microsPerBatch())).append(" (").append(pct(s.microsPerBatch() / stepSum(c))).append(") |");
+            }
+            row.append(" ").append(f0(first.get(i).heapBytesPerBatch())).append(" | ").append(f2(first.get(i).nd4jObjectsPerBatch()))
+                    .append(" | ").append(f2(first.get(i).javacppPointersPerBatch())).append(" |");
+            line(row.toString());
+        }
+        StringBuilder total = new StringBuilder("| **whole batch** |");
+        for (ConfigResult c : configs) {
+            total.append(" ").append(f1(c.breakdown().totalMicrosPerBatch())).append(" |");
+        }
+        total.append(" ").append(f0(configs.get(0).breakdown().totalHeapBytesPerBatch())).append(" | ")
+                .append(f2(configs.get(0).breakdown().totalNd4jObjectsPerBatch())).append(" | |");
+        line(total.toString());
+        line("");
+
+        line("### Per-call costs of the ND4J calls on the hot path");
+        line("");
+        line("Each measured alone over " + plan.opCalls() + " calls at the MLP's shapes, per thread setting.");
+        line("");
+        line(costHeader("engine code | call"));
+        line(costRule(2));
+        List<OpCosts.Entry> ops0 = configs.get(0).ops();
+        for (int i = 0; i < ops0.size(); i++) {
+            final int index = i;
+            line(costRow(ops0.get(i).group() + " | " + ops0.get(i).call(), c -> c.ops().get(index)));
+        }
+        line("");
+
+        line("## Prototypes of engine changes (bench code only)");
+        line("");
+        line("Each proposal's first row is what the engine does now; the prototypes are checked to give the same "
+                + "numbers before they are timed.");
+        line("");
+        line(costHeader("proposal | variant"));
+        line(costRule(2));
+        List<Prototypes.Comparison> protos0 = configs.get(0).prototypes();
+        for (int p = 0; p < protos0.size(); p++) {
+            for (int v = 0; v < protos0.get(p).variants().size(); v++) {
+                final int pi = p;
+                final int vi = v;
+                line(costRow((v == 0 ? protos0.get(p).proposal() : "") + " | " + (v == 0 ? "now: " : "proposed: ")
+                        + protos0.get(p).variants().get(v).call(), c -> c.prototypes().get(pi).variants().get(vi)));
+            }
+        }
+        line("");
+        for (Prototypes.Comparison p : protos0) {
+            if (p.note() != null && !p.note().isEmpty()) {
+                line("- **" + p.proposal() + ":** " + p.note());
+            }
+        }
+        line("");
+
+        line("## How to read this");
+        line("");
+        line("- Throughputs are medians over repeated timed runs, with (min - max); a wide spread means the machine "
+                + "was busy. Compare medians between runs only with the same thread setting, OPENBLAS_CORETYPE and "
+                + "load.");
+        line("- *GEMM limit* is what training would reach if a batch cost only its eight GEMMs at the speed measured "
+                + "here; *fraction of limit* is how much of that the whole training loop (gather, element-wise ops, "
+                + "loss, metrics, optimiser, Java) keeps. The gap is per-batch overhead, itemised in the breakdown.");
+        line("- The OpenBLAS kernel row says which GEMM kernel ran. OpenBLAS 0.3.19 (ND4J 1.0.0-M2.1) does not know "
+                + "some recent Xeons and falls back to a generic kernel unless OPENBLAS_CORETYPE names one; the "
+                + "benchmark never sets it, it only records it.");
+        return md.toString();
+    }
+
+    private static double gemmLimitSamplesPerSecond(List<GemmBench.Result> gemm) {
+        double micros = 0;
+        for (GemmBench.Result r : gemm) {
+            if (r.shape().inTraining()) {
+                micros += r.microsPerCall();
+            }
+        }
+        return 128e6 / micros;
+    }
+
+    private static double firstNumber(String text) {
+        try {
+            return Double.parseDouble(text.trim().split("\\s+")[0]);
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double stepSum(ConfigResult c) {
+        double sum = 0;
+        for (HotLoop.Step s : c.breakdown().steps()) {
+            sum += s.microsPerBatch();
+        }
+        return sum;
+    }
+
+    private String costHeader(String first) {
+        StringBuilder header = new StringBuilder("| " + first + " |");
+        for (ConfigResult c : configs) {
+            header.append(" us/call ").append(c.setting().name()).append(" |");
+        }
+        return header.append(" heap B/call | ND4J objects/call | JavaCPP pointers/call |").toString();
+    }
+
+    private String costRule(int leading) {
+        return "|---".repeat(leading + configs.size() + 3) + "|";
+    }
+
+    private String costRow(String first, java.util.function.Function<ConfigResult, OpCosts.Entry> entry) {
+        StringBuilder row = new StringBuilder("| " + first + " |");
+        for (ConfigResult c : configs) {
+            row.append(" ").append(f2(entry.apply(c).microsPerCall())).append(" |");
+        }
+        OpCosts.Entry e = entry.apply(configs.get(0));
+        return row.append(" ").append(f0(e.heapBytesPerCall())).append(" | ").append(f2(e.nd4jObjectsPerCall()))
+                .append(" | ").append(f2(e.javacppPointersPerCall())).append(" |").toString();
+    }
+
+    private void line(String s) {
+        md.append(s).append('\n');
+    }
+
+    static String f0(double v) {
+        return String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    static String f1(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static String f2(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String f3(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    static String f4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static String pct(double fraction) {
+        return String.format(Locale.ROOT, "%.0f%%", 100 * fraction);
+    }
+}
