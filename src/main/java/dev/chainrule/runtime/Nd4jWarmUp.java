@@ -1,6 +1,7 @@
 package dev.chainrule.runtime;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.engine.ComputeThreads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,14 +34,12 @@ public class Nd4jWarmUp implements ApplicationRunner {
     @Override
     public void run(ApplicationArguments args) {
         long started = System.nanoTime();
-        Nd4j.getEnvironment().setMaxThreads(jobs.nd4jThreads());
-        Nd4j.factory().blas().setMaxThreads(jobs.blasThreads());
+        ComputeThreads.configure(jobs.nd4jThreads(), jobs.blasThreads());
         INDArray a = Nd4j.rand(DataType.FLOAT, 64, 64);
         INDArray c = Nd4j.create(DataType.FLOAT, 64, 64);
         Nd4j.gemm(a, a, c, false, true, 1.0, 0.0);
-        log.info("ND4J ready in {} ms: backend {}, BLAS {} with {} threads, {} ND4J threads, {} training workers",
+        log.info("ND4J ready in {} ms: backend {}, BLAS {} with {} threads, {} ND4J (OpenMP) threads, {} training workers",
                 (System.nanoTime() - started) / 1_000_000, Nd4j.getBackend().getClass().getSimpleName(),
-                Nd4j.factory().blas().getBlasVendor(), Nd4j.factory().blas().getMaxThreads(),
-                Nd4j.getEnvironment().maxThreads(), jobs.workers());
+                Nd4j.factory().blas().getBlasVendor(), ComputeThreads.blasThreads(), jobs.nd4jThreads(), jobs.workers());
     }
 }
