@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * An instrumented copy of one iteration of Trainer.fit's batch loop, step by step, through the engine's own
- * public pieces: Trainer.gather's copyOfRange + pullRows, each layer's forward, the loss value, the fused
+ * public pieces: MinibatchRows.gather, each layer's forward, the loss value, the fused
  * softmax + cross-entropy gradient, each layer's backward (the first without dX), MetricAccumulator.add and
  * the SGD step. For each step: wall time, Java heap bytes and ND4J native objects per batch.
  *
@@ -45,7 +45,7 @@ final class HotLoop {
         List<Parameter> parameters = network.parameters();
 
         List<String> names = new ArrayList<>();
-        names.add("gather x, y (copyOfRange + pullRows, x2)");
+        names.add("gather x, y (MinibatchRows, memcpy per row, x2)");
         String[] layerNames = layerNames(layers);
         for (String name : layerNames) {
             names.add(name + ".forward");
@@ -183,11 +183,9 @@ final class HotLoop {
         return s + 1;
     }
 
-    /** Trainer.gather, verbatim. */
+    /** The trainer's gather. */
     static INDArray gather(INDArray source, int[] order, int from, int to, ReusedArray buffer) {
-        INDArray batch = buffer.get(source.dataType(), to - from, source.columns());
-        Nd4j.pullRows(source, batch, 1, Arrays.copyOfRange(order, from, to));
-        return batch;
+        return dev.chainrule.engine.training.MinibatchRows.gather(source, order, from, to, buffer);
     }
 
     static String[] layerNames(List<Layer> layers) {

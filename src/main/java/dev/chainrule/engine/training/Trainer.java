@@ -10,8 +10,6 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 
 /**
  * Minibatch gradient descent over epochs (seeds 003 and 004): for each shuffled minibatch, a forward and
@@ -85,8 +83,8 @@ public final class Trainer {
                 }
                 int from = b * batchSize;
                 int to = Math.min(rows, from + batchSize);
-                INDArray x = gather(train.features(), order, from, to, batchFeatures);
-                INDArray y = gather(train.targets(), order, from, to, batchTargets);
+                INDArray x = MinibatchRows.gather(train.features(), order, from, to, batchFeatures);
+                INDArray y = MinibatchRows.gather(train.targets(), order, from, to, batchTargets);
                 double batchLoss = network.computeGradients(x, y);
                 if (!Double.isFinite(batchLoss)) {
                     return diverged(history, bestEpoch, epoch, b + 1, batchLoss);
@@ -192,23 +190,7 @@ public final class Trainer {
         }
     }
 
-    /**
-     * Copies rows order[from..to) of a contiguous row-major matrix into the reused batch buffer, one memcpy
-     * per row: no index arrays, no native op (ND4J's pullRows allocated 8 objects per batch and ran ~10x
-     * slower, bench/results).
-     */
-    private static INDArray gather(INDArray source, int[] order, int from, int to, ReusedArray buffer) {
-        INDArray batch = buffer.get(source.dataType(), to - from, source.columns());
-        long rowBytes = source.columns() * source.dataType().width();
-        BytePointer src = new BytePointer(source.data().addressPointer());
-        BytePointer dst = new BytePointer(batch.data().addressPointer());
-        for (int i = from; i < to; i++) {
-            Pointer.memcpy(dst.position((i - from) * rowBytes), src.position(order[i] * rowBytes), rowBytes);
-        }
-        return batch;
-    }
-
-    /** The matrix itself when it is contiguous and row-major, else such a copy: what {@link #gather} reads. */
+    /** The matrix itself when it is contiguous and row-major, else such a copy: what the gather reads. */
     private static INDArray contiguous(INDArray matrix) {
         return matrix.isView() || matrix.ordering() != 'c' ? matrix.dup('c') : matrix;
     }
