@@ -1,0 +1,35 @@
+package dev.chainrule.dataset;
+
+import java.io.IOException;
+
+/**
+ * A CSV file whose content cannot become a dataset: the message names the source, the 1-based line and,
+ * where one is to blame, the column, e.g. {@code iris.csv: line 7, column 'petal_width_cm': 'abc' is not a number}.
+ * An {@link IOException} like Commons CSV's own parse errors, so callers that read uploads handle both alike;
+ * {@link #lineNumber()} and {@link #columnName()} let an API turn it into a precise client error.
+ */
+public final class InvalidCsvException extends IOException {
+    private final long lineNumber;
+    private final String columnName;
+
+    InvalidCsvException(String source, long lineNumber, String columnName, String problem) {
+        super(source + ": line " + lineNumber + (columnName == null ? "" : ", column '" + columnName + "'") + ": " + problem);
+        this.lineNumber = lineNumber;
+        this.columnName = columnName;
+    }
+
+    InvalidCsvException(String source, long lineNumber, String problem, Throwable cause) {
+        this(source, lineNumber, null, problem);
+        initCause(cause);
+    }
+
+    /** 1-based line of the file where the problem is (the header is line 1). */
+    public long lineNumber() {
+        return lineNumber;
+    }
+
+    /** The column to blame, or null when the problem is not one column's (an empty file, a quoting error). */
+    public String columnName() {
+        return columnName;
+    }
+}
