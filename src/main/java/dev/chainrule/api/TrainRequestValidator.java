@@ -1,6 +1,7 @@
 package dev.chainrule.api;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.optim.OptimiserSettings;
@@ -11,7 +12,6 @@ import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.training.TrainingJobSpec;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.stereotype.Component;
@@ -96,9 +96,9 @@ class TrainRequestValidator {
                         "leaves " + (data.size() - validationRows) + " training and " + validationRows
                                 + " validation rows; both need at least one")));
             }
-            Dataset[] parts = split(data, split, shuffleSeed);
-            data = parts[0];
-            validation = parts[1];
+            DatasetSplit parts = DatasetSplit.random(data.size(), split, shuffleSeed);
+            validation = parts.test(data);
+            data = parts.train(data);
         }
         TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,
                 request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
@@ -262,30 +262,6 @@ class TrainRequestValidator {
             ok = false;
         }
         return ok ? new EarlyStopping(patience, minDelta, request.restoreBest() == null || request.restoreBest()) : null;
-    }
-
-    /** A seeded shuffle, then the last fraction becomes validation: {training, validation}. */
-    static Dataset[] split(Dataset data, double validationFraction, long seed) {
-        int rows = data.size();
-        int[] order = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            order[i] = i;
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = rows - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        int validationRows = validationRows(rows, validationFraction);
-        int[] train = java.util.Arrays.copyOfRange(order, 0, rows - validationRows);
-        int[] valid = java.util.Arrays.copyOfRange(order, rows - validationRows, rows);
-        return new Dataset[] {rowsOf(data, train), rowsOf(data, valid)};
-    }
-
-    private static Dataset rowsOf(Dataset data, int[] rows) {
-        return data.rows(rows);
     }
 
     static int validationRows(int rows, double validationFraction) {

@@ -11,12 +11,27 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ReusedArray {
     private INDArray array;
+    private boolean ones;
 
     /** Returns an array of exactly this shape and type; its contents are whatever was left there. */
     public INDArray get(DataType type, long rows, long columns) {
         if (array == null || array.dataType() != type || array.rows() != rows || array.columns() != columns) {
             array = Nd4j.create(type, new long[] {rows, columns}, 'c');
+            ones = false;
         }
         return array;
+    }
+
+    /**
+     * An array of this shape filled with ones, filled only when (re)allocated: a constant for sums written as
+     * products (1^T delta is the bias gradient). Callers must not write into it.
+     */
+    public INDArray getOnes(DataType type, long rows, long columns) {
+        INDArray result = get(type, rows, columns);
+        if (!ones) {
+            result.assign(1.0);
+            ones = true;
+        }
+        return result;
     }
 }

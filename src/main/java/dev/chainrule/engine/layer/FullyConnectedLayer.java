@@ -66,10 +66,7 @@ public final class FullyConnectedLayer implements Layer {
         // dJ/dW = x^T delta
         Nd4j.gemm(input, delta, weightGradient, true, false, 1.0, 0.0);
         // dJ/db = 1^T delta: the row sum as a GEMM, so it needs no temporary
-        INDArray column = ones.get(type, delta.rows(), 1);
-        if (column.getDouble(0) != 1.0) {
-            column.assign(1.0);
-        }
+        INDArray column = ones.getOnes(type, delta.rows(), 1);
         Nd4j.gemm(column, delta, biasGradient, true, false, 1.0, 0.0);
         if (!needInputGradient) {
             return null;

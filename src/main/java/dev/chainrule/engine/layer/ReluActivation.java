@@ -1,7 +1,5 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Layer;
-import dev.chainrule.engine.ReusedArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
@@ -13,34 +11,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * subgradient of seed 001: g'(z) = 1 for z >= 0 and 0 for z < 0 (any value in [0, 1] is a valid subgradient
  * at 0, seed 002; the lecture picks 1).
  */
-public final class ReluActivation implements Layer {
-    private final ReusedArray output = new ReusedArray();
-    private final ReusedArray inputGradient = new ReusedArray();
-    private INDArray input;
+public final class ReluActivation extends ActivationLayer {
+    private INDArray z;
 
     @Override
-    public INDArray forward(INDArray z) {
-        input = z;
-        INDArray h = output.get(z.dataType(), z.rows(), z.columns());
+    protected void apply(INDArray z, INDArray h) {
+        this.z = z;
         Nd4j.exec(new RectifiedLinear(z, h, 0.0));
-        return h;
     }
 
     @Override
-    public INDArray backward(INDArray delta, boolean needInputGradient) {
-        if (!needInputGradient) {
-            return null;
-        }
-        INDArray dz = inputGradient.get(delta.dataType(), delta.rows(), delta.columns());
+    protected void backPropagate(INDArray delta, INDArray dz) {
         // Step is "z > cutoff"; the largest negative subnormal as cutoff makes it "z >= 0", -0 included
-        double cutoff = input.dataType() == DataType.DOUBLE ? -Double.MIN_VALUE : -Float.MIN_VALUE;
-        Nd4j.exec(new Step(input, dz, cutoff));
+        double cutoff = z.dataType() == DataType.DOUBLE ? -Double.MIN_VALUE : -Float.MIN_VALUE;
+        Nd4j.exec(new Step(z, dz, cutoff));
         dz.muli(delta);
-        return dz;
-    }
-
-    @Override
-    public long outputWidth(long inputWidth) {
-        return inputWidth;
     }
 }

@@ -18,10 +18,7 @@ public final class CrossEntropyLoss implements Loss {
     private final ReusedArray scratch = new ReusedArray();
 
     public CrossEntropyLoss(double epsilon) {
-        if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be a finite number >= 0, got " + epsilon);
-        }
-        this.epsilon = epsilon;
+        this.epsilon = Loss.checkEpsilon(epsilon);
     }
 
     @Override

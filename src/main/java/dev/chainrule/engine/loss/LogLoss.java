@@ -21,10 +21,7 @@ public final class LogLoss implements Loss {
     private final ReusedArray complement = new ReusedArray();
 
     public LogLoss(double epsilon) {
-        if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be a finite number >= 0, got " + epsilon);
-        }
-        this.epsilon = epsilon;
+        this.epsilon = Loss.checkEpsilon(epsilon);
     }
 
     @Override

@@ -20,6 +20,14 @@ public interface Loss {
     /** The name a model definition uses. */
     LossKind kind();
 
+    /** The stability constant inside a logarithm, checked: finite and >= 0. */
+    static double checkEpsilon(double epsilon) {
+        if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be a finite number >= 0, got " + epsilon);
+        }
+        return epsilon;
+    }
+
     /** Rejects a target whose shape differs from the prediction's. */
     static void checkShapes(INDArray predicted, INDArray target) {
         if (predicted.rank() != 2 || !java.util.Arrays.equals(predicted.shape(), target.shape())) {
