@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -136,12 +137,15 @@ final class OpenApiContract {
             String in = parameter.node().path("in").asString();
             boolean required = parameter.node().path("required").asBoolean(false);
             Located schema = resolve(parameter.at("schema"));
-            String value = switch (in) {
-                case "path" -> op.pathValues().get(name);
+            JsonNode value = switch (in) {
+                case "path" -> {
+                    String text = op.pathValues().get(name);
+                    yield text == null ? null : coerce(text, schema.node());
+                }
                 case "query" -> {
                     known.add(name);
                     List<String> values = query.get(name);
-                    yield values == null ? null : values.get(0);
+                    yield values == null ? null : coerceQuery(name, values, parameter.node(), schema, problems);
                 }
                 default -> null; // headers and cookies: none in this API
             };
@@ -151,7 +155,7 @@ final class OpenApiContract {
                 }
                 continue;
             }
-            validate(schema.pointer(), coerce(value, schema.node()), "parameter '" + name + "'", problems);
+            validate(schema.pointer(), value, "parameter '" + name + "'", problems);
         }
         for (String name : query.keySet()) {
             if (!known.contains(name)) {
@@ -483,6 +487,30 @@ final class OpenApiContract {
         } catch (NumberFormatException e) {
             return JsonNodeFactory.instance.stringNode(value);
         }
+    }
+
+    /**
+     * A query parameter's values as the JSON its schema expects: an array parameter (style form) from every
+     * occurrence ({@code ?tag=a&tag=b}, explode) or from comma-separated values ({@code ?names=a,b}, explode:
+     * false), each item coerced by the items' schema; any other parameter from its one value (given twice, it is
+     * a problem).
+     */
+    private JsonNode coerceQuery(String name, List<String> values, JsonNode parameter, Located schema, List<String> problems) {
+        if (!"array".equals(schema.node().path("type").asString(""))) {
+            if (values.size() > 1) {
+                problems.add("query parameter '" + name + "' is given " + values.size() + " times, but is not an array");
+            }
+            return coerce(values.get(0), schema.node());
+        }
+        boolean explode = parameter.path("explode").asBoolean(true);
+        JsonNode items = resolve(schema.at("items")).node();
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (String value : values) {
+            for (String item : explode ? List.of(value) : List.of(value.split(",", -1))) {
+                out.add(coerce(item, items == null ? JsonNodeFactory.instance.objectNode() : items));
+            }
+        }
+        return out;
     }
 
     private static Map<String, List<String>> parseQuery(String query) {

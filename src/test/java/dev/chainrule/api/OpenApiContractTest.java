@@ -17,12 +17,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -31,6 +33,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
+import org.springframework.test.context.NestedTestConfiguration;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
@@ -40,11 +43,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Keeps openapi/openapi.yaml true: drives the real service over HTTP through a whole iris session (define, train
- * with a validation split, follow, list, predict, input gradients, continue, queue full, cancel, delete) and at
- * least one of every error, and checks every request and response against the spec (see {@link OpenApiContract}).
- * It then asserts that every operation in the spec was exercised and that every controller mapping and exposed
- * actuator endpoint is in the spec, so neither side can drift. It also checks the spec's own examples, that the
- * app serves the spec byte for byte at /openapi.yaml, and that Swagger UI is served.
+ * with a validation split, follow, list, predict, input gradients, continue, queue full, cancel, delete), at
+ * least one of every error and the actuator endpoints (health, info, metrics, Prometheus), and checks every request
+ * and response against the spec (see {@link OpenApiContract}). It then asserts that every operation in the spec
+ * was exercised and that every controller mapping and exposed actuator endpoint is in the spec, so neither side
+ * can drift. It also checks the spec's own examples, that the app serves the spec byte for byte at /openapi.yaml,
+ * and that Swagger UI is served. {@link WithApiKeys} does the same for 401 and 403 against a service with keys.
  *
  * <p>One worker and a queue of one make "queue full" reachable; a 64KB request limit makes 413 cheap.
  */
@@ -54,6 +58,8 @@ import tools.jackson.databind.json.JsonMapper;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiContractTest {
     static final Path SPEC = Path.of("openapi", "openapi.yaml");
+    static final String READ_KEY = "contract-read-key-5b2e8f4a1c9d";
+    static final String ADMIN_KEY = "contract-admin-key-3d7a6e0f9b1c";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -214,6 +220,24 @@ class OpenApiContractTest {
         assertThat(wrongType.json().path("errors").get(0).path("field").asString()).isEqualTo("inputWidth");
         call("GET", "/jobs?page=-1&size=500", null, Sent.NONCONFORMING, 400);
         call("GET", "/models?size=0", null, Sent.NONCONFORMING, 400);
+        Reply wordForNumber = call("GET", "/models?size=ten", null, Sent.NONCONFORMING, 400);
+        assertThat(wordForNumber.json().path("type").asString()).isEqualTo("/problems/invalid-request");
+        assertThat(wordForNumber.json().path("errors").findValuesAsString("field")).containsExactly("size");
+
+        // 400 invalid-request for a field the request does not have (at any depth), and for a fraction given to an integer
+        Reply unknownField = call("POST", "/models", json(Map.of("inputWidth", 4, "layers", List.of(Map.of("units", 3,
+                "activation", "softmax", "dropout", 0.5)), "loss", "cross_entropy")), Sent.NONCONFORMING, 400);
+        assertThat(unknownField.json().path("type").asString()).isEqualTo("/problems/invalid-request");
+        assertThat(unknownField.json().path("errors")).hasSize(1);
+        assertThat(unknownField.json().path("errors").get(0).path("field").asString()).isEqualTo("layers[0].dropout");
+        assertThat(unknownField.json().path("errors").get(0).path("reason").asString())
+                .startsWith("is not a field of this request; known fields: ").contains("units", "activation");
+        Reply misspelt = call("POST", "/train", json(Map.of("modelId", "m", "data", Map.of("features", List.of(irisFeatures.get(0)),
+                "targets", List.of(0)), "optimizer", Map.of("type", "adam", "learningrate", 0.1))), Sent.NONCONFORMING, 400);
+        assertThat(misspelt.json().path("errors").findValuesAsString("field")).containsExactly("optimizer.learningrate");
+        Reply fraction = call("POST", "/train", json(Map.of("modelId", "m", "data", Map.of("features", List.of(irisFeatures.get(0)),
+                "targets", List.of(0)), "epochs", 2.5)), Sent.NONCONFORMING, 400);
+        assertThat(fraction.json().path("errors").findValuesAsString("field")).containsExactly("epochs");
 
         // 400 malformed-json
         Reply malformed = call("POST", "/models", "{\"inputWidth\": 4,", Sent.NONCONFORMING, 400);
@@ -232,6 +256,20 @@ class OpenApiContractTest {
         Reply narrow = call("POST", "/train", json(Map.of("modelId", modelId, "data", Map.of("features", List.of(List.of(5.1, 3.5, 1.4)),
                 "targets", List.of(7)))), 400);
         assertThat(narrow.json().path("errors").findValuesAsString("field")).containsExactly("data.features[0]");
+
+        // 422 non-finite-result: a linear output (y = 2x) given inputs near the float32 limit overflows to an infinity
+        String linear = call("POST", "/models", json(Map.of("inputWidth", 1, "layers", List.of(Map.of("units", 1, "activation", "linear")),
+                "loss", "squared_error", "seed", 1)), 201).json().path("id").asString();
+        String fit = json(Map.of("modelId", linear, "data", Map.of("features", List.of(List.of(0), List.of(1), List.of(2), List.of(3)),
+                "targets", List.of(0, 2, 4, 6)), "epochs", 50, "batchSize", 4, "optimizer", Map.of("type", "sgd", "learningRate", 0.1)));
+        waitFor(call("POST", "/train", fit, 202).json().path("id").asString(), "SUCCEEDED");
+        Reply overflow = call("POST", "/models/" + linear + "/predict", json(Map.of("instances", List.of(List.of(1), List.of(3e38), List.of(-3e38)))), 422);
+        assertThat(overflow.json().path("type").asString()).isEqualTo("/problems/non-finite-result");
+        assertThat(overflow.json().path("errors").findValuesAsString("field")).containsExactly("instances[1]", "instances[2]");
+        Reply gradientOverflow = call("POST", "/models/" + linear + "/input-gradients", json(Map.of("instances", List.of(List.of(1), List.of(3e38)),
+                "targets", List.of(2, 0))), 422);
+        assertThat(gradientOverflow.json().path("errors").findValuesAsString("field")).containsExactly("instances[1]");
+        call("DELETE", "/models/" + linear, null, 204);
 
         // 404 for every operation that takes an id
         String unknown = "c0ffee00-0000-4000-8000-000000000000";
@@ -281,6 +319,37 @@ class OpenApiContractTest {
             assertThat(call("GET", path, null, 200).json().path("status").asString()).isEqualTo("UP");
         }
         call("GET", "/actuator/info", null, 200);
+
+        // metrics as JSON: the names, one meter, one narrowed by a tag; a malformed tag and an unknown meter
+        assertThat(call("GET", "/actuator/metrics", null, 200).json().path("names").valueStream().map(JsonNode::asString))
+                .contains("chainrule.jobs", "chainrule.jobs.queue.depth", "chainrule.training.samples",
+                        "chainrule.training.throughput", "chainrule.training.epoch.duration", "chainrule.prediction.latency");
+        get("/actuator/metrics", Map.of("Accept", "application/json"), Sent.CONFORMING, 200);
+        JsonNode throughput = call("GET", "/actuator/metrics/chainrule.training.throughput", null, 200).json();
+        assertThat(throughput.path("name").asString()).isEqualTo("chainrule.training.throughput");
+        assertThat(throughput.path("measurements").get(0).path("value").asDouble()).isPositive(); // jobs ran above
+        JsonNode succeeded = call("GET", "/actuator/metrics/chainrule.jobs?tag=state:SUCCEEDED", null, 200).json();
+        assertThat(succeeded.path("measurements").get(0).path("value").asDouble()).isGreaterThanOrEqualTo(2);
+        call("GET", "/actuator/metrics/http.server.requests?tag=method:GET&tag=uri:/models/%7Bid%7D", null, 200);
+        call("GET", "/actuator/metrics/chainrule.jobs?tag=state", null, Sent.NONCONFORMING, 400);
+        call("GET", "/actuator/metrics/no.such.meter", null, 404);
+
+        // Prometheus: its text format by default, OpenMetrics or protobuf when asked for, and only some families
+        Reply text = call("GET", "/actuator/prometheus", null, 200);
+        assertThat(text.header("Content-Type")).startsWith("text/plain;version=0.0.4");
+        assertThat(text.response().body())
+                .containsPattern("(?m)^# TYPE chainrule_training_throughput gauge$")
+                .containsPattern("(?m)^chainrule_training_throughput [0-9]")
+                .containsPattern("(?m)^chainrule_jobs\\{state=\"SUCCEEDED\"} [1-9]")
+                .doesNotContain("chainrule_training_throughput_");
+        Reply openMetrics = get("/actuator/prometheus", Map.of("Accept", "application/openmetrics-text"), Sent.CONFORMING, 200);
+        assertThat(openMetrics.header("Content-Type")).startsWith("application/openmetrics-text;version=1.0.0");
+        assertThat(openMetrics.response().body()).containsPattern("(?m)^chainrule_training_throughput [0-9]").endsWith("# EOF\n");
+        Reply some = call("GET", "/actuator/prometheus?includedNames=chainrule_jobs,chainrule_training_throughput", null, 200);
+        assertThat(some.response().body().lines().filter(line -> !line.startsWith("#")))
+                .isNotEmpty().allMatch(line -> line.startsWith("chainrule_jobs{") || line.startsWith("chainrule_training_throughput "));
+        get("/actuator/prometheus", Map.of("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"),
+                Sent.CONFORMING, 200);
         flowsPassed++;
     }
 
@@ -361,6 +430,115 @@ class OpenApiContractTest {
         }
     }
 
+    /**
+     * The same service with API keys, in a context of its own: every operation of the spec is sent without a key,
+     * with a key that is not one, with a READ and with an ADMIN key, and each answer checked against the spec. So
+     * the documented 401s and 403s are real answers, every operation but the open health probes documents its 401,
+     * and the operations that document 403 are exactly those a READ key may not do.
+     */
+    @Nested
+    @NestedTestConfiguration(NestedTestConfiguration.EnclosingConfiguration.OVERRIDE)
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+            "chainrule.security.api-keys[0].key=" + READ_KEY, "chainrule.security.api-keys[0].role=READ",
+            "chainrule.security.api-keys[1].key=" + ADMIN_KEY, "chainrule.security.api-keys[1].role=ADMIN",
+            "chainrule.jobs.workers=1"})
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class WithApiKeys {
+        /** Stands for every {id} of the spec's paths: no model or job has it. */
+        private static final String UNKNOWN_ID = "c0ffee00-0000-4000-8000-000000000000";
+
+        @Value("${local.server.port}")
+        int keyedPort;
+
+        @Test
+        void withoutAValidKeyEveryOperationButTheHealthProbesIs401() throws Exception {
+            for (String operation : contract.operations()) {
+                if (isOpen(operation)) {
+                    assertThat(keyed(operation, null, 200).json().path("status").asString()).as(operation).isEqualTo("UP");
+                    continue;
+                }
+                assertThat(responses(operation).has("401")).as(operation + " needs a key, so it must document 401").isTrue();
+                Reply none = keyed(operation, null, 401);
+                assertThat(none.header("WWW-Authenticate")).as(operation).isEqualTo("Bearer realm=\"chainrule\"");
+                assertThat(none.json().path("type").asString()).isEqualTo("/problems/unauthorized");
+                Reply wrong = keyed(operation, READ_KEY + "x", 401);
+                assertThat(wrong.header("WWW-Authenticate")).as(operation).isEqualTo("Bearer realm=\"chainrule\", error=\"invalid_token\"");
+            }
+        }
+
+        @Test
+        void aReadKeyIsForbiddenExactlyWhereTheSpecDocuments403() throws Exception {
+            for (String operation : contract.operations()) {
+                if (isOpen(operation)) {
+                    continue;
+                }
+                if (responses(operation).has("403")) {
+                    assertThat(keyed(operation, READ_KEY, 403).json().path("type").asString()).isEqualTo("/problems/forbidden");
+                } else {
+                    // past the key check: the unknown id is not found, everything else answers
+                    keyed(operation, READ_KEY, operation.contains("{id}") ? 404 : 200);
+                }
+            }
+        }
+
+        @Test
+        void anAdminKeyMayDoWhatAReadKeyMayNot() throws Exception {
+            for (String operation : contract.operations()) {
+                if (isOpen(operation) || !responses(operation).has("403")) {
+                    continue;
+                }
+                // the examples name no model or job that exists, except that defining a model needs none
+                Reply reply = keyed(operation, ADMIN_KEY, operation.equals("POST /models") ? 201 : 404);
+                if (reply.status() == 201) {
+                    send(keyedBase(), Map.of("Authorization", "Bearer " + ADMIN_KEY), "DELETE",
+                            "/models/" + reply.json().path("id").asString(), null, null, false, Sent.CONFORMING, 204);
+                }
+            }
+        }
+
+        /**
+         * Sends the operation ("POST /models/{id}/predict") to the keyed service with this key (none when null): every
+         * {id} an unknown id, a meter's name the throughput gauge's, and the body (if it takes one) its first example.
+         */
+        private Reply keyed(String operation, String key, int expectedStatus) throws Exception {
+            String method = operation.substring(0, operation.indexOf(' '));
+            String template = operation.substring(operation.indexOf(' ') + 1);
+            String path = template.replace("{id}", UNKNOWN_ID).replace("{requiredMetricName}", "chainrule.training.throughput");
+            assertThat(path).as(operation + ": a path parameter with no value to send").doesNotContain("{");
+            OpenApiContract.Located examples = contract.resolve(operation(operation).at("requestBody"))
+                    .at("content", "application/json", "examples");
+            String body = null;
+            if (!examples.isMissing()) {
+                String first = examples.node().propertyNames().iterator().next();
+                body = json(contract.resolve(examples.at(first)).node().path("value"));
+            }
+            Map<String, String> headers = key == null ? Map.of() : Map.of("Authorization", "Bearer " + key);
+            return send(keyedBase(), headers, method, path, body == null ? null : "application/json", body, false,
+                    Sent.CONFORMING, expectedStatus);
+        }
+
+        private String keyedBase() {
+            return "http://localhost:" + keyedPort;
+        }
+    }
+
+    /** The operation's node in the spec, from "GET /models/{id}". */
+    private OpenApiContract.Located operation(String operation) {
+        String method = operation.substring(0, operation.indexOf(' ')).toLowerCase(Locale.ROOT);
+        String template = operation.substring(operation.indexOf(' ') + 1);
+        return new OpenApiContract.Located(contract.spec(), "").at("paths", template, method);
+    }
+
+    private JsonNode responses(String operation) {
+        return operation(operation).node().path("responses");
+    }
+
+    /** Declares {@code security: []}: no key needed even when keys are configured. */
+    private boolean isOpen(String operation) {
+        JsonNode security = operation(operation).node().path("security");
+        return security.isArray() && security.isEmpty();
+    }
+
     // ------------------------------------------------------------------------------------------------------------
 
     private Reply call(String method, String pathAndQuery, String body, int expectedStatus) throws Exception {
@@ -383,11 +561,23 @@ class OpenApiContractTest {
      */
     private Reply send(String method, String pathAndQuery, String contentType, String body, boolean chunked, Sent sent,
                        int expectedStatus) throws Exception {
+        return send(base(), Map.of(), method, pathAndQuery, contentType, body, chunked, sent, expectedStatus);
+    }
+
+    /** A GET to this service with these request headers (Accept, Authorization). */
+    private Reply get(String pathAndQuery, Map<String, String> headers, Sent sent, int expectedStatus) throws Exception {
+        return send(base(), headers, "GET", pathAndQuery, null, null, false, sent, expectedStatus);
+    }
+
+    /** {@link #send(String, String, String, String, boolean, Sent, int)} to the service at {@code base}, with headers. */
+    private Reply send(String base, Map<String, String> headers, String method, String pathAndQuery, String contentType,
+                       String body, boolean chunked, Sent sent, int expectedStatus) throws Exception {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)))
                 : HttpRequest.BodyPublishers.ofString(body);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery)).timeout(Duration.ofMinutes(1))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(1))
                 .method(method, publisher);
+        headers.forEach(request::header);
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
