@@ -11,7 +11,7 @@ public class NonFiniteResultException extends RuntimeException {
 
     NonFiniteResultException(List<InvalidRequestException.FieldError> errors) {
         super("the model's result is not a finite number for " + errors.size() + " instance(s); "
-                + "their inputs are too far outside the range the model can compute in float32");
+                + "their values are too far outside the range the model can compute in float32");
         this.errors = errors;
     }
 

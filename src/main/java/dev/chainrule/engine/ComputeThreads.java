@@ -22,8 +22,9 @@ public final class ComputeThreads {
         if (nd4jThreads < 1 || blasThreads < 1) {
             throw new IllegalArgumentException("thread counts must be at least 1, got " + nd4jThreads + ", " + blasThreads);
         }
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(nd4jThreads);
+        // Nd4j first: loading its backend sets up what NativeOpsHolder reads when it is first used
         Nd4j.factory().blas().setMaxThreads(blasThreads);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(nd4jThreads);
     }
 
     /** The engine's default: 1 OpenMP thread, OpenBLAS on every core. */
