@@ -650,12 +650,6 @@ class OpenApiContractTest {
      * up the tree (a git worktree sits deeper than its repository).
      */
     static Path sharedData(String relative) {
-        for (Path dir = Path.of("").toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve("data").resolve(relative);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("shared/data/" + relative + " not found beside the repository (../shared/data)");
+        return dev.chainrule.dataset.SharedData.file(relative);
     }
 }

@@ -15,7 +15,6 @@ import java.util.Random;
  */
 final class TestData {
     /** CI clones the project with shared/ beside it; a git worktree nested deeper finds it a level or two up. */
-    private static final int LEVELS_UP = 3;
 
     private TestData() {
     }
@@ -75,15 +74,6 @@ final class TestData {
     }
 
     static Path file(String relative) {
-        Path up = Path.of("..");
-        for (int level = 1; level <= LEVELS_UP; level++) {
-            Path candidate = up.resolve("shared").resolve("data").resolve(relative);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-            up = up.resolve("..");
-        }
-        throw new IllegalStateException("shared/data/" + relative + " not found in ../shared/data (nor up to " + LEVELS_UP
-                + " levels above " + Path.of("").toAbsolutePath() + "); the tests expect shared/ beside the project");
+        return dev.chainrule.dataset.SharedData.file(relative);
     }
 }
