@@ -107,8 +107,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             String reason = "is not a field of this request; known fields: " + unknown.getKnownPropertyIds();
             problem = invalidField(field, reason);
         } else if (outOfRange != null) {
-            // Fix (api-tests): valid JSON whose number does not fit the field (99999999999 for inputWidth) was
-            // reported as malformed JSON without naming the field; it is an invalid value of a known field
+            // valid JSON whose number does not fit the field (99999999999 for inputWidth): an invalid value of a
+            // known field, not malformed JSON
             String field = path(outOfRange);
             String reason = "is out of range for " + expected(outOfRange.getTargetType());
             problem = invalidField(field, reason);
@@ -175,10 +175,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * The type the bad value should have had. Fix (api-tests): a bad cell of a primitive array ("1.5" or null in
-     * [[1, "1.5"]]) is reported by Jackson with the array as target type, which made the reason for
-     * features[0][1] read "must be an array"; Jackson's message then says "element of", and the cell must be
-     * of the component type ("a number").
+     * The type the bad value should have had. Jackson reports a bad cell of a primitive array ("1.5" or null in
+     * [[1, "1.5"]]) with the array as target type and "element of" in its message: the cell must then be of the
+     * component type ("a number"), not "an array".
      */
     static Class<?> elementType(MismatchedInputException e) {
         Class<?> type = e.getTargetType();

@@ -91,9 +91,8 @@ public final class TrainingJob {
         if (status.isFinished()) {
             return; // a job ends once
         }
-        // Fix (api-tests): release the model before anyone can see the end. The worker used to call
-        // model.jobEnded() only after this, so a client that saw SUCCEEDED/CANCELLED (poll or SSE "end") and
-        // then asked could still get trainingState TRAINING or DELETE -> 409 model-in-use.
+        // release the model before anyone can see the end: a client that saw SUCCEEDED or CANCELLED (poll or SSE
+        // "end") must not then find the model still TRAINING, or be refused DELETE as model-in-use
         release.run();
         status = end;
         finishedAt = now;
