@@ -25,8 +25,8 @@ public final class CrossEntropyLoss implements Loss {
     public double value(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
         INDArray a = scratch.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        Transforms.log(a.assign(predicted).addi(epsilon), false).muli(target);
-        return -a.sumNumber().doubleValue() / predicted.rows();
+        Transforms.log(a.assign(predicted).addi(epsilon), false);
+        return -Dot.of(a, target) / predicted.rows(); // -sum y ln(y-hat + eps) as one BLAS dot
     }
 
     @Override

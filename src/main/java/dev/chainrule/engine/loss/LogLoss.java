@@ -31,9 +31,9 @@ public final class LogLoss implements Loss {
         INDArray b = negative.get(predicted.dataType(), predicted.rows(), predicted.columns());
         INDArray c = complement.get(predicted.dataType(), predicted.rows(), predicted.columns());
         c.assign(target).rsubi(1.0);                                                   // 1 - y
-        Transforms.log(a.assign(predicted).addi(epsilon), false).muli(target);        // y ln(y-hat + eps)
-        Transforms.log(b.assign(predicted).rsubi(1.0 + epsilon), false).muli(c);      // (1-y) ln(1-y-hat+eps)
-        return -a.addi(b).sumNumber().doubleValue() / predicted.rows();
+        Transforms.log(a.assign(predicted).addi(epsilon), false);                      // ln(y-hat + eps)
+        Transforms.log(b.assign(predicted).rsubi(1.0 + epsilon), false);               // ln(1 - y-hat + eps)
+        return -(Dot.of(a, target) + Dot.of(b, c)) / predicted.rows();
     }
 
     @Override

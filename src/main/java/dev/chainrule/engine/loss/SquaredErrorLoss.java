@@ -13,7 +13,7 @@ public final class SquaredErrorLoss implements Loss {
         Loss.checkShapes(predicted, target);
         INDArray diff = scratch.get(predicted.dataType(), predicted.rows(), predicted.columns());
         diff.assign(target).subi(predicted);
-        return diff.muli(diff).sumNumber().doubleValue() / predicted.rows();
+        return Dot.of(diff, diff) / predicted.rows();
     }
 
     @Override
