@@ -5,7 +5,8 @@
 #   bench/run.sh --quick    CI smoke (well under 2 minutes), writes bench/results/YYYY-MM-DD-engine-quick.md
 #
 # Other arguments go to the benchmark: --data DIR (MNIST's IDX files; default ../shared/data/mnist from the
-# repo root, or $CHAINRULE_MNIST_DIR), --tag NAME (appended to the results file name), --results DIR.
+# repo root, or $CHAINRULE_MNIST_DIR), --tag NAME (appended to the results file name), --results DIR,
+# --peers dl4j|none (default dl4j: DL4J's MultiLayerNetwork back to back with the engine, YYYY-MM-DD-dl4j.md).
 # The benchmark records OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE and OMP_NUM_THREADS as it finds them; this script
 # never sets or changes them.
 set -euo pipefail

@@ -39,7 +39,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --data DIR} (default
  * $CHAINRULE_MNIST_DIR or ../shared/data/mnist, relative to the repo root); {@code --results DIR} (default
- * bench/results); {@code --tag NAME}; {@code --command "..."} and {@code --revision "..."} are recorded as given.
+ * bench/results); {@code --tag NAME}; {@code --peers LIST} (comma-separated: {@code dl4j} runs {@link Dl4jPeer} back
+ * to back with the engine and writes YYYY-MM-DD-dl4j[-quick][-TAG].md too; {@code none}; default {@code dl4j});
+ * {@code --command "..."} and {@code --revision "..."} are recorded as given.
  */
 public final class EngineBenchmark {
     static final int BATCH = 128;
@@ -89,6 +91,7 @@ public final class EngineBenchmark {
         String tag = null;
         String command = null;
         String revision = "unknown";
+        String peers = Dl4jPeer.NAME;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> plan = Plan.quick();
@@ -98,14 +101,24 @@ public final class EngineBenchmark {
                 case "--tag" -> tag = args[++i];
                 case "--command" -> command = args[++i];
                 case "--revision" -> revision = args[++i];
+                case "--peers" -> peers = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --quick|--full, --data DIR, --results DIR, --tag NAME)");
+                        + " (use --quick|--full, --data DIR, --results DIR, --tag NAME, --peers dl4j|none)");
             }
         }
         if (command == null) {
             command = "java dev.chainrule.bench.EngineBenchmark " + String.join(" ", args);
         }
-        new EngineBenchmark(plan, data, results, tag, command, revision).run();
+        boolean dl4j = false;
+        for (String peer : peers.split(",")) {
+            switch (peer.trim()) {
+                case Dl4jPeer.NAME -> dl4j = true;
+                case "none", "" -> {
+                }
+                default -> throw new IllegalArgumentException("unknown peer " + peer + " (known: " + Dl4jPeer.NAME + ", none)");
+            }
+        }
+        new EngineBenchmark(plan, data, results, tag, command, revision, dl4j).run();
     }
 
     private final Plan plan;
@@ -114,15 +127,17 @@ public final class EngineBenchmark {
     private final String tag;
     private final String command;
     private final String revision;
+    private final boolean dl4j;
     private final ZonedDateTime started = ZonedDateTime.now();
 
-    EngineBenchmark(Plan plan, Path data, Path resultsDir, String tag, String command, String revision) {
+    EngineBenchmark(Plan plan, Path data, Path resultsDir, String tag, String command, String revision, boolean dl4j) {
         this.plan = plan;
         this.data = data;
         this.resultsDir = resultsDir;
         this.tag = tag;
         this.command = command;
         this.revision = revision;
+        this.dl4j = dl4j;
     }
 
     static NetworkDefinition mlp() {
@@ -158,18 +173,42 @@ public final class EngineBenchmark {
             apply(setting);
             runs.add(new Run(setting, ThreadState.read(), train));
         }
+        // the DL4J peer: one network per thread setting, each run right after the engine's block of every round
+        Dl4jPeer.ThreadCensus beforeDl4j = Dl4jPeer.ThreadCensus.now();
+        Dl4jPeer.Equivalence equivalence = null;
+        List<Dl4jPeer.Run> peerRuns = new ArrayList<>();
+        long dl4jSetupStart = System.nanoTime();
+        if (dl4j) {
+            apply(settings.get(0));
+            equivalence = Dl4jPeer.checkAgainstEngine(train);
+            log("DL4J peer: same forward pass and SGD step as the engine: " + equivalence);
+            for (ThreadSetting setting : settings) {
+                peerRuns.add(new Dl4jPeer.Run(setting.name, plan, train));
+            }
+        }
+        double dl4jSetupSeconds = (System.nanoTime() - dl4jSetupStart) / 1e9;
+        Dl4jPeer.ThreadCensus afterDl4jInit = Dl4jPeer.ThreadCensus.now();
         // round 0 warms up and calibrates; in every later round each setting trains one epoch, then runs its
         // inference and GEMM chunks, so a change in machine load hits all settings alike
         for (int round = 0; round <= plan.timedEpochs(); round++) {
-            for (Run run : runs) {
+            for (int i = 0; i < runs.size(); i++) {
+                Run run = runs.get(i);
                 apply(run.setting);
                 log("round " + round + (round == 0 ? " (warm-up)" : "") + ", thread setting '" + run.setting.name + "'");
                 run.round(round);
+                if (dl4j) {
+                    peerRuns.get(i).round(round);
+                }
             }
         }
         List<ConfigResult> configs = new ArrayList<>();
-        for (Run run : runs) {
+        List<Dl4jPeer.Result> dl4jResults = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
             apply(run.setting);
+            if (dl4j) {
+                dl4jResults.add(peerRuns.get(i).result(test));
+            }
             log("hot-loop breakdown, per-call costs and prototypes, thread setting '" + run.setting.name + "'");
             Network network = Network.initialised(mlp(), SEED);
             HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, plan.breakdownBatches(), LEARNING_RATE, SEED);
@@ -192,6 +231,20 @@ public final class EngineBenchmark {
         Files.writeString(file, report);
         System.out.println(report);
         log("wrote " + file);
+
+        if (dl4j) {
+            List<Dl4jReport.Pair> sides = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                sides.add(new Dl4jReport.Pair(runs.get(i).engineSide(configs.get(i)), dl4jResults.get(i)));
+            }
+            String peerReport = new Dl4jReport(plan, started, command, revision, name, environment,
+                    (System.nanoTime() - wallStart) / 1e9, dl4jSetupSeconds, sides, equivalence, beforeDl4j, afterDl4jInit,
+                    Dl4jPeer.ThreadCensus.now()).markdown();
+            Path peerFile = resultsDir.resolve(name.replaceFirst("-engine", "-" + Dl4jPeer.NAME));
+            Files.writeString(peerFile, peerReport);
+            System.out.println(peerReport);
+            log("wrote " + peerFile);
+        }
     }
 
     /**
@@ -307,6 +360,22 @@ public final class EngineBenchmark {
 
         Inference inference() {
             return new Inference(Timing.scaled(rate128, rate128.length, BATCH), Timing.scaled(rate1, rate1.length, 1));
+        }
+
+        /** Per-round figures of this setting, for the pairs against a peer. */
+        Dl4jReport.EngineSide engineSide(ConfigResult config) {
+            Training t = config.training();
+            double[] rates = new double[t.epochSeconds().length];
+            double[] samples128 = new double[rate128.length];
+            double[] samples1 = new double[rate1.length];
+            for (int i = 0; i < rates.length; i++) {
+                rates[i] = train.size() / t.epochSeconds()[i];
+                samples128[i] = rate128[i] * BATCH;
+                samples1[i] = rate1[i];
+            }
+            return new Dl4jReport.EngineSide(setting.name, setting.description, effective.describe(), train.size(), rates,
+                    t.warmUpSeconds(), samples128, samples1, Report.gemmLimitSamplesPerSecond(config.gemm()),
+                    t.finalLoss(), t.testAccuracy(), t.heapBytesPerBatch(), t.nd4jObjectsPerBatch());
         }
     }
 

@@ -301,7 +301,7 @@ final class Report {
         return md.toString();
     }
 
-    private static double gemmLimitSamplesPerSecond(List<GemmBench.Result> gemm) {
+    static double gemmLimitSamplesPerSecond(List<GemmBench.Result> gemm) {
         double micros = 0;
         for (GemmBench.Result r : gemm) {
             if (r.shape().inTraining()) {
