@@ -1,5 +1,6 @@
 package dev.chainrule.prediction;
 
+import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.model.ModelService;
@@ -50,6 +51,7 @@ public class PredictionService {
     }
 
     private <R> R withCopy(TrainedModel master, Function<TrainedModel, R> work) {
+        ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
         ConcurrentLinkedQueue<TrainedModel> idle = idleCopies.computeIfAbsent(master, k -> new ConcurrentLinkedQueue<>());
         TrainedModel copy = idle.poll();
         if (copy == null) {

@@ -1,5 +1,6 @@
 package dev.chainrule.engine.training;
 
+import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.Regularisation;
 import dev.chainrule.engine.ReusedArray;
@@ -57,6 +58,7 @@ public final class Trainer {
         if (stopping != null && validation == null) {
             throw new IllegalArgumentException("early stopping watches the validation loss: give validation data");
         }
+        ComputeThreads.applyToCurrentThread();
         DataType type = network.dataType();
         Dataset typed = training.castTo(type);
         Dataset train = new Dataset(contiguous(typed.features()), contiguous(typed.targets()));
