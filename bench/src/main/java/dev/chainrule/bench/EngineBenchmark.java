@@ -35,9 +35,11 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * The engine benchmark: MNIST's 60000 x 784 training set, MLP 784-256-128-10 (ReLU, softmax +
  * cross-entropy), float32, minibatch 128, plain SGD lr 0.1. Measures training and inference throughput, ND4J's
  * GEMM speed at the MLP's exact shapes and how close training gets to it, under two thread settings, and the
- * allocations of the training step. Writes bench/results/YYYY-MM-DD-engine[-quick][-TAG].md and prints it.
+ * allocations of the training step, and concurrent training jobs (ConcurrentTraining). Writes
+ * bench/results/YYYY-MM-DD-engine[-concurrency][-quick][-TAG].md and prints it.
  *
- * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --data DIR} (default
+ * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --concurrency} (only the
+ * concurrent-training measurement, at the chosen mode's size); {@code --data DIR} (default
  * $CHAINRULE_MNIST_DIR or ../shared/data/mnist, relative to the repo root); {@code --results DIR} (default
  * bench/results); {@code --tag NAME}; {@code --command "..."} and {@code --revision "..."} are recorded as given.
  */
@@ -89,26 +91,29 @@ public final class EngineBenchmark {
         String tag = null;
         String command = null;
         String revision = "unknown";
+        boolean concurrencyOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> plan = Plan.quick();
                 case "--full" -> plan = Plan.full();
+                case "--concurrency" -> concurrencyOnly = true;
                 case "--data" -> data = Path.of(args[++i]);
                 case "--results" -> results = Path.of(args[++i]);
                 case "--tag" -> tag = args[++i];
                 case "--command" -> command = args[++i];
                 case "--revision" -> revision = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --quick|--full, --data DIR, --results DIR, --tag NAME)");
+                        + " (use --quick|--full, --concurrency, --data DIR, --results DIR, --tag NAME)");
             }
         }
         if (command == null) {
             command = "java dev.chainrule.bench.EngineBenchmark " + String.join(" ", args);
         }
-        new EngineBenchmark(plan, data, results, tag, command, revision).run();
+        new EngineBenchmark(plan, concurrencyOnly, data, results, tag, command, revision).run();
     }
 
     private final Plan plan;
+    private final boolean concurrencyOnly;
     private final Path data;
     private final Path resultsDir;
     private final String tag;
@@ -116,8 +121,10 @@ public final class EngineBenchmark {
     private final String revision;
     private final ZonedDateTime started = ZonedDateTime.now();
 
-    EngineBenchmark(Plan plan, Path data, Path resultsDir, String tag, String command, String revision) {
+    EngineBenchmark(Plan plan, boolean concurrencyOnly, Path data, Path resultsDir, String tag, String command,
+                    String revision) {
         this.plan = plan;
+        this.concurrencyOnly = concurrencyOnly;
         this.data = data;
         this.resultsDir = resultsDir;
         this.tag = tag;
@@ -132,9 +139,10 @@ public final class EngineBenchmark {
                 new LayerSpec(WIDTHS[3], Activation.SOFTMAX)), LossKind.CROSS_ENTROPY, WeightInitialiser.HE);
     }
 
-    void run() throws IOException {
+    void run() throws IOException, InterruptedException {
         long wallStart = System.nanoTime();
-        log("engine benchmark, " + plan.mode() + " mode; MNIST from " + data.toAbsolutePath().normalize());
+        log("engine benchmark, " + plan.mode() + " mode" + (concurrencyOnly ? ", concurrent training only" : "")
+                + "; MNIST from " + data.toAbsolutePath().normalize());
         ThreadState defaults = ThreadState.read();
         Map<String, String> environment = EnvironmentInfo.collect();
 
@@ -146,7 +154,30 @@ public final class EngineBenchmark {
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         log(String.format(Locale.ROOT, "loaded %d + %d images in %.1f s", all.size(), test.size(), loadSeconds));
         Dataset train = plan.trainingRows() >= all.size() ? all : all.slice(0, plan.trainingRows());
+        List<ConfigResult> configs = concurrencyOnly ? List.of() : measureEngine(defaults, train, test);
 
+        log("concurrent training: N = 1 and 2 jobs at once, " + plan.concurrencyRows() + " rows x "
+                + plan.concurrencyEpochs() + " epoch(s) each");
+        ConcurrentTraining.Result concurrency = new ConcurrentTraining(defaults,
+                ConcurrentTraining.settings(defaults, plan.mode().equals("quick")), all.slice(0, plan.concurrencyRows()),
+                plan.concurrencyEpochs(), plan.concurrencyRounds()).run();
+
+        environment.put("load average at end", EnvironmentInfo.loadAverage());
+        double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
+        String report = new Report(plan, started, command, revision, environment, defaults, loadSeconds, wallSeconds,
+                train.size(), configs, concurrency).markdown();
+
+        Files.createDirectories(resultsDir);
+        String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-engine" + (concurrencyOnly ? "-concurrency" : "")
+                + (plan.mode().equals("quick") ? "-quick" : "") + (tag == null ? "" : "-" + tag) + ".md";
+        Path file = resultsDir.resolve(name);
+        Files.writeString(file, report);
+        System.out.println(report);
+        log("wrote " + file);
+    }
+
+    /** Training, inference, GEMM, hot-loop, per-call and prototype measurements under the three thread settings. */
+    private List<ConfigResult> measureEngine(ThreadState defaults, Dataset train, Dataset test) {
         List<ThreadSetting> settings = List.of(
                 new ThreadSetting("defaults", "ND4J's own defaults (as the service runs)",
                         defaults.ompThreads, defaults.masterThreads, defaults.blasThreads),
@@ -179,19 +210,7 @@ public final class EngineBenchmark {
                     run.inference(), breakdown, ops, prototypes));
         }
         apply(settings.get(0));
-
-        environment.put("load average at end", EnvironmentInfo.loadAverage());
-        double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
-        String report = new Report(plan, started, command, revision, environment, defaults, loadSeconds, wallSeconds,
-                train.size(), configs).markdown();
-
-        Files.createDirectories(resultsDir);
-        String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-engine"
-                + (plan.mode().equals("quick") ? "-quick" : "") + (tag == null ? "" : "-" + tag) + ".md";
-        Path file = resultsDir.resolve(name);
-        Files.writeString(file, report);
-        System.out.println(report);
-        log("wrote " + file);
+        return configs;
     }
 
     /**
