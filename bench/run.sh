@@ -3,6 +3,8 @@
 #
 #   bench/run.sh            full run (about 5-10 minutes on 2 cores), writes bench/results/YYYY-MM-DD-engine.md
 #   bench/run.sh --quick    CI smoke (well under 2 minutes), writes bench/results/YYYY-MM-DD-engine-quick.md
+#   bench/run.sh --concurrency   only the concurrent-training jobs (N = 1 and 2 jobs at once per thread setting),
+#                                writes bench/results/YYYY-MM-DD-engine-concurrency.md
 #
 # Other arguments go to the benchmark: --data DIR (MNIST's IDX files; default ../shared/data/mnist from the
 # repo root, or $CHAINRULE_MNIST_DIR), --tag NAME (appended to the results file name), --results DIR,

@@ -35,9 +35,11 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * The engine benchmark: MNIST's 60000 x 784 training set, MLP 784-256-128-10 (ReLU, softmax +
  * cross-entropy), float32, minibatch 128, plain SGD lr 0.1. Measures training and inference throughput, ND4J's
  * GEMM speed at the MLP's exact shapes and how close training gets to it, under two thread settings, and the
- * allocations of the training step. Writes bench/results/YYYY-MM-DD-engine[-quick][-TAG].md and prints it.
+ * allocations of the training step, and concurrent training jobs (ConcurrentTraining). Writes
+ * bench/results/YYYY-MM-DD-engine[-concurrency][-quick][-TAG].md and prints it.
  *
- * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --data DIR} (default
+ * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --concurrency} (only the
+ * concurrent-training measurement, at the chosen mode's size, without the DL4J peer); {@code --data DIR} (default
  * $CHAINRULE_MNIST_DIR or ../shared/data/mnist, relative to the repo root); {@code --results DIR} (default
  * bench/results); {@code --tag NAME}; {@code --peers LIST} (comma-separated: {@code dl4j} runs {@link Dl4jPeer} back
  * to back with the engine and writes YYYY-MM-DD-dl4j[-quick][-TAG].md too; {@code none}; default {@code dl4j});
@@ -91,11 +93,13 @@ public final class EngineBenchmark {
         String tag = null;
         String command = null;
         String revision = "unknown";
+        boolean concurrencyOnly = false;
         String peers = Dl4jPeer.NAME;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> plan = Plan.quick();
                 case "--full" -> plan = Plan.full();
+                case "--concurrency" -> concurrencyOnly = true;
                 case "--data" -> data = Path.of(args[++i]);
                 case "--results" -> results = Path.of(args[++i]);
                 case "--tag" -> tag = args[++i];
@@ -103,7 +107,7 @@ public final class EngineBenchmark {
                 case "--revision" -> revision = args[++i];
                 case "--peers" -> peers = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --quick|--full, --data DIR, --results DIR, --tag NAME, --peers dl4j|none)");
+                        + " (use --quick|--full, --concurrency, --data DIR, --results DIR, --tag NAME, --peers dl4j|none)");
             }
         }
         if (command == null) {
@@ -118,10 +122,11 @@ public final class EngineBenchmark {
                 default -> throw new IllegalArgumentException("unknown peer " + peer + " (known: " + Dl4jPeer.NAME + ", none)");
             }
         }
-        new EngineBenchmark(plan, data, results, tag, command, revision, dl4j).run();
+        new EngineBenchmark(plan, concurrencyOnly, data, results, tag, command, revision, dl4j).run();
     }
 
     private final Plan plan;
+    private final boolean concurrencyOnly;
     private final Path data;
     private final Path resultsDir;
     private final String tag;
@@ -130,8 +135,10 @@ public final class EngineBenchmark {
     private final boolean dl4j;
     private final ZonedDateTime started = ZonedDateTime.now();
 
-    EngineBenchmark(Plan plan, Path data, Path resultsDir, String tag, String command, String revision, boolean dl4j) {
+    EngineBenchmark(Plan plan, boolean concurrencyOnly, Path data, Path resultsDir, String tag, String command,
+                    String revision, boolean dl4j) {
         this.plan = plan;
+        this.concurrencyOnly = concurrencyOnly;
         this.data = data;
         this.resultsDir = resultsDir;
         this.tag = tag;
@@ -147,9 +154,10 @@ public final class EngineBenchmark {
                 new LayerSpec(WIDTHS[3], Activation.SOFTMAX)), LossKind.CROSS_ENTROPY, WeightInitialiser.HE);
     }
 
-    void run() throws IOException {
+    void run() throws IOException, InterruptedException {
         long wallStart = System.nanoTime();
-        log("engine benchmark, " + plan.mode() + " mode; MNIST from " + data.toAbsolutePath().normalize());
+        log("engine benchmark, " + plan.mode() + " mode" + (concurrencyOnly ? ", concurrent training only" : "")
+                + "; MNIST from " + data.toAbsolutePath().normalize());
         ThreadState defaults = ThreadState.read();
         Map<String, String> environment = EnvironmentInfo.collect();
 
@@ -161,7 +169,62 @@ public final class EngineBenchmark {
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         log(String.format(Locale.ROOT, "loaded %d + %d images in %.1f s", all.size(), test.size(), loadSeconds));
         Dataset train = plan.trainingRows() >= all.size() ? all : all.slice(0, plan.trainingRows());
+        EngineMeasurement engine = concurrencyOnly ? EngineMeasurement.NONE : measureEngine(defaults, train, test);
 
+        log("concurrent training: N = 1 and 2 jobs at once, " + plan.concurrencyRows() + " rows x "
+                + plan.concurrencyEpochs() + " epoch(s) each");
+        ConcurrentTraining.Result concurrency = new ConcurrentTraining(defaults,
+                ConcurrentTraining.settings(defaults, plan.mode().equals("quick")), all.slice(0, plan.concurrencyRows()),
+                plan.concurrencyEpochs(), plan.concurrencyRounds()).run();
+
+        environment.put("load average at end", EnvironmentInfo.loadAverage());
+        double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
+        String report = new Report(plan, started, command, revision, environment, defaults, loadSeconds, wallSeconds,
+                train.size(), engine.configs(), concurrency).markdown();
+
+        Files.createDirectories(resultsDir);
+        String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-engine" + (concurrencyOnly ? "-concurrency" : "")
+                + (plan.mode().equals("quick") ? "-quick" : "") + (tag == null ? "" : "-" + tag) + ".md";
+        Path file = resultsDir.resolve(name);
+        Files.writeString(file, report);
+        System.out.println(report);
+        log("wrote " + file);
+
+        if (engine.dl4j() != null) {
+            writeDl4jReport(engine.dl4j(), name, environment, (System.nanoTime() - wallStart) / 1e9);
+        }
+    }
+
+    /**
+     * What {@link #measureEngine} hands back: the per-setting results for the engine report and, when the DL4J peer
+     * ran ({@code --peers dl4j}), what its report needs; {@code dl4j} is null otherwise.
+     */
+    record EngineMeasurement(List<ConfigResult> configs, Dl4jMeasurement dl4j) {
+        static final EngineMeasurement NONE = new EngineMeasurement(List.of(), null);
+    }
+
+    /** The DL4J peer's side of the engine measurement: back-to-back pairs, setup time, equivalence check, threads. */
+    record Dl4jMeasurement(List<Dl4jReport.Pair> pairs, double setupSeconds, Dl4jPeer.Equivalence equivalence,
+                           Dl4jPeer.ThreadCensus beforeDl4j, Dl4jPeer.ThreadCensus afterInit) {
+    }
+
+    /** Writes YYYY-MM-DD-dl4j[-quick][-TAG].md next to the engine report {@code engineName} and prints it. */
+    private void writeDl4jReport(Dl4jMeasurement dl4jRun, String engineName, Map<String, String> environment,
+                                 double wallSeconds) throws IOException {
+        String peerReport = new Dl4jReport(plan, started, command, revision, engineName, environment, wallSeconds,
+                dl4jRun.setupSeconds(), dl4jRun.pairs(), dl4jRun.equivalence(), dl4jRun.beforeDl4j(),
+                dl4jRun.afterInit(), Dl4jPeer.ThreadCensus.now()).markdown();
+        Path peerFile = resultsDir.resolve(engineName.replaceFirst("-engine", "-" + Dl4jPeer.NAME));
+        Files.writeString(peerFile, peerReport);
+        System.out.println(peerReport);
+        log("wrote " + peerFile);
+    }
+
+    /**
+     * Training, inference, GEMM, hot-loop, per-call and prototype measurements under the three thread settings, with
+     * the DL4J peer run back to back with the engine in the same rounds when {@code dl4j} is set.
+     */
+    private EngineMeasurement measureEngine(ThreadState defaults, Dataset train, Dataset test) {
         List<ThreadSetting> settings = List.of(
                 new ThreadSetting("defaults", "ND4J's own defaults (as the service runs)",
                         defaults.ompThreads, defaults.masterThreads, defaults.blasThreads),
@@ -218,33 +281,15 @@ public final class EngineBenchmark {
                     run.inference(), breakdown, ops, prototypes));
         }
         apply(settings.get(0));
-
-        environment.put("load average at end", EnvironmentInfo.loadAverage());
-        double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
-        String report = new Report(plan, started, command, revision, environment, defaults, loadSeconds, wallSeconds,
-                train.size(), configs).markdown();
-
-        Files.createDirectories(resultsDir);
-        String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-engine"
-                + (plan.mode().equals("quick") ? "-quick" : "") + (tag == null ? "" : "-" + tag) + ".md";
-        Path file = resultsDir.resolve(name);
-        Files.writeString(file, report);
-        System.out.println(report);
-        log("wrote " + file);
-
-        if (dl4j) {
-            List<Dl4jReport.Pair> sides = new ArrayList<>();
-            for (int i = 0; i < runs.size(); i++) {
-                sides.add(new Dl4jReport.Pair(runs.get(i).engineSide(configs.get(i)), dl4jResults.get(i)));
-            }
-            String peerReport = new Dl4jReport(plan, started, command, revision, name, environment,
-                    (System.nanoTime() - wallStart) / 1e9, dl4jSetupSeconds, sides, equivalence, beforeDl4j, afterDl4jInit,
-                    Dl4jPeer.ThreadCensus.now()).markdown();
-            Path peerFile = resultsDir.resolve(name.replaceFirst("-engine", "-" + Dl4jPeer.NAME));
-            Files.writeString(peerFile, peerReport);
-            System.out.println(peerReport);
-            log("wrote " + peerFile);
+        if (!dl4j) {
+            return new EngineMeasurement(configs, null);
         }
+        List<Dl4jReport.Pair> pairs = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            pairs.add(new Dl4jReport.Pair(runs.get(i).engineSide(configs.get(i)), dl4jResults.get(i)));
+        }
+        return new EngineMeasurement(configs,
+                new Dl4jMeasurement(pairs, dl4jSetupSeconds, equivalence, beforeDl4j, afterDl4jInit));
     }
 
     /**

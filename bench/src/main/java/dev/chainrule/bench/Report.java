@@ -20,10 +20,12 @@ final class Report {
     private final double wallSeconds;
     private final int trainingRows;
     private final List<ConfigResult> configs;
+    private final ConcurrentTraining.Result concurrency;
     private final StringBuilder md = new StringBuilder();
 
     Report(Plan plan, ZonedDateTime started, String command, String revision, Map<String, String> environment,
-           ThreadState defaults, double loadSeconds, double wallSeconds, int trainingRows, List<ConfigResult> configs) {
+           ThreadState defaults, double loadSeconds, double wallSeconds, int trainingRows, List<ConfigResult> configs,
+           ConcurrentTraining.Result concurrency) {
         this.plan = plan;
         this.started = started;
         this.command = command;
@@ -34,15 +36,15 @@ final class Report {
         this.wallSeconds = wallSeconds;
         this.trainingRows = trainingRows;
         this.configs = configs;
+        this.concurrency = concurrency;
     }
 
     String markdown() {
-        double minFlops = GemmBench.minimumTrainingFlopsPerSample();
-        double convFlops = GemmBench.conventionalTrainingFlopsPerSample();
-
-        line("# Engine benchmark, " + started.format(DateTimeFormatter.ISO_LOCAL_DATE) + " (" + plan.mode() + " mode)");
+        boolean engine = !configs.isEmpty();
+        int rows = engine || concurrency == null ? trainingRows : concurrency.rows();
+        line("# Engine benchmark" + (engine ? "" : ": concurrent training") + ", " + started.format(DateTimeFormatter.ISO_LOCAL_DATE) + " (" + plan.mode() + " mode)");
         line("");
-        line("MNIST training set (" + (trainingRows == 60000 ? "all 60000" : "the first " + trainingRows + " of 60000")
+        line("MNIST training set (" + (rows == 60000 ? "all 60000" : "the first " + rows + " of 60000")
                 + " x 784, pixels / 255), MLP 784-256-128-10 (ReLU, ReLU, softmax + cross-entropy, "
                 + "He init), float32, minibatch " + EngineBenchmark.BATCH + ", plain SGD lr " + EngineBenchmark.LEARNING_RATE
                 + ", seed " + EngineBenchmark.SEED + ". Throughputs are median (min - max) over repeated timed runs.");
@@ -71,6 +73,38 @@ final class Report {
         line("| ND4J thread defaults (read at start) | " + defaults.describe() + " |");
         line("");
 
+        if (engine) {
+            engineSections();
+        }
+        if (concurrency != null) {
+            concurrencySection();
+        }
+
+        line("## How to read this");
+        line("");
+        line("- Throughputs are medians over repeated timed runs, with (min - max); a wide spread means the machine "
+                + "was busy. Compare medians between runs only with the same thread setting, OPENBLAS_CORETYPE and "
+                + "load.");
+        if (engine) {
+            line("- *GEMM limit* is what training would reach if a batch cost only its eight GEMMs at the speed measured "
+                    + "here; *fraction of limit* is how much of that the whole training loop (gather, element-wise ops, "
+                    + "loss, metrics, optimiser, Java) keeps. The gap is per-batch overhead, itemised in the breakdown.");
+        }
+        if (concurrency != null) {
+            line("- *Concurrent training*: aggregate samples/s is what the machine delivers with N jobs running; a ratio "
+                    + "aggregate(N=2) / aggregate(N=1) near 1 means the second job only shares what one job already "
+                    + "used, above 1 that it used cores one job left idle, below 1 that the two jobs got in each "
+                    + "other's way (oversubscription). Per-job samples/s is what one user sees.");
+        }
+        line("- The OpenBLAS kernel row says which GEMM kernel ran. OpenBLAS 0.3.19 (ND4J 1.0.0-M2.1) does not know "
+                + "some recent Xeons and falls back to a generic kernel unless OPENBLAS_CORETYPE names one; the "
+                + "benchmark never sets it, it only records it.");
+        return md.toString();
+    }
+
+    private void engineSections() {
+        double minFlops = GemmBench.minimumTrainingFlopsPerSample();
+        double convFlops = GemmBench.conventionalTrainingFlopsPerSample();
         line("## Summary");
         line("");
         line("| thread setting | training samples/s | inference b128 samples/s | inference b1 samples/s | "
@@ -286,19 +320,61 @@ final class Report {
             }
         }
         line("");
+    }
 
-        line("## How to read this");
+    private void concurrencySection() {
+        ConcurrentTraining.Result c = concurrency;
+        line("## Concurrent training (N jobs at once)");
         line("");
-        line("- Throughputs are medians over repeated timed runs, with (min - max); a wide spread means the machine "
-                + "was busy. Compare medians between runs only with the same thread setting, OPENBLAS_CORETYPE and "
-                + "load.");
-        line("- *GEMM limit* is what training would reach if a batch cost only its eight GEMMs at the speed measured "
-                + "here; *fraction of limit* is how much of that the whole training loop (gather, element-wise ops, "
-                + "loss, metrics, optimiser, Java) keeps. The gap is per-batch overhead, itemised in the breakdown.");
-        line("- The OpenBLAS kernel row says which GEMM kernel ran. OpenBLAS 0.3.19 (ND4J 1.0.0-M2.1) does not know "
-                + "some recent Xeons and falls back to a generic kernel unless OPENBLAS_CORETYPE names one; the "
-                + "benchmark never sets it, it only records it.");
-        return md.toString();
+        line("As the service's worker pool runs jobs: N = 1 or 2 jobs started together, each on its own new thread "
+                + "with its own Network (job j: `Network.initialised(mlp, " + EngineBenchmark.SEED + " + j)`), its own "
+                + "copy of the first " + c.rows() + " training rows and `new Trainer(network, TrainingConfig.of("
+                + c.epochsPerJob() + ", 128, OptimiserSettings.sgd(0.1), " + EngineBenchmark.SEED + " + round)).fit(data)`. "
+                + "Per-job samples/s = " + c.rows() + " x " + c.epochsPerJob() + " / (that job's end - common start); "
+                + "aggregate = N x " + c.rows() + " x " + c.epochsPerJob() + " / (last job's end - common start). "
+                + "Round 0 warms up; in each of the " + c.timedRounds() + " timed rounds every setting runs N = 1 and "
+                + "N = 2 back to back (alternating which comes first). Medians (min - max) over the timed rounds (per "
+                + "job: over every job of every round). Warm-up " + f1(c.warmUpSeconds()) + " s, timed rounds "
+                + f1(c.measuredSeconds()) + " s; load average " + c.loadBefore() + " before, " + c.loadAfter() + " after.");
+        line("");
+        line("Thread counts are set as `ComputeThreads.configure(omp, blas)` does: OpenBLAS's with "
+                + "`Nd4j.factory().blas().setMaxThreads` (process-wide), OpenMP's with `NativeOps.setOmpNumThreads` "
+                + "(omp_set_num_threads: it holds only for the calling thread; threads started later begin with the "
+                + "process default). *job thread*: each job thread sets OpenMP's count itself before it trains; "
+                + "*launching thread*: set once on the thread that starts the jobs, as the service's Nd4jWarmUp does. "
+                + "The last column is what the job threads read back on themselves.");
+        line("");
+        line("| setting | OpenMP set on | N | per-job samples/s | aggregate samples/s | aggregate(N=2) / aggregate(N=1) "
+                + "| job threads ran with |");
+        line("|---|---|---|---|---|---|---|");
+        for (ConcurrentTraining.Setting s : c.settings()) {
+            for (int n : ConcurrentTraining.JOB_COUNTS) {
+                ConcurrentTraining.Cell cell = c.cell(s, n);
+                String ratio = n == 1 ? "" : "**" + f2(c.ratio(s)) + "** (per round " + c.ratioPerRound(s).format("%.2f") + ")";
+                line("| " + (n == 1 ? s.name() : "") + " | " + (n == 1 ? (s.scope() == ConcurrentTraining.Scope.JOB_THREAD
+                        ? "job thread" : "launching thread") : "") + " | " + n + " | " + cell.perJob().format("%.0f")
+                        + " | " + cell.aggregate().format("%.0f") + " | " + ratio + " | " + String.join("; ", cell.seenByJobs())
+                        + " |");
+            }
+        }
+        line("");
+        line("Settings:");
+        line("");
+        for (ConcurrentTraining.Setting s : c.settings()) {
+            line("- `" + s.name() + "`: " + s.description());
+        }
+        line("");
+        StringBuilder same = new StringBuilder();
+        for (ConcurrentTraining.Setting s : c.settings()) {
+            double[] one = c.cell(s, 1).job0Loss();
+            double[] two = c.cell(s, 2).job0Loss();
+            boolean equal = java.util.Arrays.equals(one, two);
+            same.append(same.length() == 0 ? "" : "; ").append(s.name()).append(equal ? ": identical" : ": differ (N=1 "
+                    + f4(one[0]) + ", N=2 " + f4(two[0]) + " in round 1)");
+        }
+        line("Job 0 trains the same network on the same shuffles at N = 1 and N = 2, so its final training loss "
+                + "should not depend on N (a check that concurrent jobs do not disturb each other's numbers): " + same + ".");
+        line("");
     }
 
     static double gemmLimitSamplesPerSecond(List<GemmBench.Result> gemm) {
