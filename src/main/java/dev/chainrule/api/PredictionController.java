@@ -35,7 +35,7 @@ class PredictionController {
         Activation output = definition.layers().get(definition.layers().size() - 1).activation();
         int rows = (int) outputs.rows();
         List<PredictResponse.Prediction> list = new ArrayList<>(rows);
-        float[][] values = outputs.toFloatMatrix();
+        float[][] values = rows(outputs);
         NonFiniteResultException.check(values, "the output");
         for (float[] row : values) {
             list.add(switch (output) {
@@ -63,13 +63,25 @@ class PredictionController {
         INDArray targets = instances == null ? null
                 : TrainRequestValidator.targets(request.targets(), (int) instances.rows(), "targets", definition, errors);
         errors.throwIfAny();
-        float[][] gradients = predictions.inputGradients(version, instances, targets).toFloatMatrix();
+        float[][] gradients = rows(predictions.inputGradients(version, instances, targets));
         NonFiniteResultException.check(gradients, "the input gradient");
         return new InputGradientResponse(id, version.number(), List.of(gradients));
     }
 
     private INDArray instances(double[][] rows, int width, FieldErrors errors) {
         return FeatureRows.toMatrix(rows, width, "instances", limits.maxPredictRows(), "chainrule.limits.max-predict-rows", errors);
+    }
+
+    /** A T x K result as Java rows, from one bulk copy (toFloatMatrix copies row by row through native calls). */
+    private static float[][] rows(INDArray matrix) {
+        INDArray c = matrix.isView() || matrix.ordering() != 'c' ? matrix.dup('c') : matrix;
+        float[] flat = c.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+        int k = (int) c.columns();
+        float[][] out = new float[(int) c.rows()][];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = java.util.Arrays.copyOfRange(flat, r * k, (r + 1) * k);
+        }
+        return out;
     }
 
     private static int argMax(float[] row) {

@@ -24,8 +24,12 @@ import org.springframework.stereotype.Service;
 public class PredictionService {
     private final ModelService models;
     private final Timer latency;
-    /** Copies of each version's network not in use right now; weak keys let deleted versions go. */
-    private final Map<TrainedModel, ConcurrentLinkedQueue<TrainedModel>> idleCopies =
+    /**
+     * Copies of each version's network not in use right now, keyed by the version's own network (identity:
+     * Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on every
+     * request); weak keys let deleted versions go.
+     */
+    private final Map<Network, ConcurrentLinkedQueue<TrainedModel>> idleCopies =
             Collections.synchronizedMap(new WeakHashMap<>());
 
     public PredictionService(ModelService models, MeterRegistry meters) {
@@ -52,7 +56,7 @@ public class PredictionService {
 
     private <R> R withCopy(TrainedModel master, Function<TrainedModel, R> work) {
         ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
-        ConcurrentLinkedQueue<TrainedModel> idle = idleCopies.computeIfAbsent(master, k -> new ConcurrentLinkedQueue<>());
+        ConcurrentLinkedQueue<TrainedModel> idle = idleCopies.computeIfAbsent(master.network(), k -> new ConcurrentLinkedQueue<>());
         TrainedModel copy = idle.poll();
         if (copy == null) {
             Network network = master.network().copy();
