@@ -241,8 +241,4 @@ public class TrainingJobService {
             }
         }
     }
-
-    public ChainruleProperties.Jobs settings() {
-        return settings;
-    }
 }

@@ -208,8 +208,4 @@ public final class Trainer {
             throw new IllegalArgumentException(what + " data is empty");
         }
     }
-
-    public Optimiser optimiser() {
-        return optimiser;
-    }
 }
