@@ -80,10 +80,8 @@ public final class Network {
 
     /** Runs the layers in order; the result is this network's buffer, valid until the next call. */
     public INDArray forward(INDArray input) {
-        INDArray h = input.dataType() == dataType ? input : input.castTo(dataType);
-        if (h.isView() || h.ordering() != 'c') {
-            h = h.dup('c'); // the layers' GEMMs want a contiguous row-major batch
-        }
+        // the layers' BLAS calls and loops read a contiguous row-major batch (a row range of one is fine)
+        INDArray h = Blas.directlyUsable(input.dataType() == dataType ? input : input.castTo(dataType));
         for (Layer layer : layers) {
             h = layer.forward(h);
         }

@@ -60,12 +60,12 @@ public final class Regularisation {
             }
             INDArray w = p.value();
             if (l2 > 0) {
-                Nd4j.getBlasWrapper().level1().axpy(w.length(), 2 * l2, w, p.gradient());
+                Blas.axpy(2 * l2, w, p.gradient());
             }
             if (l1 > 0) {
                 INDArray sign = signs.computeIfAbsent(p.name(), k -> new ReusedArray()).get(w.dataType(), w.rows(), w.columns());
                 Nd4j.exec(new Sign(w, sign));
-                Nd4j.getBlasWrapper().level1().axpy(w.length(), l1, sign, p.gradient());
+                Blas.axpy(l1, sign, p.gradient());
             }
         }
     }

@@ -1,12 +1,14 @@
 package dev.chainrule.engine.layer;
 
+import dev.chainrule.engine.Blas;
 import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.ReusedArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * What every activation but the linear one shares: no parameters, an output as wide as the input, and two
- * reused buffers, h = g(z) and dJ/dz. Subclasses say how to compute g and how delta goes back through it.
+ * reused buffers, h = g(z) and dJ/dz. Subclasses say how to compute g and how delta goes back through it;
+ * both get contiguous row-major arrays (a view or column-major array is copied first).
  */
 abstract class ActivationLayer implements Layer {
     private final ReusedArray output = new ReusedArray();
@@ -14,6 +16,7 @@ abstract class ActivationLayer implements Layer {
 
     @Override
     public final INDArray forward(INDArray z) {
+        z = Blas.directlyUsable(z);
         INDArray h = output.get(z.dataType(), z.rows(), z.columns());
         apply(z, h);
         return h;
@@ -24,6 +27,7 @@ abstract class ActivationLayer implements Layer {
         if (!needInputGradient) {
             return null;
         }
+        delta = Blas.directlyUsable(delta);
         INDArray dz = inputGradient.get(delta.dataType(), delta.rows(), delta.columns());
         backPropagate(delta, dz);
         return dz;

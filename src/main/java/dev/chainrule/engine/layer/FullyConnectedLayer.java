@@ -1,5 +1,6 @@
 package dev.chainrule.engine.layer;
 
+import dev.chainrule.engine.Blas;
 import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.Parameter;
 import dev.chainrule.engine.ReusedArray;
@@ -13,8 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * R^(1 x K). Backward, with delta = dJ/dh (T x K):
  * dJ/dW = x^T delta, dJ/db = sum over rows of delta, dJ/dx = delta W^T.
  *
- * <p>Every product is one GEMM with transpose flags into a reused output, which is what ND4J runs fastest
- * at these shapes (transposed views through mmul lose most of the BLAS speed).
+ * <p>Every product is one OpenBLAS call with transpose flags into a reused output ({@link Blas}): no
+ * transposed copies, no temporaries, and none of the per-call cost of ND4J's op layer.
  */
 public final class FullyConnectedLayer implements Layer {
     private final int inputWidth;
@@ -49,12 +50,19 @@ public final class FullyConnectedLayer implements Layer {
     @Override
     public INDArray forward(INDArray x) {
         checkWidth(x, inputWidth, "input");
+        DataType type = weights.dataType();
+        x = Blas.directlyUsable(x.dataType() == type ? x : x.castTo(type));
         input = x;
-        INDArray h = output.get(weights.dataType(), x.rows(), outputWidth);
-        // h = 1 b (every row starts as the bias), then h += x W: two GEMMs and no broadcast op, which
-        // allocated 6 native objects per call (bench/results)
-        Nd4j.gemm(ones.getOnes(weights.dataType(), x.rows(), 1), bias, h, false, false, 1.0, 0.0);
-        Nd4j.gemm(x, weights, h, false, false, 1.0, 1.0);
+        INDArray h = output.get(type, x.rows(), outputWidth);
+        if (x.rows() == 1) {
+            // one row: h = b, then h += x W as a matrix-vector product (a GEMM would first pack all of W)
+            Blas.copy(bias, h);
+            Blas.rowTimesMatrix(x, weights, false, h, 1.0, 1.0);
+        } else {
+            // h = 1 b (every row starts as the bias), then h += x W: two GEMMs straight into OpenBLAS
+            Blas.gemm(ones.getOnes(type, x.rows(), 1), false, bias, false, h, 1.0, 0.0);
+            Blas.gemm(x, false, weights, false, h, 1.0, 1.0);
+        }
         return h;
     }
 
@@ -65,17 +73,17 @@ public final class FullyConnectedLayer implements Layer {
             throw new IllegalStateException("backward needs a forward pass on a batch of the same size first");
         }
         DataType type = weights.dataType();
+        delta = Blas.directlyUsable(delta.dataType() == type ? delta : delta.castTo(type));
         // dJ/dW = x^T delta
-        Nd4j.gemm(input, delta, weightGradient, true, false, 1.0, 0.0);
-        // dJ/db = 1^T delta: the row sum as a GEMM, so it needs no temporary
-        INDArray column = ones.getOnes(type, delta.rows(), 1);
-        Nd4j.gemm(column, delta, biasGradient, true, false, 1.0, 0.0);
+        Blas.gemm(input, true, delta, false, weightGradient, 1.0, 0.0);
+        // dJ/db = 1^T delta: the column sums as a matrix-vector product, so it needs no temporary
+        Blas.rowTimesMatrix(ones.getOnes(type, delta.rows(), 1), delta, false, biasGradient, 1.0, 0.0);
         if (!needInputGradient) {
             return null;
         }
         // dJ/dx = delta W^T
         INDArray dx = inputGradient.get(type, delta.rows(), inputWidth);
-        Nd4j.gemm(delta, weights, dx, false, true, 1.0, 0.0);
+        Blas.gemm(delta, false, weights, true, dx, 1.0, 0.0);
         return dx;
     }
 

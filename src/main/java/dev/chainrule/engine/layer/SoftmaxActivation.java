@@ -1,34 +1,102 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.Elements;
+import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
+import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * g(z)_j = e^(z_j) / sum_i e^(z_i), per row. Unlike the other activations its Jacobian is full (seed 001):
  * dg_j/dz_i = g_i ((i == j) - g_j), i.e. J = diag(g) - g^T g for each row. Backward applies it without
- * building the K x K matrix: delta J = g * delta - (delta . g) g = g * (delta - (delta . g)), one row-sum
- * and two element-wise passes over the batch.
+ * building the K x K matrix: delta J = g * delta - (delta . g) g = g * (delta - (delta . g)), one row-dot and
+ * one element-wise pass per row.
+ *
+ * <p>Forward subtracts each row's maximum before exponentiating, so large logits do not overflow (the result
+ * is the same: the factor e^-max cancels), and sums in double.
  */
 public final class SoftmaxActivation extends ActivationLayer {
-    private final ReusedArray rowDot = new ReusedArray();
-    private final ReusedArray ones = new ReusedArray();
     private INDArray h;
 
     @Override
     protected void apply(INDArray z, INDArray h) {
         this.h = h;
-        // ND4J's softmax subtracts the row maximum first, so large logits do not overflow
-        Nd4j.exec(new SoftMax(z, h, 1));
+        int rows = (int) z.rows();
+        int k = (int) z.columns();
+        if (Elements.isFloat(z)) {
+            FloatRawIndexer zi = Elements.floats(z);
+            FloatRawIndexer hi = Elements.floats(h);
+            for (int r = 0; r < rows; r++) {
+                long zr = (long) r * k;
+                long hr = (long) r * k;
+                float max = zi.getRaw(zr);
+                for (int j = 1; j < k; j++) {
+                    max = Math.max(max, zi.getRaw(zr + j)); // Math.max keeps a NaN, which then spreads to the row
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    float e = (float) Math.exp(zi.getRaw(zr + j) - max);
+                    hi.putRaw(hr + j, e);
+                    sum += e;
+                }
+                for (int j = 0; j < k; j++) {
+                    hi.putRaw(hr + j, (float) (hi.getRaw(hr + j) / sum));
+                }
+            }
+        } else {
+            DoubleRawIndexer zi = Elements.doubles(z);
+            DoubleRawIndexer hi = Elements.doubles(h);
+            for (int r = 0; r < rows; r++) {
+                long zr = (long) r * k;
+                long hr = (long) r * k;
+                double max = zi.getRaw(zr);
+                for (int j = 1; j < k; j++) {
+                    max = Math.max(max, zi.getRaw(zr + j));
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    double e = Math.exp(zi.getRaw(zr + j) - max);
+                    hi.putRaw(hr + j, e);
+                    sum += e;
+                }
+                for (int j = 0; j < k; j++) {
+                    hi.putRaw(hr + j, hi.getRaw(hr + j) / sum);
+                }
+            }
+        }
     }
 
     @Override
     protected void backPropagate(INDArray delta, INDArray dz) {
-        INDArray column = ones.getOnes(delta.dataType(), delta.columns(), 1);
-        INDArray dot = rowDot.get(delta.dataType(), delta.rows(), 1);
-        dz.assign(delta).muli(h);
-        Nd4j.gemm(dz, column, dot, false, false, 1.0, 0.0); // (delta . g) per row
-        dz.assign(delta).subiColumnVector(dot).muli(h);
+        int rows = (int) delta.rows();
+        int k = (int) delta.columns();
+        if (Elements.isFloat(delta)) {
+            FloatRawIndexer hi = Elements.floats(h);
+            FloatRawIndexer di = Elements.floats(delta);
+            FloatRawIndexer gi = Elements.floats(dz);
+            for (int r = 0; r < rows; r++) {
+                long row = (long) r * k;
+                double dot = 0; // delta . g for this row
+                for (int j = 0; j < k; j++) {
+                    dot += (double) di.getRaw(row + j) * hi.getRaw(row + j);
+                }
+                for (int j = 0; j < k; j++) {
+                    gi.putRaw(row + j, (float) (hi.getRaw(row + j) * (di.getRaw(row + j) - dot)));
+                }
+            }
+        } else {
+            DoubleRawIndexer hi = Elements.doubles(h);
+            DoubleRawIndexer di = Elements.doubles(delta);
+            DoubleRawIndexer gi = Elements.doubles(dz);
+            for (int r = 0; r < rows; r++) {
+                long row = (long) r * k;
+                double dot = 0;
+                for (int j = 0; j < k; j++) {
+                    dot += di.getRaw(row + j) * hi.getRaw(row + j);
+                }
+                for (int j = 0; j < k; j++) {
+                    gi.putRaw(row + j, hi.getRaw(row + j) * (di.getRaw(row + j) - dot));
+                }
+            }
+        }
     }
 }

@@ -1,8 +1,11 @@
 package dev.chainrule.engine.loss;
 
+import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.Elements;
 import dev.chainrule.engine.ReusedArray;
+import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
+import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Categorical cross-entropy (seed 001): J = -sum_k y_k ln(y-hat_k + eps) per row, y a distribution (one-hot
@@ -11,11 +14,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>After a softmax the chained gradient simplifies to -(e(l) - y-hat) (seed 004); the network uses that
  * fused form as its fast path (see {@link #fusedSoftmaxGradient}) and the tests hold it equal to this one
  * chained through the softmax Jacobian.
+ *
+ * <p>Each method is one Java pass over the batch (see {@link Elements}). Terms with y_k = 0 are skipped in the
+ * value: they are 0 whatever y-hat_k is (0 ln 0 taken as 0, so an output that underflowed to 0 for a class
+ * the row is not does not turn the loss into NaN when eps is 0).
  */
 public final class CrossEntropyLoss implements Loss {
     private final double epsilon;
     private final ReusedArray gradient = new ReusedArray();
-    private final ReusedArray scratch = new ReusedArray();
 
     public CrossEntropyLoss(double epsilon) {
         this.epsilon = Loss.checkEpsilon(epsilon);
@@ -24,16 +30,55 @@ public final class CrossEntropyLoss implements Loss {
     @Override
     public double value(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
-        INDArray a = scratch.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        Transforms.log(a.assign(predicted).addi(epsilon), false);
-        return -Dot.of(a, target) / predicted.rows(); // -sum y ln(y-hat + eps) as one BLAS dot
+        predicted = Blas.directlyUsable(predicted);
+        target = Blas.directlyUsable(target);
+        long n = predicted.length();
+        double sum = 0;
+        if (Elements.isFloat(predicted) && Elements.isFloat(target)) {
+            FloatRawIndexer p = Elements.floats(predicted);
+            FloatRawIndexer y = Elements.floats(target);
+            for (int i = 0; i < n; i++) {
+                float yi = y.getRaw(i);
+                if (yi != 0) {
+                    sum += yi * Math.log(p.getRaw(i) + epsilon);
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                double yi = Elements.get(target, i);
+                if (yi != 0) {
+                    sum += yi * Math.log(Elements.get(predicted, i) + epsilon);
+                }
+            }
+        }
+        return -sum / predicted.rows();
     }
 
     @Override
     public INDArray gradient(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
+        predicted = Blas.directlyUsable(predicted);
+        target = Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
         INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        return g.assign(predicted).addi(epsilon).rdivi(target).divi(-predicted.rows());
+        long n = predicted.length();
+        long rows = predicted.rows();
+        if (Elements.isFloat(predicted)) {
+            FloatRawIndexer p = Elements.floats(predicted);
+            FloatRawIndexer y = Elements.floats(target);
+            FloatRawIndexer gi = Elements.floats(g);
+            float eps = (float) epsilon;
+            for (int i = 0; i < n; i++) {
+                gi.putRaw(i, y.getRaw(i) / (p.getRaw(i) + eps) / -rows);
+            }
+        } else {
+            DoubleRawIndexer p = Elements.doubles(predicted);
+            DoubleRawIndexer y = Elements.doubles(target);
+            DoubleRawIndexer gi = Elements.doubles(g);
+            for (int i = 0; i < n; i++) {
+                gi.putRaw(i, y.getRaw(i) / (p.getRaw(i) + epsilon) / -rows);
+            }
+        }
+        return g;
     }
 
     /**
@@ -42,8 +87,27 @@ public final class CrossEntropyLoss implements Loss {
      */
     public INDArray fusedSoftmaxGradient(INDArray softmaxOutput, INDArray target) {
         Loss.checkShapes(softmaxOutput, target);
-        INDArray g = gradient.get(softmaxOutput.dataType(), softmaxOutput.rows(), softmaxOutput.columns());
-        return g.assign(softmaxOutput).subi(target).divi(softmaxOutput.rows());
+        INDArray predicted = Blas.directlyUsable(softmaxOutput);
+        target = Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
+        INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
+        long n = predicted.length();
+        long rows = predicted.rows();
+        if (Elements.isFloat(predicted)) {
+            FloatRawIndexer p = Elements.floats(predicted);
+            FloatRawIndexer y = Elements.floats(target);
+            FloatRawIndexer gi = Elements.floats(g);
+            for (int i = 0; i < n; i++) {
+                gi.putRaw(i, (p.getRaw(i) - y.getRaw(i)) / rows);
+            }
+        } else {
+            DoubleRawIndexer p = Elements.doubles(predicted);
+            DoubleRawIndexer y = Elements.doubles(target);
+            DoubleRawIndexer gi = Elements.doubles(g);
+            for (int i = 0; i < n; i++) {
+                gi.putRaw(i, (p.getRaw(i) - y.getRaw(i)) / rows);
+            }
+        }
+        return g;
     }
 
     public double epsilon() {

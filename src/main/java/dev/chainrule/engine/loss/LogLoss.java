@@ -1,8 +1,11 @@
 package dev.chainrule.engine.loss;
 
+import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.Elements;
 import dev.chainrule.engine.ReusedArray;
+import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
+import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The log loss of seed 001 for y in {0, 1} and y-hat the probability of class 1, with the stability
@@ -16,9 +19,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class LogLoss implements Loss {
     private final double epsilon;
     private final ReusedArray gradient = new ReusedArray();
-    private final ReusedArray positive = new ReusedArray();
-    private final ReusedArray negative = new ReusedArray();
-    private final ReusedArray complement = new ReusedArray();
 
     public LogLoss(double epsilon) {
         this.epsilon = Loss.checkEpsilon(epsilon);
@@ -27,25 +27,60 @@ public final class LogLoss implements Loss {
     @Override
     public double value(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
-        INDArray a = positive.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        INDArray b = negative.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        INDArray c = complement.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        c.assign(target).rsubi(1.0);                                                   // 1 - y
-        Transforms.log(a.assign(predicted).addi(epsilon), false);                      // ln(y-hat + eps)
-        Transforms.log(b.assign(predicted).rsubi(1.0 + epsilon), false);               // ln(1 - y-hat + eps)
-        return -(Dot.of(a, target) + Dot.of(b, c)) / predicted.rows();
+        predicted = Blas.directlyUsable(predicted);
+        target = Blas.directlyUsable(target);
+        long n = predicted.length();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double y = Elements.get(target, i);
+            double p = Elements.get(predicted, i);
+            // a term whose weight is 0 is 0, even where its logarithm is not finite (eps = 0)
+            if (y != 0) {
+                sum += y * Math.log(p + epsilon);
+            }
+            if (y != 1) {
+                sum += (1 - y) * Math.log(1 - p + epsilon);
+            }
+        }
+        return -sum / predicted.rows();
     }
 
     @Override
     public INDArray gradient(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
+        predicted = Blas.directlyUsable(predicted);
+        target = Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
         INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        INDArray b = negative.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        INDArray c = complement.get(predicted.dataType(), predicted.rows(), predicted.columns());
-        c.assign(target).rsubi(1.0);                                                   // 1 - y
-        b.assign(predicted).rsubi(1.0 + epsilon).rdivi(c);                             // (1 - y) / (1 - y-hat + eps)
-        g.assign(predicted).addi(epsilon).rdivi(target).negi();                        // -y / (y-hat + eps)
-        return g.addi(b).divi(predicted.rows());
+        long n = predicted.length();
+        long rows = predicted.rows();
+        // (-y / (y-hat + eps) + (1 - y) / (1 - y-hat + eps)) / T, in one pass
+        if (Elements.isFloat(predicted)) {
+            FloatRawIndexer p = Elements.floats(predicted);
+            FloatRawIndexer y = Elements.floats(target);
+            FloatRawIndexer gi = Elements.floats(g);
+            float eps = (float) epsilon;
+            float onePlusEps = (float) (1.0 + epsilon);
+            for (int i = 0; i < n; i++) {
+                float yi = y.getRaw(i);
+                float pi = p.getRaw(i);
+                float negative = (1f - yi) / (onePlusEps - pi);
+                float positive = -(yi / (pi + eps));
+                gi.putRaw(i, (positive + negative) / rows);
+            }
+        } else {
+            DoubleRawIndexer p = Elements.doubles(predicted);
+            DoubleRawIndexer y = Elements.doubles(target);
+            DoubleRawIndexer gi = Elements.doubles(g);
+            double onePlusEps = 1.0 + epsilon;
+            for (int i = 0; i < n; i++) {
+                double yi = y.getRaw(i);
+                double pi = p.getRaw(i);
+                double negative = (1 - yi) / (onePlusEps - pi);
+                double positive = -(yi / (pi + epsilon));
+                gi.putRaw(i, (positive + negative) / rows);
+            }
+        }
+        return g;
     }
 
     public double epsilon() {

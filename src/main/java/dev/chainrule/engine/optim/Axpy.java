@@ -1,14 +1,15 @@
 package dev.chainrule.engine.optim;
 
+import dev.chainrule.engine.Blas;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-/** y += a x through BLAS level 1: the in-place update every optimiser needs, without a temporary. */
+
+/** y += a x through BLAS level 1 ({@link Blas}): the in-place update every optimiser needs, without a temporary. */
 final class Axpy {
     private Axpy() {
     }
 
     static void apply(double a, INDArray x, INDArray y) {
-        Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
+        Blas.axpy(a, x, y);
     }
 }
