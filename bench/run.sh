@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Builds what the engine benchmark needs and runs it; see bench/README.md.
+# Builds the benchmarks and runs them; see bench/README.md.
 #
-#   bench/run.sh            full run (about 5-10 minutes on 2 cores), writes bench/results/YYYY-MM-DD-engine.md
-#   bench/run.sh --quick    CI smoke (well under 2 minutes), writes bench/results/YYYY-MM-DD-engine-quick.md
-#   bench/run.sh --concurrency   only the concurrent-training jobs (N = 1 and 2 jobs at once per thread setting),
-#                                writes bench/results/YYYY-MM-DD-engine-concurrency.md
+#   bench/run.sh                 Chainrule's engine, DL4J and PyTorch side by side, 3 timed rounds (a few minutes on
+#                                2 cores): bench/results/YYYY-MM-DD-peers.md
+#   bench/run.sh --quick         the same as a CI smoke run (small data, well under 3 minutes with the builds):
+#                                ...-peers-quick.md
+#   bench/run.sh --engine        the engine in detail (GEMMs, hot-loop breakdown, allocations, thread settings) with
+#                                the DL4J peer: ...-engine.md and ...-dl4j.md (--engine --quick: their quick forms)
+#   bench/run.sh --concurrency   only the concurrent-training jobs: ...-engine-concurrency.md
 #
-# Other arguments go to the benchmark: --data DIR (MNIST's IDX files; default ../shared/data/mnist from the
-# repo root, or $CHAINRULE_MNIST_DIR), --tag NAME (appended to the results file name), --results DIR,
-# --peers dl4j|none (default dl4j: DL4J's MultiLayerNetwork back to back with the engine, YYYY-MM-DD-dl4j.md).
-# The benchmark records OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE and OMP_NUM_THREADS as it finds them; this script
-# never sets or changes them.
+# Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
+# (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
+# only: exports OPENBLAS_CORETYPE=NAME to every system, and only when it is unset). Every mode takes --data DIR
+# (MNIST's IDX files; default ../shared/data/mnist from the repo root, or $CHAINRULE_MNIST_DIR), --tag NAME
+# (appended to the results file name) and --results DIR. Apart from --coretype, nothing here sets or changes
+# OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE or OMP_NUM_THREADS; the results record them as found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command_line="bench/run.sh${*:+ $*}"
@@ -20,10 +24,31 @@ for variable in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OMP_NUM_THREADS; do
 done
 
 data_dir="${CHAINRULE_MNIST_DIR:-../shared/data/mnist}"
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-  if [[ "${args[$i]}" == "--data" && $((i + 1)) -lt ${#args[@]} ]]; then data_dir="${args[$((i + 1))]}"; fi
+main=dev.chainrule.bench.PeerComparison
+quick=0
+coretype=""
+args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --engine) main=dev.chainrule.bench.EngineBenchmark ;;
+    --concurrency) main=dev.chainrule.bench.EngineBenchmark; args+=("$1") ;;
+    --coretype) coretype="$2"; shift ;;
+    --quick) quick=1; args+=("$1") ;;
+    --data) data_dir="$2"; args+=("$1" "$2"); shift ;;
+    *) args+=("$1") ;;
+  esac
+  shift
 done
+if [[ -n "$coretype" ]]; then
+  if [[ $quick -eq 1 ]]; then
+    echo "[bench] --coretype is for full runs; a quick run leaves the environment as it is" >&2; exit 2
+  elif [[ -n "${OPENBLAS_CORETYPE+x}" ]]; then
+    echo "[bench] OPENBLAS_CORETYPE is already set (${OPENBLAS_CORETYPE}); leaving it, not setting $coretype" >&2
+  else
+    export OPENBLAS_CORETYPE="$coretype"
+    echo "[bench] OPENBLAS_CORETYPE=$coretype for every system of this run (it was unset)"
+  fi
+fi
 if [[ ! -f "$data_dir/train-images-idx3-ubyte.gz" ]]; then
   echo "[bench] no MNIST at $data_dir (expected train-images-idx3-ubyte.gz there);" \
        "pass --data DIR or set CHAINRULE_MNIST_DIR" >&2
@@ -49,4 +74,4 @@ exec java -Xms2g -Xmx4g \
   --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "bench/target/classes:bench/target/lib/*" \
-  dev.chainrule.bench.EngineBenchmark --command "$command_line" --revision "$revision" "$@"
+  "$main" --command "$command_line" --revision "$revision" "${args[@]}"

@@ -75,6 +75,10 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--json", help="also write the JSON result to this file")
+    p.add_argument("--serve", action="store_true",
+                   help="worker for bench/run.sh's side-by-side run: set up, then answer one JSON command per "
+                        "stdin line ({\"op\": \"round\"}: one epoch and the inference chunks; \"finish\": "
+                        "accuracy and GEMMs; \"quit\") with one JSON line on stdout")
     a = p.parse_args(argv)
     a.epochs = a.epochs or (2 if a.quick else 5)
     a.train_rows = a.train_rows or (12800 if a.quick else 60000)
@@ -303,12 +307,16 @@ def cpu_model():
         return platform.processor(), ""
 
 
-def run(a):
+def mnist_folder(a):
     folder = data_dir(a.data)
     if not os.path.isfile(os.path.join(folder, "train-images-idx3-ubyte.gz")):
         sys.exit(f"no MNIST at {folder} (expected train-images-idx3-ubyte.gz); pass --data DIR")
-    started = time.time()
+    return folder
 
+
+def set_threads(a):
+    """Applies --interop, --threads and --blas-threads; returns torch's defaults, the OpenBLAS handle and its
+    thread count before."""
     defaults = {"intra_op": torch.get_num_threads(), "interop": torch.get_num_interop_threads()}
     if a.interop is not None:
         torch.set_num_interop_threads(a.interop)   # must come before any inter-op work
@@ -321,6 +329,13 @@ def run(a):
             a._limits = threadpoolctl.threadpool_limits(limits=a.blas_threads, user_api="blas")  # kept alive
         else:
             blas.set_threads(a.blas_threads)
+    return defaults, blas, blas_defaults
+
+
+def run(a):
+    folder = mnist_folder(a)
+    started = time.time()
+    defaults, blas, blas_defaults = set_threads(a)
 
     t = time.perf_counter()
     x, y, xt, yt = load_mnist(folder, a.train_rows)
@@ -353,7 +368,6 @@ def run(a):
             inference[f"b{b}"] = timed_chunks(lambda xb=xb: model(xb), a.chunks, a.chunk_seconds, b)
     gemm = None if a.no_gemm else gemm_section(a.batch, a.chunks, a.chunk_seconds)
 
-    cpu_name, simd = cpu_model()
     result = {
         "peer": "pytorch", "label": a.label, "quick": a.quick,
         "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
@@ -365,7 +379,14 @@ def run(a):
         "training": training, "epochs": epochs,
         "final_loss": epochs[-1]["loss"], "train_accuracy": train_acc, "test_accuracy": test_acc,
         "inference": inference, "gemm": gemm,
-        "environment": {
+        "environment": environment(a, defaults, blas, blas_defaults),
+    }
+    return result
+
+
+def environment(a, defaults, blas, blas_defaults):
+    cpu_name, simd = cpu_model()
+    return {
             "load_start": LOAD_AT_START, "load_end": os.getloadavg(), "env": ENV_AT_START,
             "python": sys.version.split()[0], "python_executable": sys.executable, "numpy": np.__version__,
             "torch": torch.__version__, "torch_file": torch.__file__,
@@ -381,9 +402,53 @@ def run(a):
             "cpu": cpu_name, "cpu_simd": simd, "logical_cpus": os.cpu_count(),
             "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
             "os": f"{platform.system()} {platform.release()} {platform.machine()}",
-        },
     }
-    return result
+
+
+def serve(a):
+    """The side-by-side worker: everything set up once, then one command per stdin line, so the caller can run
+    this peer's epochs back to back with the other systems' in the same rounds."""
+    folder = mnist_folder(a)
+    defaults, blas, blas_defaults = set_threads(a)
+    x, y, xt, yt = load_mnist(folder, a.train_rows)
+    model = build_model(a.init, a.seed)
+    loss_fn = nn.CrossEntropyLoss()
+    optimiser = torch.optim.SGD(model.parameters(), lr=a.lr)
+    gen = torch.Generator().manual_seed(a.seed)
+    inputs = {b: xt[:b].contiguous() for b in (128, 1)}
+    calls = {}
+
+    def reply(obj):
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    reply({"ready": True, "train_rows": int(x.shape[0]), "environment": environment(a, defaults, blas, blas_defaults)})
+    for line in sys.stdin:
+        command = json.loads(line)
+        op = command.get("op")
+        if op == "round":
+            seconds, cpu, loss = train_epoch(model, optimiser, loss_fn, x, y, a.batch, gen)
+            out = {"seconds": seconds, "samples_per_s": x.shape[0] / seconds, "cpu_per_wall": cpu / seconds,
+                   "loss": loss}
+            model.eval()
+            with torch.inference_mode():
+                for b, xb in inputs.items():
+                    fn = (lambda xb=xb: model(xb))
+                    if b not in calls:   # the first round warms up and sizes the chunks
+                        calls[b] = timed_chunks(fn, 1, a.chunk_seconds, b)["calls_per_chunk"]
+                    s = time.perf_counter()
+                    for _ in range(calls[b]):
+                        fn()
+                    out[f"b{b}"] = calls[b] * b / (time.perf_counter() - s)
+            reply(out)
+        elif op == "finish":
+            reply({"test_accuracy": accuracy(model, xt, yt), "train_accuracy": accuracy(model, x, y),
+                   "gemm": None if a.no_gemm else gemm_section(a.batch, a.chunks, a.chunk_seconds),
+                   "openblas": blas.info(), "num_threads": torch.get_num_threads(), "load": os.getloadavg()})
+        elif op == "quit":
+            break
+        else:
+            reply({"error": f"unknown op {op!r}"})
 
 
 def fmt(s, digits=0):
@@ -412,6 +477,9 @@ def markdown(r):
 
 def main(argv=None):
     a = parse_args(argv)
+    if a.serve:
+        serve(a)
+        return
     r = run(a)
     text = json.dumps(r, indent=1)
     if a.json:

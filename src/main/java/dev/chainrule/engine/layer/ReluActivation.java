@@ -1,80 +1,85 @@
 package dev.chainrule.engine.layer;
 
 import dev.chainrule.engine.Elements;
-import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
-import org.bytedeco.javacpp.indexer.FloatRawIndexer;
-import org.nd4j.linalg.api.buffer.DataType;
+import dev.chainrule.engine.NioView;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * g(z) = max(0, z). Diagonal Jacobian, so backward is the element-wise product delta * g'(z) with the
  * subgradient of seed 001: g'(z) = 1 for z >= 0 and 0 for z < 0 (any value in [0, 1] is a valid subgradient
  * at 0, seed 002; the lecture picks 1).
  *
- * <p>Two ways to the same numbers, by size. A large batch goes through ND4J's vectorised ops (~7 us for
- * 128 x 256, of which a few are the op's own cost); a small one (a single prediction, a small model) through a
- * Java loop, which takes ~1 ns per element and has no per-call cost (bench/results).
+ * <p>Both directions copy their input into a Java array in bulk, compute there and copy the result back: on a
+ * Java array the JIT turns these branch-free loops into vector instructions (a loop element by element over
+ * native memory runs ~10x slower, and ND4J's two ops for backward cost more than the copies), bench/results.
+ * Forward keeps its copy of z for backward.
  */
 public final class ReluActivation extends ActivationLayer {
-    /** Elements from which ND4J's ops beat the Java loop (measured crossover ~4000 on the benchmark machine). */
-    static final long NATIVE_FROM = 4096;
+    /**
+     * (z * HUGE) * HUGE is +-infinity or NaN for any z != 0 (even the smallest subnormal), so
+     * 1 - min(max(-z * HUGE * HUGE, 0), 1) is 1 for z >= 0, -0 included, and 0 for z < 0, without a branch.
+     */
+    private static final float HUGE_F = Float.MAX_VALUE;
+    private static final double HUGE_D = Double.MAX_VALUE;
 
-    private INDArray z;
+    private final NioView zView = new NioView();
+    private final NioView hView = new NioView();
+    private final NioView deltaView = new NioView();
+    private final NioView dzView = new NioView();
+    private float[] zFloats = new float[0];
+    private float[] workFloats = new float[0];
+    private double[] zDoubles = new double[0];
+    private double[] workDoubles = new double[0];
 
     @Override
     protected void apply(INDArray z, INDArray h) {
-        this.z = z;
-        long n = z.length();
-        if (n >= NATIVE_FROM) {
-            Nd4j.exec(new RectifiedLinear(z, h, 0.0));
-            return;
-        }
-        // Math.max keeps a NaN (so divergence still shows) and, unlike a branch, costs the same on any data
+        int n = (int) z.length();
         if (Elements.isFloat(z)) {
-            FloatRawIndexer zi = Elements.floats(z);
-            FloatRawIndexer hi = Elements.floats(h);
+            float[] zs = zFloats = capacity(zFloats, n);
+            float[] hs = workFloats = capacity(workFloats, n);
+            zView.floats(z).get(0, zs, 0, n);
             for (int i = 0; i < n; i++) {
-                hi.putRaw(i, Math.max(zi.getRaw(i), 0f));
+                hs[i] = Math.max(zs[i], 0f); // a NaN stays NaN, so divergence still shows
             }
+            hView.floats(h).put(0, hs, 0, n);
         } else {
-            DoubleRawIndexer zi = Elements.doubles(z);
-            DoubleRawIndexer hi = Elements.doubles(h);
+            double[] zs = zDoubles = capacity(zDoubles, n);
+            double[] hs = workDoubles = capacity(workDoubles, n);
+            zView.doubles(z).get(0, zs, 0, n);
             for (int i = 0; i < n; i++) {
-                hi.putRaw(i, Math.max(zi.getRaw(i), 0.0));
+                hs[i] = Math.max(zs[i], 0.0);
             }
+            hView.doubles(h).put(0, hs, 0, n);
         }
     }
 
     @Override
     protected void backPropagate(INDArray delta, INDArray dz) {
-        long n = delta.length();
-        if (n >= NATIVE_FROM) {
-            // Step is "z > cutoff"; the largest negative subnormal as cutoff makes it "z >= 0", -0 included
-            double cutoff = z.dataType() == DataType.DOUBLE ? -Double.MIN_VALUE : -Float.MIN_VALUE;
-            Nd4j.exec(new Step(z, dz, cutoff));
-            dz.muli(delta);
-            return;
-        }
-        // the same step(z) * delta without a branch: z + 0 turns -0.0 into +0.0, then the sign bit says z < 0
+        int n = (int) delta.length();
         if (Elements.isFloat(delta)) {
-            FloatRawIndexer zi = Elements.floats(z);
-            FloatRawIndexer di = Elements.floats(delta);
-            FloatRawIndexer gi = Elements.floats(dz);
+            float[] zs = zFloats;
+            float[] d = workFloats = capacity(workFloats, n);
+            deltaView.floats(delta).get(0, d, 0, n);
             for (int i = 0; i < n; i++) {
-                float step = 1 - (Float.floatToRawIntBits(zi.getRaw(i) + 0f) >>> 31);
-                gi.putRaw(i, step * di.getRaw(i));
+                d[i] *= 1f - Math.min(Math.max(-zs[i] * HUGE_F * HUGE_F, 0f), 1f);
             }
+            dzView.floats(dz).put(0, d, 0, n);
         } else {
-            DoubleRawIndexer zi = Elements.doubles(z);
-            DoubleRawIndexer di = Elements.doubles(delta);
-            DoubleRawIndexer gi = Elements.doubles(dz);
+            double[] zs = zDoubles;
+            double[] d = workDoubles = capacity(workDoubles, n);
+            deltaView.doubles(delta).get(0, d, 0, n);
             for (int i = 0; i < n; i++) {
-                double step = 1 - (Double.doubleToRawLongBits(zi.getRaw(i) + 0.0) >>> 63);
-                gi.putRaw(i, step * di.getRaw(i));
+                d[i] *= 1.0 - Math.min(Math.max(-zs[i] * HUGE_D * HUGE_D, 0.0), 1.0);
             }
+            dzView.doubles(dz).put(0, d, 0, n);
         }
+    }
+
+    private static float[] capacity(float[] array, int n) {
+        return array.length >= n ? array : new float[n];
+    }
+
+    private static double[] capacity(double[] array, int n) {
+        return array.length >= n ? array : new double[n];
     }
 }

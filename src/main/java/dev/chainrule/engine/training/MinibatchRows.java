@@ -1,6 +1,7 @@
 package dev.chainrule.engine.training;
 
 import dev.chainrule.engine.ReusedArray;
+import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,8 +12,11 @@ public final class MinibatchRows {
     }
 
     /**
-     * Copies rows order[from..to) of {@code source} into the buffer, one memcpy per row: no index arrays and
-     * no native op (ND4J's pullRows allocated 8 objects per batch and ran ~10x slower, bench/results).
+     * Copies rows order[from..to) of {@code source} into the buffer, one bulk copy per row: no index arrays and
+     * no native op (ND4J's pullRows allocated 8 objects per batch and ran ~10x slower, bench/results). The copies
+     * go through NIO views of the two arrays' memory, which Java copies without a JNI call per row (a JNI memcpy
+     * per row cost ~0.15 us, 18 us a batch even for 10-wide target rows); a source past NIO's 2 GB reach is
+     * copied by JNI memcpy instead.
      *
      * @param source a contiguous row-major matrix (not a view)
      */
@@ -21,12 +25,31 @@ public final class MinibatchRows {
             throw new IllegalArgumentException("gather reads a contiguous row-major matrix, not a view");
         }
         INDArray batch = buffer.get(source.dataType(), to - from, source.columns());
-        long rowBytes = source.columns() * source.dataType().width();
+        int width = source.dataType().width();
+        long rowBytes = source.columns() * width;
+        long sourceBytes = source.length() * width;
+        if (sourceBytes <= Integer.MAX_VALUE) {
+            ByteBuffer src = bytes(source, sourceBytes);
+            ByteBuffer dst = bytes(batch, batch.length() * width);
+            int row = (int) rowBytes;
+            for (int i = from; i < to; i++) {
+                dst.put((i - from) * row, src, order[i] * row, row);
+            }
+            return batch;
+        }
         BytePointer src = new BytePointer(source.data().addressPointer());
         BytePointer dst = new BytePointer(batch.data().addressPointer());
         for (int i = from; i < to; i++) {
             Pointer.memcpy(dst.position((i - from) * rowBytes), src.position(order[i] * rowBytes), rowBytes);
         }
         return batch;
+    }
+
+    /** The array's memory (it starts at its buffer's first element) as a direct NIO buffer of this many bytes. */
+    private static ByteBuffer bytes(INDArray array, long length) {
+        Pointer base = array.data().pointer();
+        BytePointer start = new BytePointer(base);
+        start.position(base.position() * array.dataType().width()).limit(start.position() + length);
+        return start.asByteBuffer();
     }
 }

@@ -42,4 +42,32 @@ class ReluSubgradientTest {
             assertThat(dz[0][i]).as("%s: dJ/dz at z = %s", type, z[i]).isEqualTo(delta * expectedDerivative[i]);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void aWholeBatchGivenAsARowRangeOfALargerMatrixFollowsTheDefinition(DataType type) {
+        // 130 x 257: not a multiple of any vector width; every fifth value exactly 0 or -0.0
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        double[][] all = new double[140][257];
+        for (double[] row : all) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = j % 5 == 0 ? (j % 10 == 0 ? 0.0 : -0.0) : random.nextDouble(-3, 3);
+            }
+        }
+        INDArray matrix = Nd4j.createFromArray(all).castTo(type);
+        INDArray z = matrix.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(7, 137), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        double[][] deltas = TestArrays.uniform(random, 130, 257, -2, 2);
+
+        ReluActivation relu = new ReluActivation();
+        double[][] h = TestArrays.java(relu.forward(z));
+        double[][] dz = TestArrays.java(relu.backward(Nd4j.createFromArray(deltas).castTo(type), true));
+        for (int t = 0; t < 130; t++) {
+            for (int j = 0; j < 257; j++) {
+                double v = matrix.getDouble(t + 7, j);
+                double d = type == DataType.FLOAT ? (float) deltas[t][j] : deltas[t][j];
+                assertThat(h[t][j]).isEqualTo(Math.max(v, 0.0));
+                assertThat(dz[t][j]).as("dz[%d][%d] at z = %s", t, j, v).isEqualTo(v >= 0 ? d : 0.0);
+            }
+        }
+    }
 }
