@@ -8,6 +8,9 @@
 #   bench/run.sh --engine        the engine in detail (GEMMs, hot-loop breakdown, allocations, thread settings) with
 #                                the DL4J peer: ...-engine.md and ...-dl4j.md (--engine --quick: their quick forms)
 #   bench/run.sh --concurrency   only the concurrent-training jobs: ...-engine-concurrency.md
+#   bench/run.sh --memory        train MNIST in a JVM with -Xmx1g, record the peak resident set: ...-memory.md
+#                                (--epochs N, --optimiser sgd|adam)
+#   bench/run.sh --kernels       the GEMM limit under each OPENBLAS_CORETYPE, one fresh JVM each: ...-kernels.md
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
@@ -25,6 +28,7 @@ done
 
 data_dir="${CHAINRULE_MNIST_DIR:-../shared/data/mnist}"
 main=dev.chainrule.bench.PeerComparison
+heap=(-Xms2g -Xmx4g)
 quick=0
 coretype=""
 args=()
@@ -32,6 +36,8 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --engine) main=dev.chainrule.bench.EngineBenchmark ;;
     --concurrency) main=dev.chainrule.bench.EngineBenchmark; args+=("$1") ;;
+    --memory) main=dev.chainrule.bench.MemoryFootprint; heap=(-Xmx1g) ;;
+    --kernels) main=dev.chainrule.bench.KernelComparison; heap=(-Xmx1g) ;;
     --coretype) coretype="$2"; shift ;;
     --quick) quick=1; args+=("$1") ;;
     --data) data_dir="$2"; args+=("$1" "$2"); shift ;;
@@ -70,7 +76,7 @@ if [[ -n "$(git status --porcelain -- src pom.xml bench/src bench/pom.xml 2>/dev
 fi
 
 # --add-modules jdk.incubator.foreign lets the benchmark ask OpenBLAS which kernel it runs (see OpenBlasProbe).
-exec java -Xms2g -Xmx4g \
+exec java "${heap[@]}" \
   --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "bench/target/classes:bench/target/lib/*" \

@@ -31,7 +31,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <ul>
  * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...);</li>
  * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the API description, the other actuator
- * endpoints), and POST /models/{id}/predict and /models/{id}/input-gradients;</li>
+ * endpoints), and POST /models/{id}/predict, /models/{id}/predict/dry-run and /models/{id}/input-gradients;</li>
  * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, and any
  * write added later: what is not listed as read is admin).</li>
  * </ul>
@@ -50,7 +50,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
     /** Writes a problem as the MVC message converters do: extension members at the top level, no nulls. */
     private static final String SEGMENT = "[A-Za-z0-9_-]+";
     /** Read operations that are POSTs: they compute, and change nothing. */
-    private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|input-gradients)");
+    private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|predict/dry-run|input-gradients)");
     /** Below 16 characters a key is guessable; it still works, with a warning at start. */
     static final int SHORT_KEY = 16;
 

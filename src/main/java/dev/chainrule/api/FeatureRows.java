@@ -42,4 +42,37 @@ final class FeatureRows {
         }
         return valid && !errors.isFull() ? Nd4j.create(x, new long[] {rows.length, width}, 'c') : null;
     }
+
+    /**
+     * Checks rows read by {@link InstanceRows} against the model's input width and the row limit, adding a field
+     * error for each problem (the same errors {@link #toMatrix} gives).
+     *
+     * @return whether the rows can go into the network as they are
+     */
+    static boolean check(InstanceRows rows, int width, String field, int maxRows, String limitName, FieldErrors errors) {
+        if (rows == null || rows.rows() == 0) {
+            errors.add(field, "needs at least one row of " + width + " numbers");
+            return false;
+        }
+        if (rows.rows() > maxRows) {
+            errors.add(field, "has " + rows.rows() + " rows; at most " + maxRows + " are allowed (" + limitName + ")");
+            return false;
+        }
+        boolean valid = true;
+        for (int r = 0; r < rows.rows() && !errors.isFull(); r++) {
+            if (rows.isNull(r) || rows.width(r) != width) {
+                errors.add(field + "[" + r + "]", "must have " + width + " values (the model's inputWidth), got "
+                        + (rows.isNull(r) ? "null" : rows.width(r)));
+                valid = false;
+            }
+        }
+        for (InstanceRows.OutOfRange bad : rows.outOfRange()) {
+            if (errors.isFull()) {
+                break;
+            }
+            errors.add(field + "[" + bad.row() + "][" + bad.column() + "]", "must be a finite number, got " + bad.value());
+            valid = false;
+        }
+        return valid && !errors.isFull();
+    }
 }

@@ -3,8 +3,9 @@ package dev.chainrule.api;
 /**
  * POST /models/{id}/predict.
  *
- * @param instances one array of raw feature values per row; all rows go through one forward pass
+ * @param instances one array of raw feature values per row, read straight into float32; all rows go through one
+ *                  forward pass
  * @param version   the version to use; the latest when absent
  */
-public record PredictRequest(double[][] instances, Integer version) {
+public record PredictRequest(InstanceRows instances, Integer version) {
 }

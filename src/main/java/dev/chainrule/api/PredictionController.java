@@ -6,6 +6,7 @@ import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.model.ModelVersion;
 import dev.chainrule.prediction.PredictionService;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -27,16 +28,17 @@ class PredictionController {
     @PostMapping("/models/{id}/predict")
     PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
         ModelVersion version = predictions.resolve(id, request.version());
-        NetworkDefinition definition = version.trainedModel().network().definition();
-        FieldErrors errors = new FieldErrors();
-        INDArray instances = instances(request.instances(), definition.inputWidth(), errors);
-        errors.throwIfAny();
-        INDArray outputs = predictions.predict(version, instances);
+        NetworkDefinition definition = checked(version, request);
+        InstanceRows instances = request.instances();
+        float[] outputs = predictions.predict(version, instances.values(), instances.rows());
+        int k = outputs.length / instances.rows();
         Activation output = definition.layers().get(definition.layers().size() - 1).activation();
-        int rows = (int) outputs.rows();
-        List<PredictResponse.Prediction> list = new ArrayList<>(rows);
-        float[][] values = rows(outputs);
+        float[][] values = new float[instances.rows()][];
+        for (int r = 0; r < values.length; r++) {
+            values[r] = Arrays.copyOfRange(outputs, r * k, (r + 1) * k);
+        }
         NonFiniteResultException.check(values, "the output");
+        List<PredictResponse.Prediction> list = new ArrayList<>(values.length);
         for (float[] row : values) {
             list.add(switch (output) {
                 case SOFTMAX -> new PredictResponse.Prediction(row, argMax(row), row, null, null);
@@ -46,12 +48,38 @@ class PredictionController {
                 default -> new PredictResponse.Prediction(row, null, null, null, null);
             });
         }
-        String task = switch (output) {
+        return new PredictResponse(id, version.number(), task(output), list);
+    }
+
+    /**
+     * Everything a predict does but the forward pass: the version is resolved, the body read and checked against
+     * the model the same way; the answer says how many rows would be predicted. A client can check a request
+     * without computing, and the HTTP benchmark gets the framework's ceiling for a body of the same size.
+     */
+    @PostMapping("/models/{id}/predict/dry-run")
+    PredictDryRunResponse predictDryRun(@PathVariable String id, @RequestBody PredictRequest request) {
+        ModelVersion version = predictions.resolve(id, request.version());
+        NetworkDefinition definition = checked(version, request);
+        Activation output = definition.layers().get(definition.layers().size() - 1).activation();
+        return new PredictDryRunResponse(id, version.number(), task(output), request.instances().rows());
+    }
+
+    /** The version's definition, once the request's rows fit it (else a 400 naming every problem). */
+    private NetworkDefinition checked(ModelVersion version, PredictRequest request) {
+        NetworkDefinition definition = version.trainedModel().network().definition();
+        FieldErrors errors = new FieldErrors();
+        FeatureRows.check(request.instances(), definition.inputWidth(), "instances", limits.maxPredictRows(),
+                "chainrule.limits.max-predict-rows", errors);
+        errors.throwIfAny();
+        return definition;
+    }
+
+    private static String task(Activation output) {
+        return switch (output) {
             case SOFTMAX -> "classification";
             case LOGISTIC -> "binary";
             default -> "regression";
         };
-        return new PredictResponse(id, version.number(), task, list);
     }
 
     @PostMapping("/models/{id}/input-gradients")

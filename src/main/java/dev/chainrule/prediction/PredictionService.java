@@ -2,6 +2,9 @@ package dev.chainrule.prediction;
 
 import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.Network;
+import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.model.ModelVersion;
@@ -12,7 +15,9 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.stereotype.Service;
 
 /**
@@ -29,7 +34,7 @@ public class PredictionService {
      * Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on every
      * request); weak keys let deleted versions go.
      */
-    private final Map<Network, ConcurrentLinkedQueue<TrainedModel>> idleCopies =
+    private final Map<Network, ConcurrentLinkedQueue<Replica>> idleCopies =
             Collections.synchronizedMap(new WeakHashMap<>());
 
     public PredictionService(ModelService models, MeterRegistry meters) {
@@ -44,28 +49,76 @@ public class PredictionService {
         return models.version(modelId, version);
     }
 
-    /** Outputs (T x K) for raw inputs (T x D), as a new array. */
-    public INDArray predict(ModelVersion version, INDArray instances) {
-        return latency.record(() -> withCopy(version.trainedModel(), copy -> copy.predict(instances)));
+    /**
+     * Outputs for {@code rows} rows of raw inputs given row-major in {@code features} (rows x the model's input
+     * width), as row-major float32 values (rows x the output width). The request's array is the network's input
+     * after standardisation in place, so the caller must not need it afterwards. One copy in, one copy out, no
+     * native allocation once a copy's buffers exist.
+     */
+    public float[] predict(ModelVersion version, float[] features, int rows) {
+        return latency.record(() -> withCopy(version.trainedModel(), copy -> copy.predict(features, rows)));
     }
 
     /** Each row's dJ/dx for its target, w.r.t. the raw inputs. */
     public INDArray inputGradients(ModelVersion version, INDArray instances, INDArray targets) {
-        return withCopy(version.trainedModel(), copy -> copy.inputGradient(instances, targets));
+        return withCopy(version.trainedModel(), copy -> copy.model.inputGradient(instances, targets));
     }
 
-    private <R> R withCopy(TrainedModel master, Function<TrainedModel, R> work) {
+    private <R> R withCopy(TrainedModel master, Function<Replica, R> work) {
         ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
-        ConcurrentLinkedQueue<TrainedModel> idle = idleCopies.computeIfAbsent(master.network(), k -> new ConcurrentLinkedQueue<>());
-        TrainedModel copy = idle.poll();
+        ConcurrentLinkedQueue<Replica> idle = idleCopies.computeIfAbsent(master.network(), k -> new ConcurrentLinkedQueue<>());
+        Replica copy = idle.poll();
         if (copy == null) {
-            Network network = master.network().copy();
-            copy = new TrainedModel(network, master.standardiser());
+            copy = new Replica(new TrainedModel(master.network().copy(), master.standardiser()));
         }
         try {
             return work.apply(copy);
         } finally {
             idle.offer(copy);
+        }
+    }
+
+    /**
+     * A version's network copy with what a float32 predict needs, prepared once: the standardisation as float32
+     * mean and standard deviation (the same float32 arithmetic, (x - mean) / std, that Standardiser.apply does
+     * on a float32 network), and reused input buffer and views.
+     */
+    private static final class Replica {
+        final TrainedModel model;
+        final float[] mean;
+        final float[] std;
+        final ReusedArray input = new ReusedArray();
+        final NioView inputView = new NioView();
+        final NioView outputView = new NioView();
+
+        Replica(TrainedModel model) {
+            this.model = model;
+            Standardiser standardiser = model.standardiser();
+            this.mean = standardiser == null ? null : standardiser.mean().castTo(DataType.FLOAT).data().asFloat();
+            this.std = standardiser == null ? null : standardiser.std().castTo(DataType.FLOAT).data().asFloat();
+        }
+
+        float[] predict(float[] features, int rows) {
+            Network network = model.network();
+            int width = network.definition().inputWidth();
+            if (network.dataType() != DataType.FLOAT) {
+                INDArray outputs = model.predict(Nd4j.create(features, new long[] {rows, width}, 'c'));
+                return outputs.castTo(DataType.FLOAT).data().asFloat();
+            }
+            if (mean != null) {
+                for (int r = 0; r < rows; r++) {
+                    int row = r * width;
+                    for (int c = 0; c < width; c++) {
+                        features[row + c] = (features[row + c] - mean[c]) / std[c];
+                    }
+                }
+            }
+            INDArray x = input.get(DataType.FLOAT, rows, width);
+            inputView.floats(x).put(0, features, 0, rows * width);
+            INDArray output = network.forward(x);
+            float[] out = new float[(int) output.length()];
+            outputView.floats(output).get(0, out, 0, out.length);
+            return out;
         }
     }
 }

@@ -115,6 +115,7 @@ class OpenApiContractTest {
         assertThat(created.header("Location")).isEqualTo(base() + "/models/" + modelId);
         assertThat(call("GET", "/models/" + modelId, null, 200).json().path("trainingState").asString()).isEqualTo("UNTRAINED");
         call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", List.of(irisFeatures.get(0)))), 409);
+        call("POST", "/models/" + modelId + "/predict/dry-run", json(Map.of("instances", List.of(irisFeatures.get(0)))), 409);
 
         // train with a validation split, follow it by polling and as events
         Map<String, Object> train = new LinkedHashMap<>();
@@ -155,6 +156,13 @@ class OpenApiContractTest {
         assertThat(predicted.json().path("predictions").get(0).path("classIndex").asInt()).isEqualTo(0);
         call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", flowers.subList(0, 1), "version", 1)), 200);
         call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", flowers.subList(0, 1), "version", 9)), 404);
+        // the same checks without the forward pass: the count and task predict would answer with, or predict's 400
+        Reply dryRun = call("POST", "/models/" + modelId + "/predict/dry-run", json(Map.of("instances", flowers, "version", 1)), 200);
+        assertThat(dryRun.json().path("instances").asInt()).isEqualTo(3);
+        assertThat(dryRun.json().path("task").asString()).isEqualTo("classification");
+        Reply narrowRow = call("POST", "/models/" + modelId + "/predict/dry-run",
+                json(Map.of("instances", List.of(irisFeatures.get(0), List.of(5.1, 3.5)))), 400);
+        assertThat(narrowRow.json().path("errors").findValuesAsString("field")).containsExactly("instances[1]");
         Reply gradients = call("POST", "/models/" + modelId + "/input-gradients",
                 json(Map.of("instances", flowers.subList(0, 2), "targets", List.of(0, List.of(0, 1, 0)))), 200);
         assertThat(gradients.json().path("gradients")).hasSize(2);
@@ -276,6 +284,7 @@ class OpenApiContractTest {
         call("GET", "/models/" + unknown, null, 404);
         call("DELETE", "/models/" + unknown, null, 404);
         call("POST", "/models/" + unknown + "/predict", json(Map.of("instances", List.of(irisFeatures.get(0)))), 404);
+        call("POST", "/models/" + unknown + "/predict/dry-run", json(Map.of("instances", List.of(irisFeatures.get(0)))), 404);
         call("POST", "/models/" + unknown + "/input-gradients", json(Map.of("instances", List.of(irisFeatures.get(0)), "targets", List.of(0))), 404);
         call("POST", "/train", json(Map.of("modelId", unknown, "data", Map.of("features", irisFeatures.subList(0, 4),
                 "targets", irisSpecies.subList(0, 4)))), 404);

@@ -1,0 +1,12 @@
+package dev.chainrule.api;
+
+/**
+ * POST /models/{id}/predict/dry-run: the request would be predicted as it is.
+ *
+ * @param modelId   the model
+ * @param version   the version that would compute the outputs
+ * @param task      classification (softmax), binary (logistic outputs) or regression, as predict would say
+ * @param instances the number of rows read and checked
+ */
+public record PredictDryRunResponse(String modelId, int version, String task, int instances) {
+}
