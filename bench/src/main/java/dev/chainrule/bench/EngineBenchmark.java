@@ -82,8 +82,7 @@ public final class EngineBenchmark {
     }
 
     record ConfigResult(ThreadSetting setting, ThreadState effective, List<GemmBench.Result> gemm, Training training,
-                        Inference inference, HotLoop.Breakdown breakdown, List<OpCosts.Entry> ops,
-                        List<Prototypes.Comparison> prototypes) {
+                        Inference inference, HotLoop.Breakdown breakdown) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -272,13 +271,11 @@ public final class EngineBenchmark {
             if (dl4j) {
                 dl4jResults.add(peerRuns.get(i).result(test));
             }
-            log("hot-loop breakdown, per-call costs and prototypes, thread setting '" + run.setting.name + "'");
+            log("hot-loop breakdown, thread setting '" + run.setting.name + "'");
             Network network = Network.initialised(mlp(), SEED);
             HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, plan.breakdownBatches(), LEARNING_RATE, SEED);
-            List<OpCosts.Entry> ops = OpCosts.measure(plan.opCalls(), train.features());
-            List<Prototypes.Comparison> prototypes = Prototypes.measure(plan.opCalls(), train);
             configs.add(new ConfigResult(run.setting, run.effective, run.gemm.results(), run.training(test),
-                    run.inference(), breakdown, ops, prototypes));
+                    run.inference(), breakdown));
         }
         apply(settings.get(0));
         if (!dl4j) {

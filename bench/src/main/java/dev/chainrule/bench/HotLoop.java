@@ -45,7 +45,7 @@ final class HotLoop {
         List<Parameter> parameters = network.parameters();
 
         List<String> names = new ArrayList<>();
-        names.add("gather x, y (MinibatchRows, memcpy per row, x2)");
+        names.add("gather x, y (MinibatchRows, bulk copy per row, x2)");
         String[] layerNames = layerNames(layers);
         for (String name : layerNames) {
             names.add(name + ".forward");
@@ -56,7 +56,7 @@ final class HotLoop {
             names.add(layerNames[i] + ".backward" + (i == 0 ? " (no dX)" : ""));
         }
         names.add("MetricAccumulator.add (accuracy)");
-        names.add("optimiser.step (SGD, axpy x6)");
+        names.add("optimiser.step (SGD, OpenBLAS axpy x6)");
         int n = names.size();
         long[] nanos = new long[n];
         long[] heap = new long[n];

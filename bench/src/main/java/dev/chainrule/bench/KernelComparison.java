@@ -27,9 +27,10 @@ public final class KernelComparison {
     /** The child: the corename OpenBLAS reports, then the limit at 1 and at all cores' BLAS threads. */
     static final class Child {
         public static void main(String[] args) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            dev.chainrule.engine.ComputeThreads.configure(1, 1); // loads ND4J and so OpenBLAS, which the probe asks
             String core = OpenBlasProbe.probe().getOrDefault("openblas_get_corename", "unknown");
             StringBuilder out = new StringBuilder("corename=" + core);
-            int cores = Runtime.getRuntime().availableProcessors();
             for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
                 dev.chainrule.engine.ComputeThreads.configure(1, threads);
                 GemmLimit limit = new GemmLimit();

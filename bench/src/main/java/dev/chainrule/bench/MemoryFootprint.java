@@ -124,9 +124,7 @@ public final class MemoryFootprint {
         out.append("| resident set at the end (VmRSS) | ").append(status("VmRSS")).append(" |\n");
         out.append("| resident set after loading MNIST | ").append(afterLoad).append(" |\n");
         out.append("| heap: peak used (all heap pools' peaks summed, an upper bound) | ").append(heapPeak >> 20).append(" MiB |\n");
-        out.append("| off-heap tracked by JavaCPP (ND4J arrays): now / limit | ").append(Pointer.totalBytes() >> 20)
-                .append(" MiB / ").append(Pointer.maxBytes() >> 20).append(" MiB |\n");
-        out.append("| physical bytes JavaCPP sees (its RSS read) / limit | ").append(Pointer.physicalBytes() >> 20)
+        out.append("| resident bytes JavaCPP reads / its limit (maxphysicalbytes: past it, ND4J's allocations fail) | ").append(Pointer.physicalBytes() >> 20)
                 .append(" MiB / ").append(Pointer.maxPhysicalBytes() >> 20).append(" MiB |\n");
         out.append("| garbage collections | ").append(collections).append(", ").append(collectionMillis)
                 .append(" ms in all: ").append(collectors).append(" |\n\n");

@@ -164,7 +164,7 @@ public final class PeerComparison {
                 data.resolve("t10k-labels-idx1-ubyte.gz"), DataType.FLOAT);
         int rows = quick ? 12800 : all.size();
         Dataset train = rows == all.size() ? all : all.slice(0, rows);
-        Plan plan = new Plan(quick ? "quick" : "full", rows, timedRounds, 0, 0, quick ? 100 : 500, 0, 0, 0, 0, 0);
+        Plan plan = new Plan(quick ? "quick" : "full", rows, timedRounds, 0, 0, quick ? 100 : 500, 0, 0, 0, 0);
         double gemmChunkMillis = quick ? 20 : 100;
 
         List<ThreadSetting> settings = new ArrayList<>();

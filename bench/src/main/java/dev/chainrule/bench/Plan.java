@@ -13,20 +13,19 @@ package dev.chainrule.bench;
  * @param gemmChunksPerRound    timed chunks per GEMM shape and round
  * @param inferenceChunkMillis  length of one timed chunk of forward passes
  * @param breakdownBatches      minibatches run through the instrumented copy of the training step
- * @param opCalls               calls per entry of the per-call cost table
  * @param concurrencyRows       rows each concurrent training job trains on (the first ones of MNIST's training set)
  * @param concurrencyEpochs     epochs of each concurrent training job
  * @param concurrencyRounds     timed rounds of the concurrent-training measurement (after a warm-up round)
  */
 record Plan(String mode, int trainingRows, int timedEpochs, double gemmChunkMillis, int gemmChunksPerRound,
-            double inferenceChunkMillis, int breakdownBatches, int opCalls, int concurrencyRows,
+            double inferenceChunkMillis, int breakdownBatches, int concurrencyRows,
             int concurrencyEpochs, int concurrencyRounds) {
 
     static Plan quick() {
-        return new Plan("quick", 12800, 2, 40, 1, 250, 150, 300, 12800, 1, 2);
+        return new Plan("quick", 12800, 2, 40, 1, 250, 150, 12800, 1, 2);
     }
 
     static Plan full() {
-        return new Plan("full", 60000, 5, 150, 2, 750, 938, 2000, 12800, 2, 7);
+        return new Plan("full", 60000, 5, 150, 2, 750, 938, 12800, 2, 7);
     }
 }

@@ -284,42 +284,6 @@ final class Report {
         line(total.toString());
         line("");
 
-        line("### Per-call costs of the ND4J calls on the hot path");
-        line("");
-        line("Each measured alone over " + plan.opCalls() + " calls at the MLP's shapes, per thread setting.");
-        line("");
-        line(costHeader("engine code | call"));
-        line(costRule(2));
-        List<OpCosts.Entry> ops0 = configs.get(0).ops();
-        for (int i = 0; i < ops0.size(); i++) {
-            final int index = i;
-            line(costRow(ops0.get(i).group() + " | " + ops0.get(i).call(), c -> c.ops().get(index)));
-        }
-        line("");
-
-        line("## Prototypes of engine changes (bench code only)");
-        line("");
-        line("Each proposal's first row is what the engine does now; the prototypes are checked to give the same "
-                + "numbers before they are timed.");
-        line("");
-        line(costHeader("proposal | variant"));
-        line(costRule(2));
-        List<Prototypes.Comparison> protos0 = configs.get(0).prototypes();
-        for (int p = 0; p < protos0.size(); p++) {
-            for (int v = 0; v < protos0.get(p).variants().size(); v++) {
-                final int pi = p;
-                final int vi = v;
-                line(costRow((v == 0 ? protos0.get(p).proposal() : "") + " | " + (v == 0 ? "now: " : "proposed: ")
-                        + protos0.get(p).variants().get(v).call(), c -> c.prototypes().get(pi).variants().get(vi)));
-            }
-        }
-        line("");
-        for (Prototypes.Comparison p : protos0) {
-            if (p.note() != null && !p.note().isEmpty()) {
-                line("- **" + p.proposal() + ":** " + p.note());
-            }
-        }
-        line("");
     }
 
     private void concurrencySection() {
@@ -401,28 +365,6 @@ final class Report {
             sum += s.microsPerBatch();
         }
         return sum;
-    }
-
-    private String costHeader(String first) {
-        StringBuilder header = new StringBuilder("| " + first + " |");
-        for (ConfigResult c : configs) {
-            header.append(" us/call ").append(c.setting().name()).append(" |");
-        }
-        return header.append(" heap B/call | ND4J objects/call | JavaCPP pointers/call |").toString();
-    }
-
-    private String costRule(int leading) {
-        return "|---".repeat(leading + configs.size() + 3) + "|";
-    }
-
-    private String costRow(String first, java.util.function.Function<ConfigResult, OpCosts.Entry> entry) {
-        StringBuilder row = new StringBuilder("| " + first + " |");
-        for (ConfigResult c : configs) {
-            row.append(" ").append(f2(entry.apply(c).microsPerCall())).append(" |");
-        }
-        OpCosts.Entry e = entry.apply(configs.get(0));
-        return row.append(" ").append(f0(e.heapBytesPerCall())).append(" | ").append(f2(e.nd4jObjectsPerCall()))
-                .append(" | ").append(f2(e.javacppPointersPerCall())).append(" |").toString();
     }
 
     private void line(String s) {

@@ -1,11 +1,11 @@
 package dev.chainrule.engine.optim;
 
+import dev.chainrule.engine.Elements;
 import dev.chainrule.engine.Parameter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Adam (Kingma and Ba): running means of the gradient (m) and of its square (v), bias-corrected, give each
@@ -17,6 +17,11 @@ public final class AdamOptimiser implements Optimiser {
     private final double beta2;
     private final double epsilon;
     private final Map<String, INDArray[]> moments = new HashMap<>();
+    private static final int GRADIENT = 0;
+    private static final int FIRST = 1;
+    private static final int SECOND = 2;
+    private static final int VALUE = 3;
+    private final ParameterArrays arrays = new ParameterArrays(4);
     private long steps;
 
     public AdamOptimiser(double learningRate, double beta1, double beta2, double epsilon) {
@@ -35,21 +40,53 @@ public final class AdamOptimiser implements Optimiser {
         double correction1 = 1 - Math.pow(beta1, steps);
         double correction2 = 1 - Math.pow(beta2, steps);
         for (Parameter p : parameters) {
-            // [m, v, scratch]
-            INDArray[] state = moments.computeIfAbsent(p.name(),
-                    k -> new INDArray[] {p.value().like(), p.value().like(), p.value().like()});
-            INDArray m = state[0];
-            INDArray v = state[1];
-            INDArray scratch = state[2];
-            INDArray g = p.gradient();
-            m.muli(beta1);
-            Axpy.apply(1 - beta1, g, m);
-            scratch.assign(g).muli(g);
-            v.muli(beta2);
-            Axpy.apply(1 - beta2, scratch, v);
-            // scratch = m-hat / (sqrt(v-hat) + eps)
-            Transforms.sqrt(scratch.assign(v).divi(correction2), false).addi(epsilon).rdivi(m).divi(correction1);
-            Axpy.apply(-learningRate, scratch, p.value());
+            // [m, v]
+            INDArray[] state = moments.computeIfAbsent(p.name(), k -> new INDArray[] {p.value().like(), p.value().like()});
+            String name = p.name();
+            int n = (int) p.value().length();
+            // m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+            // theta -= eta (m / (sqrt(v / c2) + eps)) / c1, element by element in one pass
+            if (Elements.isFloat(p.value())) {
+                float[] g = arrays.loadFloats(name, GRADIENT, p.gradient());
+                float[] m = arrays.loadFloats(name, FIRST, state[0]);
+                float[] v = arrays.loadFloats(name, SECOND, state[1]);
+                float[] theta = arrays.loadFloats(name, VALUE, p.value());
+                float b1 = (float) beta1;
+                float b2 = (float) beta2;
+                float a1 = (float) (1 - beta1);
+                float a2 = (float) (1 - beta2);
+                float c1 = (float) correction1;
+                float c2 = (float) correction2;
+                float eps = (float) epsilon;
+                float step = (float) -learningRate;
+                for (int i = 0; i < n; i++) {
+                    float gi = g[i];
+                    float mi = Math.fma(a1, gi, m[i] * b1);
+                    float vi = Math.fma(a2, gi * gi, v[i] * b2);
+                    m[i] = mi;
+                    v[i] = vi;
+                    theta[i] = Math.fma(step, mi / ((float) Math.sqrt(vi / c2) + eps) / c1, theta[i]);
+                }
+                arrays.storeFloats(name, FIRST, state[0]);
+                arrays.storeFloats(name, SECOND, state[1]);
+                arrays.storeFloats(name, VALUE, p.value());
+            } else {
+                double[] g = arrays.loadDoubles(name, GRADIENT, p.gradient());
+                double[] m = arrays.loadDoubles(name, FIRST, state[0]);
+                double[] v = arrays.loadDoubles(name, SECOND, state[1]);
+                double[] theta = arrays.loadDoubles(name, VALUE, p.value());
+                for (int i = 0; i < n; i++) {
+                    double gi = g[i];
+                    double mi = Math.fma(1 - beta1, gi, m[i] * beta1);
+                    double vi = Math.fma(1 - beta2, gi * gi, v[i] * beta2);
+                    m[i] = mi;
+                    v[i] = vi;
+                    theta[i] = Math.fma(-learningRate, mi / (Math.sqrt(vi / correction2) + epsilon) / correction1, theta[i]);
+                }
+                arrays.storeDoubles(name, FIRST, state[0]);
+                arrays.storeDoubles(name, SECOND, state[1]);
+                arrays.storeDoubles(name, VALUE, p.value());
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.chainrule.engine.optim;
 
+import dev.chainrule.engine.Elements;
 import dev.chainrule.engine.Parameter;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,10 @@ public final class MomentumOptimiser implements Optimiser {
     private final double learningRate;
     private final double momentum;
     private final Map<String, INDArray> velocity = new HashMap<>();
+    private static final int GRADIENT = 0;
+    private static final int VELOCITY = 1;
+    private static final int VALUE = 2;
+    private final ParameterArrays arrays = new ParameterArrays(3);
 
     public MomentumOptimiser(double learningRate, double momentum) {
         this.learningRate = OptimiserSettings.positive(learningRate, "learning rate");
@@ -26,10 +31,35 @@ public final class MomentumOptimiser implements Optimiser {
     @Override
     public void step(List<Parameter> parameters) {
         for (Parameter p : parameters) {
-            INDArray v = velocity.computeIfAbsent(p.name(), k -> p.value().like());
-            v.muli(momentum);
-            Axpy.apply(-learningRate, p.gradient(), v);
-            p.value().addi(v);
+            INDArray velocityOfP = velocity.computeIfAbsent(p.name(), k -> p.value().like());
+            String name = p.name();
+            int n = (int) p.value().length();
+            // v = mu v - eta g; theta += v, element by element in one pass
+            if (Elements.isFloat(p.value())) {
+                float[] g = arrays.loadFloats(name, GRADIENT, p.gradient());
+                float[] v = arrays.loadFloats(name, VELOCITY, velocityOfP);
+                float[] theta = arrays.loadFloats(name, VALUE, p.value());
+                float mu = (float) momentum;
+                float step = (float) -learningRate;
+                for (int i = 0; i < n; i++) {
+                    float vi = Math.fma(step, g[i], v[i] * mu);
+                    v[i] = vi;
+                    theta[i] += vi;
+                }
+                arrays.storeFloats(name, VELOCITY, velocityOfP);
+                arrays.storeFloats(name, VALUE, p.value());
+            } else {
+                double[] g = arrays.loadDoubles(name, GRADIENT, p.gradient());
+                double[] v = arrays.loadDoubles(name, VELOCITY, velocityOfP);
+                double[] theta = arrays.loadDoubles(name, VALUE, p.value());
+                for (int i = 0; i < n; i++) {
+                    double vi = Math.fma(-learningRate, g[i], v[i] * momentum);
+                    v[i] = vi;
+                    theta[i] += vi;
+                }
+                arrays.storeDoubles(name, VELOCITY, velocityOfP);
+                arrays.storeDoubles(name, VALUE, p.value());
+            }
         }
     }
 
