@@ -11,6 +11,7 @@
 #   bench/run.sh --memory        train MNIST in a JVM with -Xmx1g, record the peak resident set: ...-memory.md
 #                                (--epochs N, --optimiser sgd|adam)
 #   bench/run.sh --kernels       the GEMM limit under each OPENBLAS_CORETYPE, one fresh JVM each: ...-kernels.md
+#                                (--coretypes SKYLAKEX,HASWELL,...: which ones besides "unset")
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * library loads, so each needs its own process). Every child gets the variable in its own environment only; this
  * process's stays as it is. {@code bench/run.sh --kernels}; writes bench/results/YYYY-MM-DD-kernels[-TAG].md.
  *
- * <p>Arguments: {@code --kernels LIST} (default {@code SKYLAKEX,HASWELL,SANDYBRIDGE,NEHALEM}, on top of the
+ * <p>Arguments: {@code --coretypes LIST} (default {@code SKYLAKEX,HASWELL,SANDYBRIDGE,NEHALEM}, on top of the
  * unset case), {@code --results DIR}, {@code --tag NAME}, {@code --command}, {@code --revision}.
  */
 public final class KernelComparison {
@@ -54,7 +54,7 @@ public final class KernelComparison {
         String revision = "unknown";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--kernels" -> kernels = List.of(args[++i].split(","));
+                case "--coretypes" -> kernels = List.of(args[++i].split(","));
                 case "--results" -> results = Path.of(args[++i]);
                 case "--tag" -> tag = args[++i];
                 case "--command" -> command = args[++i];
