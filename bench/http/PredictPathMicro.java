@@ -1,9 +1,12 @@
 import com.sun.management.ThreadMXBean;
+import dev.chainrule.api.InstanceRows;
 import dev.chainrule.api.PredictRequest;
 import dev.chainrule.api.PredictResponse;
 import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
+import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.ReusedArray;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.init.WeightInitialiser;
 import dev.chainrule.engine.layer.Activation;
@@ -11,33 +14,27 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The steps of one POST /models/{id}/predict, timed one at a time on one thread, as the service runs them now
- * and as proposed (prototypes here only; src/ is untouched). Started by bench/http/micro.sh with the service's
- * own classes and dependencies on the class path (the Spring Boot jar's BOOT-INF), so "now" calls the service's
- * code: Jackson into PredictRequest, FeatureRows.toMatrix (by reflection: package-private), TrainedModel.predict,
- * INDArray.toFloatMatrix, TrainedModel.hashCode (what PredictionService's WeakHashMap computes per request).
+ * The steps of one POST /models/{id}/predict, timed one at a time on one thread, with the service's own classes
+ * (started by bench/http/micro.sh with the Spring Boot jar's BOOT-INF on the class path): Jackson into
+ * PredictRequest (rows straight into float32, InstanceRows), the compute as PredictionService does it (float32
+ * standardisation in place, one bulk copy into the pooled copy's reused input, Network.forward, one bulk copy out;
+ * written out here because PredictionService's copies are private), the response objects and Jackson's write.
  *
  * <p>Arguments: the folder with predict-1.json and predict-128.json (the request bodies of the HTTP benchmark),
  * then optionally the milliseconds per timed round (default 300) and the number of rounds (default 7).
- * Prints a Markdown table: median (min) microseconds per call and Java heap bytes allocated per call
- * (ThreadMXBean; ND4J's native buffers are not in it).
+ * Prints a Markdown table: median (min) microseconds per call, Java heap bytes and ND4J native objects per call.
  */
 public class PredictPathMicro {
     static final int WIDTH = 784;
@@ -59,77 +56,71 @@ public class PredictPathMicro {
                 new LayerSpec(128, Activation.RELU), new LayerSpec(10, Activation.SOFTMAX)), LossKind.CROSS_ENTROPY,
                 WeightInitialiser.XAVIER);
         byte[] body128 = Files.readAllBytes(bodies.resolve("predict-128.json"));
-        double[][] fit = JSON.readValue(body128, PredictRequest.class).instances();
-        Standardiser standardiser = Standardiser.fit(toMatrixNow(fit));
-        TrainedModel master = new TrainedModel(Network.initialised(definition, 42), standardiser);
-        TrainedModel copy = new TrainedModel(master.network().copy(), master.standardiser());
-        // proposed standardisation: float32 mean and 1 / std computed once per version, applied in place
-        INDArray meanF = standardiser.mean().castTo(DataType.FLOAT);
-        INDArray invStdF = standardiser.std().rdiv(1.0).castTo(DataType.FLOAT);
+        InstanceRows fit = JSON.readValue(body128, PredictRequest.class).instances();
+        Standardiser standardiser = Standardiser.fit(Nd4j.create(fit.values(), new long[] {fit.rows(), WIDTH}, 'c'));
+        Network network = Network.initialised(definition, 42);
+        float[] mean = standardiser.mean().castTo(DataType.FLOAT).data().asFloat();
+        float[] std = standardiser.std().castTo(DataType.FLOAT).data().asFloat();
+        ReusedArray input = new ReusedArray();
+        NioView inputView = new NioView();
+        NioView outputView = new NioView();
 
-        System.out.println("| rows | step | variant | us/call median (min) | heap bytes/call | ND4J native objects/call |");
+        System.out.println("| rows | step | what | us/call median (min) | heap bytes/call | ND4J native objects/call |");
         System.out.println("|---|---|---|---|---|---|");
         for (String name : new String[] {"predict-1.json", "predict-128.json"}) {
             byte[] body = Files.readAllBytes(bodies.resolve(name));
-            double[][] parsed = JSON.readValue(body, PredictRequest.class).instances();
-            int n = parsed.length;
-            float[] flat = parseToFloats(body);
-            check(Arrays.equals(flat, flatten(parsed)), "streaming parse differs from Jackson + cast");
-            INDArray x = toMatrixNow(parsed);
-            INDArray xProposed = toMatrixProposed(flat, n);
-            check(x.equals(xProposed), "bulk copy differs from Nd4j.create");
-            INDArray outNow = copy.predict(x);
-            INDArray outProposed = predictProposed(copy.network(), toMatrixProposed(flat, n), meanF, invStdF);
-            check(outNow.equalsWithEps(outProposed, 1e-5), "in-place standardisation differs");
-            float[][] matrixNow = outNow.toFloatMatrix();
-            check(Arrays.deepEquals(matrixNow, toRows(outNow)), "flat copy differs from toFloatMatrix");
-            PredictResponse response = response(matrixNow);
+            InstanceRows parsed = JSON.readValue(body, PredictRequest.class).instances();
+            int n = parsed.rows();
+            Supplier<float[]> compute = () -> {
+                float[] x = parsed.values().clone(); // PredictionService standardises the request's own array
+                for (int r = 0; r < n; r++) {
+                    for (int c = 0; c < WIDTH; c++) {
+                        x[r * WIDTH + c] = (x[r * WIDTH + c] - mean[c]) / std[c];
+                    }
+                }
+                INDArray in = input.get(DataType.FLOAT, n, WIDTH);
+                inputView.floats(in).put(0, x, 0, x.length);
+                INDArray out = network.forward(in);
+                float[] values = new float[(int) out.length()];
+                outputView.floats(out).get(0, values, 0, values.length);
+                return values;
+            };
+            // the same numbers as the engine's own path (TrainedModel.predict) before anything is timed
+            float[] expected = new TrainedModel(network.copy(), standardiser)
+                    .predict(Nd4j.create(parsed.values(), new long[] {n, WIDTH}, 'c')).data().asFloat();
+            check(Arrays.equals(expected, compute.get()), "the compute differs from TrainedModel.predict");
+            float[] outputs = compute.get();
+            PredictResponse response = response(toRows(outputs, n));
+            INDArray batch = Nd4j.create(parsed.values(), new long[] {n, WIDTH}, 'c');
 
             String r = String.valueOf(n);
-            time(r, "JSON -> request", "now: Jackson databind into PredictRequest (double[][])",
+            time(r, "JSON -> request", "Jackson into PredictRequest (InstanceRows: tokens straight into one float[])",
                     () -> JSON.readValue(body, PredictRequest.class));
-            time(r, "", "proposed: Jackson streaming tokens straight into one float[] (getDoubleValue, cast)",
-                    () -> parseToFloats(body));
-            time(r, "request -> INDArray", "now: FeatureRows.toMatrix (double[][] -> float[] -> Nd4j.create)",
-                    () -> toMatrixNow(parsed));
-            time(r, "", "proposed: Nd4j.create(FLOAT, n, 784) + FloatPointer.put(float[]) (one bulk copy)",
-                    () -> toMatrixProposed(flat, n));
-            time(r, "pool lookup", "now: TrainedModel.hashCode() (record: Standardiser's INDArray.hashCode = native HashCode op x2)",
-                    master::hashCode);
-            time(r, "", "proposed: identity (System.identityHashCode)", () -> System.identityHashCode(master));
-            time(r, "compute", "now: TrainedModel.predict (castTo, subRowVector + diviRowVector with per-call castTo of "
-                    + "mean/std, forward, dup)", () -> copy.predict(x));
-            time(r, "", "info: Network.predict alone (forward + dup, no standardisation)",
-                    () -> copy.network().predict(x));
-            time(r, "", "info: Network.forward alone (no copy)", () -> copy.network().forward(x));
-            time(r, "", "proposed: float32 mean / (1/std) kept per version, subiRowVector + muliRowVector in place, "
-                    + "forward, no dup (includes re-filling the input: one bulk copy)",
-                    () -> predictProposed(copy.network(), refill(xProposed, flat), meanF, invStdF));
-            time(r, "outputs -> Java", "now: INDArray.toFloatMatrix (getRow(i).dup() per row)", outNow::toFloatMatrix);
-            time(r, "", "proposed: data().asFloat() once, rows split in Java", () -> toRows(outNow));
-            time(r, "response -> JSON", "now: Jackson writes PredictResponse", () -> JSON.writeValueAsBytes(response));
-            time(r, "whole path (no HTTP)", "now: parse, toMatrix, hashCode, predict, toFloatMatrix, write", () -> {
-                double[][] in = JSON.readValue(body, PredictRequest.class).instances();
-                INDArray m = toMatrixNow(in);
-                int h = master.hashCode();
-                float[][] out = copy.predict(m).toFloatMatrix();
-                return JSON.writeValueAsBytes(response(out)).length + h;
+            time(r, "compute", "standardise (float32, in place) + bulk copy in + Network.forward + bulk copy out", compute::get);
+            time(r, "", "info: Network.forward alone", () -> network.forward(batch));
+            time(r, "outputs -> response", "rows split, PredictResponse objects", () -> response(toRows(outputs, n)));
+            time(r, "response -> JSON", "Jackson writes PredictResponse", () -> JSON.writeValueAsBytes(response));
+            time(r, "whole path (no HTTP)", "all of the above", () -> {
+                InstanceRows in = JSON.readValue(body, PredictRequest.class).instances();
+                check(in.rows() == n, "rows");
+                return JSON.writeValueAsBytes(response(toRows(compute.get(), n))).length;
             });
-            time(r, "", "proposed: streaming parse, bulk copy, identity, in-place standardise, forward, flat copy, write",
-                    () -> {
-                        float[] in = parseToFloats(body);
-                        INDArray m = toMatrixProposed(in, in.length / WIDTH);
-                        int h = System.identityHashCode(master);
-                        float[][] out = toRows(predictProposed(copy.network(), m, meanF, invStdF));
-                        return JSON.writeValueAsBytes(response(out)).length + h;
-                    });
         }
         System.out.println();
-        System.out.println("Rounds: " + rounds + " x ~" + roundMillis + " ms per variant after a warm-up of the same length; "
+        System.out.println("Rounds: " + rounds + " x ~" + roundMillis + " ms per step after a warm-up of the same length; "
                 + "one thread; ND4J OpenMP 1 thread, OpenBLAS 1 thread (the service's default on 2 cores). On a busy "
                 + "machine read the min: it is the round least disturbed by other processes. Heap bytes: this thread's "
                 + "Java allocations (ThreadMXBean); ND4J native objects: ids drawn from ND4J's DeallocatorService "
-                + "(native buffers and op contexts), each tracked by a weak and a phantom reference.");
+                + "(native buffers and op contexts).");
+    }
+
+    static float[][] toRows(float[] values, int rows) {
+        int k = values.length / rows;
+        float[][] out = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            out[r] = Arrays.copyOfRange(values, r * k, (r + 1) * k);
+        }
+        return out;
     }
 
     static void check(boolean ok, String what) {
@@ -140,24 +131,6 @@ public class PredictPathMicro {
 
     // ------------------------------------------------------------------------------------------ "now" (service code)
 
-    static Method featureRows;
-    static Constructor<?> fieldErrors;
-
-    static INDArray toMatrixNow(double[][] rows) {
-        try {
-            if (featureRows == null) {
-                Class<?> errors = Class.forName("dev.chainrule.api.FieldErrors");
-                fieldErrors = errors.getDeclaredConstructor();
-                fieldErrors.setAccessible(true);
-                featureRows = Class.forName("dev.chainrule.api.FeatureRows").getDeclaredMethod("toMatrix",
-                        double[][].class, int.class, String.class, int.class, String.class, errors);
-                featureRows.setAccessible(true);
-            }
-            return (INDArray) featureRows.invoke(null, rows, WIDTH, "instances", 10000, "limit", fieldErrors.newInstance());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static PredictResponse response(float[][] outputs) {
         List<PredictResponse.Prediction> list = new ArrayList<>(outputs.length);
@@ -174,75 +147,6 @@ public class PredictPathMicro {
     }
 
     // ------------------------------------------------------------------------------------------ prototypes
-
-    /** {"instances": [[...], ...], "version": n}: every number of every row into one float[], rows checked for width. */
-    static float[] parseToFloats(byte[] body) {
-        float[] out = new float[WIDTH * 16];
-        int size = 0;
-        try (JsonParser p = JSON.createParser(body)) {
-            check(p.nextToken() == JsonToken.START_OBJECT, "object");
-            for (JsonToken t = p.nextToken(); t == JsonToken.PROPERTY_NAME; t = p.nextToken()) {
-                String field = p.currentName();
-                p.nextToken();
-                if ("instances".equals(field)) {
-                    check(p.currentToken() == JsonToken.START_ARRAY, "array");
-                    while (p.nextToken() == JsonToken.START_ARRAY) {
-                        int start = size;
-                        for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
-                            check(v == JsonToken.VALUE_NUMBER_FLOAT || v == JsonToken.VALUE_NUMBER_INT, "number");
-                            if (size == out.length) {
-                                out = Arrays.copyOf(out, out.length * 2);
-                            }
-                            double d = p.getDoubleValue();
-                            check(Double.isFinite(d) && Math.abs(d) <= Float.MAX_VALUE, "finite");
-                            out[size++] = (float) d;
-                        }
-                        check(size - start == WIDTH, "row width");
-                    }
-                } else {
-                    p.skipChildren();
-                }
-            }
-        }
-        return size == out.length ? out : Arrays.copyOf(out, size);
-    }
-
-    static INDArray toMatrixProposed(float[] values, int n) {
-        INDArray x = Nd4j.create(DataType.FLOAT, new long[] {n, WIDTH}, 'c');
-        new FloatPointer(x.data().addressPointer()).put(values, 0, n * WIDTH);
-        return x;
-    }
-
-    static INDArray refill(INDArray x, float[] values) {
-        new FloatPointer(x.data().addressPointer()).put(values, 0, values.length);
-        return x;
-    }
-
-    static INDArray predictProposed(Network network, INDArray x, INDArray meanF, INDArray invStdF) {
-        x.subiRowVector(meanF).muliRowVector(invStdF);
-        return network.forward(x);
-    }
-
-    static float[][] toRows(INDArray outputs) {
-        int n = (int) outputs.rows();
-        int k = (int) outputs.columns();
-        float[] flat = outputs.data().asFloat();
-        float[][] rows = new float[n][];
-        for (int i = 0; i < n; i++) {
-            rows[i] = Arrays.copyOfRange(flat, i * k, (i + 1) * k);
-        }
-        return rows;
-    }
-
-    static float[] flatten(double[][] rows) {
-        float[] out = new float[rows.length * WIDTH];
-        for (int r = 0; r < rows.length; r++) {
-            for (int c = 0; c < WIDTH; c++) {
-                out[r * WIDTH + c] = (float) rows[r][c];
-            }
-        }
-        return out;
-    }
 
     // ------------------------------------------------------------------------------------------ timing
 
