@@ -240,10 +240,6 @@ assert int(sys.argv[2]) in versions, f"version {sys.argv[2]} missing after the r
 print(f"model {model['id']} ({model['name']}): versions {versions}, {model['trainingState']}")
 EOF
 
-step "restart: the job is still there and SUCCEEDED (GET /jobs/$JOB)"
-call GET "/jobs/$JOB" 200
-[ "$(field status)" = SUCCEEDED ] || fail "job $JOB is $(field status) after the restart"
-
 step "restart: predict answers exactly as before"
 call POST "/models/$MODEL/predict" 200 "$WORK/all.json"
 python3 - "$WORK/predicted-before.json" "$WORK/response.json" <<'EOF'
@@ -255,6 +251,10 @@ assert len(after["predictions"]) == len(before["predictions"]) and not diff, \
     f"{len(diff)} of {len(before['predictions'])} predictions differ after the restart (first: row {diff[:1]})"
 print(f"all {len(after['predictions'])} predictions identical")
 EOF
+
+step "restart: the job is still there and SUCCEEDED (GET /jobs/$JOB)"
+call GET "/jobs/$JOB" 200
+[ "$(field status)" = SUCCEEDED ] || fail "job $JOB is $(field status) after the restart"
 
 STEP="done"
 echo "container-test: OK"
