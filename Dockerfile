@@ -17,13 +17,14 @@ COPY .mvn/ .mvn/
 COPY openapi/ openapi/
 COPY src/ src/
 # The cache mount keeps Maven, the dependencies and the natives between builds without putting them in a layer;
-# .mvn/maven.config limits the ND4J natives to linux-x86_64.
+# .mvn/maven.config limits the ND4J natives to linux-x86_64. Then Spring Boot's extraction: one directory per
+# layer (dependencies, spring-boot-loader, snapshot-dependencies, application), each in the launcher's layout,
+# so a code change rebuilds only the small application layer of the image. One RUN, and target/ removed in it,
+# so the ~160 MB jar is not committed as a layer of its own on every build.
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -DskipTests package \
-    && cp target/chainrule-*.jar /chainrule.jar
-# One directory per layer (dependencies, spring-boot-loader, snapshot-dependencies, application), each with
-# the launcher's layout, so a code change rebuilds only the small application layer of the image.
-RUN java -Djarmode=tools -jar /chainrule.jar extract --layers --launcher --destination /extracted
+    && java -Djarmode=tools -jar target/chainrule-*.jar extract --layers --launcher --destination /extracted \
+    && rm -rf target
 
 # ---- runtime: a JRE, the extracted layers, a non-root user and the data volume
 FROM ${RUNTIME_IMAGE}
