@@ -2,11 +2,13 @@ package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.Network;
+import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.EpochReport;
 import dev.chainrule.engine.training.Trainer;
+import dev.chainrule.engine.training.TrainingCheckpoint;
 import dev.chainrule.engine.training.TrainingListener;
 import dev.chainrule.engine.training.TrainingOutcome;
 import dev.chainrule.engine.training.TrainingResult;
@@ -260,7 +262,7 @@ public class TrainingJobService {
             Instant started = now();
             records.started(job.id(), started);
             job.started(started);
-            train(job, spec != null ? spec : readSpec(row));
+            train(job, spec != null ? spec : readSpec(row), spec != null ? null : row.checkpoint());
         } catch (RuntimeException | Error e) {
             if (shuttingDown) {
                 log.info("training job {} stopped by shutdown; it resumes at the next start", job.id());
@@ -276,7 +278,10 @@ public class TrainingJobService {
         }
     }
 
-    private void train(TrainingJob job, TrainingJobSpec spec) {
+    /**
+     * @param checkpoint the record's checkpoint file to continue from (a job resumed after a restart), or null
+     */
+    private void train(TrainingJob job, TrainingJobSpec spec, String checkpoint) {
         Model model = models.get(spec.modelId());
         Network network;
         Standardiser standardiser;
@@ -289,10 +294,15 @@ public class TrainingJobService {
             network.initialise(model.seed());
             standardiser = spec.standardise() ? Standardiser.fit(spec.training().features()) : null;
         }
-        job.resumeAt(List.of(), 0); // a job run again after a restart starts over (its earlier epochs are redone)
         Dataset training = standardise(spec.training(), standardiser);
         Dataset validation = spec.validation() == null ? null : standardise(spec.validation(), standardiser);
         int rows = training.size();
+        int batchesPerEpoch = (rows + Math.min(spec.config().batchSize(), rows) - 1) / Math.min(spec.config().batchSize(), rows);
+        TrainingCheckpoint resumeFrom = checkpoint == null ? null : readCheckpoint(checkpoint, network);
+        // a job run again after a restart continues after its checkpoint's epochs (or starts over without one)
+        job.resumeAt(resumeFrom == null ? List.of() : resumeFrom.history(),
+                resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
+        String[] lastCheckpoint = {checkpoint};
         TrainingListener listener = new TrainingListener() {
             @Override
             public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
@@ -304,15 +314,24 @@ public class TrainingJobService {
                 samplesTrained.increment(rows);
                 epochDuration.record(report.durationNanos(), TimeUnit.NANOSECONDS);
                 lastThroughput.set(Double.doubleToLongBits(rows / (report.durationNanos() / 1e9)));
+                job.epochDone(report);
+            }
+
+            /** After every epoch: the checkpoint's file, then the record naming it, then the previous file goes. */
+            @Override
+            public void onCheckpoint(TrainingCheckpoint state) {
+                String file = writeCheckpoint(job.id(), state);
                 List<EpochReport> history = new ArrayList<>();
                 long batches = job.batchesDoneWith(history);
-                history.add(report);
-                records.epochDone(job.id(), history, batches, null);
-                job.epochDone(report);
+                records.epochDone(job.id(), history, batches, file);
+                if (lastCheckpoint[0] != null && !lastCheckpoint[0].equals(file)) {
+                    files.delete(lastCheckpoint[0]);
+                }
+                lastCheckpoint[0] = file;
             }
         };
         TrainingResult result = new Trainer(network, spec.config()).fit(training, validation, listener,
-                () -> job.isCancelRequested() || shuttingDown);
+                () -> job.isCancelRequested() || shuttingDown, resumeFrom);
         if (result.outcome() == TrainingOutcome.CANCELLED) {
             if (!job.isCancelRequested()) {
                 return; // stopped by shutdown, not by the user: the record stays RUNNING, to resume
@@ -355,6 +374,23 @@ public class TrainingJobService {
             case CANCELLED -> job.cancelled(now);
             case FAILED -> job.failed(now, failureReason);
             default -> throw new IllegalArgumentException("not an end without a version: " + status);
+        }
+    }
+
+    private String writeCheckpoint(String jobId, TrainingCheckpoint state) {
+        try {
+            return files.write("jobs/" + jobId + "/checkpoint-" + state.epochsCompleted() + ".bin",
+                    out -> CheckpointFile.write(state, out));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint of job " + jobId, e);
+        }
+    }
+
+    private TrainingCheckpoint readCheckpoint(String file, Network network) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(files.resolve(file)), 1 << 16)) {
+            return CheckpointFile.read(in, network);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + file, e);
         }
     }
 
