@@ -1,7 +1,7 @@
 # Chainrule as a container image (README, "Docker").
 #
 #   docker build -t chainrule .
-#   docker run -p 8080:8080 -v chainrule-data:/data chainrule
+#   docker run -p 127.0.0.1:8080:8080 -v chainrule-data:/data chainrule
 #
 # Base images are build arguments so that a machine with its own mirror or stand-ins can swap them
 # (--build-arg BUILD_IMAGE=... / RUNTIME_IMAGE=...); the defaults are the public Temurin 17 images.
@@ -34,7 +34,7 @@ RUN groupadd --system --gid 10001 chainrule \
     && mkdir -p /data /app \
     && chown chainrule:chainrule /data
 WORKDIR /app
-# Least likely to change first: the libraries (~150 MB, ND4J's natives) stay cached across code changes
+# Least likely to change first: the libraries (~165 MB with ND4J's natives) stay cached across code changes
 COPY --from=build /extracted/dependencies/ ./
 COPY --from=build /extracted/spring-boot-loader/ ./
 COPY --from=build /extracted/snapshot-dependencies/ ./
@@ -43,7 +43,7 @@ COPY --from=build /extracted/application/ ./
 # Everything persistent (database, models, datasets, jobs) lives under the data directory (README, "Docker").
 ENV CHAINRULE_DATA_DIR=/data
 # JVM flags, replaceable as a whole with -e JDK_JAVA_OPTIONS=...: the heap follows the container's memory limit.
-# ND4J's arrays live outside the heap (JavaCPP caps them at the heap's maximum by default), hence half, not
+# ND4J's arrays live outside the heap (JavaCPP lets them grow to the heap's maximum by default), hence half, not
 # the usual three quarters. JavaCPP unpacks its natives into a directory the chainrule user can write.
 # No thread or BLAS variables: the service sizes OpenBLAS and OpenMP itself from the CPUs the JVM sees
 # (chainrule.jobs.*), and OPENBLAS_CORETYPE is left for the operator to set (README, "Speed").
