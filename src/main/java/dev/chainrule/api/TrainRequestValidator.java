@@ -2,8 +2,8 @@ package dev.chainrule.api;
 
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.dataset.DatasetSplit;
+import dev.chainrule.dataset.TargetEncoding;
 import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.optim.OptimiserSettings;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.EarlyStopping;
@@ -137,67 +137,51 @@ class TrainRequestValidator {
                     + (node.isArray() ? node.size() + " entries" : node.getNodeType().name().toLowerCase(Locale.ROOT)));
             return null;
         }
-        int k = definition.outputWidth();
-        LossKind loss = definition.loss();
+        TargetEncoding encoding = new TargetEncoding(definition.loss(), definition.outputWidth());
+        int k = encoding.outputWidth();
         float[] y = new float[Math.multiplyExact(rows, k)];
         for (int r = 0; r < rows && !errors.isFull(); r++) {
             JsonNode t = node.get(r);
             String at = field + "[" + r + "]";
-            if (t.isNumber() && loss == LossKind.CROSS_ENTROPY) {
-                if (!t.canConvertToExactIntegral() || t.asDouble() < 0 || t.asDouble() >= k) {
-                    errors.add(at, "must be a class id 0.." + (k - 1) + " (the output layer has " + k + " units), got " + t);
-                } else {
-                    y[r * k + t.asInt()] = 1f;
+            if (t.isNumber() && encoding.takesOneValue()) {
+                String problem = encoding.encodeOne(t.asDouble(), t.toString(), y, r);
+                if (problem != null) {
+                    errors.add(at, problem);
                 }
-            } else if (t.isNumber() && k == 1) {
-                double v = t.asDouble();
-                if (!checkValue(v, loss, at, errors)) {
-                    continue;
-                }
-                y[r] = (float) v;
             } else if (t.isArray()) {
                 if (t.size() != k) {
                     errors.add(at, "must have " + k + " values (the output layer's units), got " + t.size());
                     continue;
                 }
                 double sum = 0;
+                boolean valid = true;
                 for (int j = 0; j < k; j++) {
                     JsonNode v = t.get(j);
                     if (!v.isNumber()) {
                         errors.add(at + "[" + j + "]", "must be a number, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+                        valid = false;
                         continue;
                     }
-                    if (checkValue(v.asDouble(), loss, at + "[" + j + "]", errors)) {
+                    String problem = encoding.checkValue(v.asDouble());
+                    if (problem != null) {
+                        errors.add(at + "[" + j + "]", problem);
+                        valid = false;
+                    } else {
                         y[r * k + j] = (float) v.asDouble();
                         sum += v.asDouble();
                     }
                 }
-                if (loss == LossKind.CROSS_ENTROPY && Math.abs(sum - 1) > 1e-3) {
-                    errors.add(at, "must be a distribution over the " + k + " classes (non-negative, summing to 1), sums to " + sum);
+                String rowProblem = valid ? encoding.checkRowSum(sum) : null;
+                if (rowProblem != null) {
+                    errors.add(at, rowProblem);
                 }
             } else {
-                errors.add(at, k == 1 ? "must be a number" : loss == LossKind.CROSS_ENTROPY
+                errors.add(at, k == 1 ? "must be a number" : encoding.classIds()
                         ? "must be a class id or an array of " + k + " probabilities"
                         : "must be an array of " + k + " numbers");
             }
         }
         return errors.isEmpty() ? Nd4j.create(y, new long[] {rows, k}, 'c') : null;
-    }
-
-    private static boolean checkValue(double v, LossKind loss, String at, FieldErrors errors) {
-        if (!Double.isFinite(v) || Math.abs(v) > Float.MAX_VALUE) {
-            errors.add(at, "must be a finite number, got " + v);
-            return false;
-        }
-        if (loss == LossKind.LOG_LOSS && v != 0 && v != 1) {
-            errors.add(at, "must be 0 or 1 for log_loss, got " + v);
-            return false;
-        }
-        if (loss == LossKind.CROSS_ENTROPY && (v < 0 || v > 1)) {
-            errors.add(at, "must be a probability in [0, 1], got " + v);
-            return false;
-        }
-        return true;
     }
 
     private static OptimiserSettings optimiser(TrainRequest.OptimizerRequest request, FieldErrors errors) {
