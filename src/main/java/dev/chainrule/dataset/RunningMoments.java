@@ -33,6 +33,15 @@ final class RunningMoments {
         if (count == 0) {
             throw new IllegalStateException("no values");
         }
-        return new ColumnStatistics(name, role, min, max, mean, Math.sqrt(Math.max(0, m2 / count)));
+        return new ColumnStatistics(name, role, shortest(min), shortest(max), mean, Math.sqrt(Math.max(0, m2 / count)));
+    }
+
+    /**
+     * A float32 value as the double of its shortest decimal, so the 4.3 of a CSV reads 4.3 rather than the
+     * 4.300000190734863 the float32 is exactly; values that are not float32 stay as they are.
+     */
+    private static double shortest(double value) {
+        float f = (float) value;
+        return f == value ? Double.parseDouble(Float.toString(f)) : value;
     }
 }
