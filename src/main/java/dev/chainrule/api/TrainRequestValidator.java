@@ -1,7 +1,12 @@
 package dev.chainrule.api;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetFile;
+import dev.chainrule.dataset.DatasetNotFoundException;
+import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.DatasetSplit;
+import dev.chainrule.dataset.DatasetSummary;
+import dev.chainrule.dataset.StoredDataset;
 import dev.chainrule.dataset.TargetEncoding;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.optim.OptimiserSettings;
@@ -27,10 +32,12 @@ class TrainRequestValidator {
     static final int DEFAULT_BATCH_SIZE = 32;
 
     private final ModelService models;
+    private final DatasetService datasets;
     private final ChainruleProperties.Limits limits;
 
-    TrainRequestValidator(ModelService models, ChainruleProperties properties) {
+    TrainRequestValidator(ModelService models, DatasetService datasets, ChainruleProperties properties) {
         this.models = models;
+        this.datasets = datasets;
         this.limits = properties.limits();
     }
 
@@ -43,15 +50,17 @@ class TrainRequestValidator {
         Model model = models.get(request.modelId()); // 404 when unknown
         NetworkDefinition definition = model.definition();
 
-        Dataset data = dataset(request.data(), "data", definition, errors, true);
-        Dataset validation = request.validation() == null ? null
-                : dataset(request.validation(), "validation", definition, errors, false);
+        // a stored dataset's rows are read once everything else is known to be valid
+        Rows dataRows = rows(request.data(), "data", request.datasetId(), "datasetId", definition, errors, true);
+        boolean validationGiven = request.validation() != null || request.validationDatasetId() != null;
+        Rows validationRows = rows(request.validation(), "validation", request.validationDatasetId(), "validationDatasetId",
+                definition, errors, false);
         Double split = request.validationSplit();
         if (split != null) {
             if (!(split > 0 && split < 1)) {
                 errors.add("validationSplit", "must be between 0 and 1 (exclusive), got " + split);
-            } else if (request.validation() != null) {
-                errors.add("validationSplit", "give either validation rows or validationSplit, not both");
+            } else if (validationGiven) {
+                errors.add("validationSplit", "give either validation rows (validation or validationDatasetId) or validationSplit, not both");
             }
         }
 
@@ -67,8 +76,8 @@ class TrainRequestValidator {
         double l1 = nonNegative(request.l1(), "l1", errors);
         double l2 = nonNegative(request.l2(), "l2", errors);
         EarlyStopping stopping = earlyStopping(request.earlyStopping(), errors);
-        if (stopping != null && request.validation() == null && split == null) {
-            errors.add("earlyStopping", "watches the validation loss: give validation rows or a validationSplit");
+        if (stopping != null && !validationGiven && split == null) {
+            errors.add("earlyStopping", "watches the validation loss: give validation rows, a validationDatasetId or a validationSplit");
         }
 
         Integer fromVersion = null;
@@ -82,6 +91,9 @@ class TrainRequestValidator {
             case "continue" -> fromVersion = request.fromVersion();
             default -> errors.add("initialization", "must be \"fresh\" or \"continue\", got \"" + request.initialization() + "\"");
         }
+        errors.throwIfAny();
+        Dataset data = dataRows.read(datasets, errors);
+        Dataset validation = validationRows.read(datasets, errors);
         errors.throwIfAny();
         if ("continue".equals(initialization)) {
             // 409 when the model has no version yet, 404 when the named one does not exist
@@ -103,7 +115,71 @@ class TrainRequestValidator {
         TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,
                 request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
         boolean standardise = request.standardize() == null || request.standardize();
-        return new TrainingJobSpec(model.id(), data, validation, config, fromVersion, standardise);
+        return new TrainingJobSpec(model.id(), data, validation, config, fromVersion, standardise,
+                request.datasetId(), request.validationDatasetId());
+    }
+
+    /**
+     * Rows of a request: given inline (already checked and packed), or an uploaded dataset checked against the
+     * model by its summary and read later; neither when none were given or they were invalid.
+     */
+    private record Rows(Dataset inline, StoredDataset stored, TargetEncoding encoding, String field) {
+        static final Rows NONE = new Rows(null, null, null, null);
+
+        Dataset read(DatasetService datasets, FieldErrors errors) {
+            if (stored == null) {
+                return inline;
+            }
+            return datasets.load(stored, encoding, new DatasetFile.Problems() {
+                @Override
+                public void add(String where, String reason) {
+                    errors.add(field, "dataset '" + stored.name() + "', " + (where == null ? "" : where + ": ") + reason);
+                }
+
+                @Override
+                public boolean isFull() {
+                    return errors.isFull();
+                }
+            });
+        }
+    }
+
+    /** Rows given inline or by dataset id (one of them, or neither when not required). */
+    private Rows rows(TrainRequest.InlineData inline, String inlineField, String datasetId, String idField,
+                      NetworkDefinition definition, FieldErrors errors, boolean required) {
+        if (datasetId == null) {
+            if (inline == null) {
+                if (required) {
+                    errors.add(inlineField, "is required: {\"features\": [[...], ...], \"targets\": [...]}, or give " + idField);
+                }
+                return Rows.NONE;
+            }
+            return new Rows(dataset(inline, inlineField, definition, errors, required), null, null, null);
+        }
+        if (inline != null) {
+            errors.add(idField, "give either " + inlineField + " (rows in the request) or " + idField + ", not both");
+            return Rows.NONE;
+        }
+        StoredDataset dataset;
+        try {
+            dataset = datasets.get(datasetId);
+        } catch (DatasetNotFoundException e) {
+            errors.add(idField, "no dataset with id '" + datasetId + "' (GET /datasets lists them)");
+            return Rows.NONE;
+        }
+        DatasetSummary summary = dataset.summary();
+        if (summary.featureColumns().size() != definition.inputWidth()) {
+            errors.add(idField, "dataset '" + dataset.name() + "' has " + summary.featureColumns().size()
+                    + " feature columns but the model's inputWidth is " + definition.inputWidth());
+            return Rows.NONE;
+        }
+        TargetEncoding encoding = new TargetEncoding(definition.loss(), definition.outputWidth());
+        String shape = encoding.checkColumnCount(summary.targetColumns().size());
+        if (shape != null) {
+            errors.add(idField, "dataset '" + dataset.name() + "' " + shape + " " + summary.targetColumns());
+            return Rows.NONE;
+        }
+        return new Rows(null, dataset, encoding, idField);
     }
 
     private Dataset dataset(TrainRequest.InlineData inline, String field, NetworkDefinition definition, FieldErrors errors,

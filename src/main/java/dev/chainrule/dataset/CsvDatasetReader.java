@@ -278,7 +278,7 @@ public final class CsvDatasetReader {
             for (int k = 0; k < indices.length; k++) {
                 indices[k] = header.indexOf(targetColumns.get(k));
                 if (indices[k] < 0) {
-                    throw new InvalidCsvException(source, line, targetColumns.get(k),
+                    throw InvalidCsvException.missingTargetColumn(source, line, targetColumns.get(k),
                             "no such target column in the header " + abbreviated(header));
                 }
             }

@@ -2,9 +2,11 @@ package dev.chainrule.dataset;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -34,10 +36,11 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
     private long rows;
     private DatasetSummary summary;
 
-    /** Creates {@code file}, which must not exist yet. */
+    /** Writes {@code file}, created or emptied (e.g. a fresh temp file of the data directory). */
     public DatasetFileWriter(Path file) throws IOException {
         this.file = file;
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
     }
 
     /**
@@ -47,7 +50,7 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
      * @throws InvalidCsvException      the CSV's first problem; {@code file} is then deleted
      * @throws DatasetTooLargeException over the reader's byte limit; {@code file} is then deleted
      */
-    public static DatasetSummary fromCsv(CsvDatasetReader reader, java.io.InputStream csv, String source, Path file)
+    public static DatasetSummary fromCsv(CsvDatasetReader reader, InputStream csv, String source, Path file)
             throws IOException {
         boolean done = false;
         try (DatasetFileWriter writer = new DatasetFileWriter(file)) {
@@ -57,7 +60,7 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
             return summary;
         } finally {
             if (!done) {
-                java.nio.file.Files.deleteIfExists(file);
+                Files.deleteIfExists(file);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetUsage;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
@@ -42,7 +43,7 @@ import org.springframework.stereotype.Service;
  * queued and running jobs are cancelled (a running job stops within one minibatch) so none stays RUNNING.
  */
 @Service
-public class TrainingJobService {
+public class TrainingJobService implements DatasetUsage {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
@@ -139,6 +140,11 @@ public class TrainingJobService {
             job.cancelled(clock.instant()); // releases the model
         }
         return job;
+    }
+
+    @Override
+    public synchronized boolean usedByActiveJob(String datasetId) {
+        return jobs.values().stream().anyMatch(job -> !job.status().isFinished() && job.spec().uses(datasetId));
     }
 
     private synchronized long count(JobStatus status) {
