@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -40,11 +41,10 @@ class DatasetController {
 
     /** The CSV as the request body: text/csv, or application/octet-stream (e.g. gzip-compressed bytes). */
     @PostMapping(consumes = {"text/csv", MediaType.APPLICATION_OCTET_STREAM_VALUE})
-    ResponseEntity<DatasetResponse> uploadBody(HttpServletRequest request, @RequestParam(required = false) String name,
-                                               @RequestParam(name = "target", required = false) List<String> target)
+    ResponseEntity<DatasetResponse> uploadBody(HttpServletRequest request, @RequestParam(required = false) String name)
             throws IOException {
         String datasetName = name(name, null);
-        List<String> targets = targets(target);
+        List<String> targets = targets(request.getParameterValues("target"));
         try (InputStream body = request.getInputStream()) {
             return created(datasets.upload(body, "body", datasetName, targets));
         }
@@ -53,10 +53,9 @@ class DatasetController {
     /** The CSV as the part {@code file} of a multipart form, with name and target as form fields. */
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<DatasetResponse> uploadForm(@RequestPart("file") MultipartFile file, @RequestParam(required = false) String name,
-                                               @RequestParam(name = "target", required = false) List<String> target)
-            throws IOException {
+                                               HttpServletRequest request) throws IOException {
         String datasetName = name(name, file.getOriginalFilename());
-        List<String> targets = targets(target);
+        List<String> targets = targets(request.getParameterValues("target"));
         String source = file.getOriginalFilename() == null || file.getOriginalFilename().isBlank() ? "file" : file.getOriginalFilename();
         try (InputStream in = file.getInputStream()) {
             return created(datasets.upload(in, source, datasetName, targets));
@@ -107,10 +106,15 @@ class DatasetController {
         return base.isEmpty() ? DEFAULT_NAME : base.substring(0, Math.min(base.length(), MAX_NAME_LENGTH));
     }
 
-    private static List<String> targets(List<String> given) {
-        if (given == null || given.isEmpty()) {
+    /**
+     * The target columns as sent, read from the request itself: Spring's conversion of a single value to a list
+     * would split a name with a comma in it and drop an empty one.
+     */
+    private static List<String> targets(String[] values) {
+        if (values == null || values.length == 0) {
             return List.of();
         }
+        List<String> given = Arrays.asList(values);
         FieldErrors errors = new FieldErrors();
         for (int i = 0; i < given.size(); i++) {
             if (given.get(i) == null || given.get(i).isBlank()) {

@@ -53,7 +53,7 @@ class TrainRequestValidator {
         // a stored dataset's rows are read once everything else is known to be valid
         Rows dataRows = rows(request.data(), "data", request.datasetId(), "datasetId", definition, errors, true);
         boolean validationGiven = request.validation() != null || request.validationDatasetId() != null;
-        Rows validationRows = rows(request.validation(), "validation", request.validationDatasetId(), "validationDatasetId",
+        Rows givenValidation = rows(request.validation(), "validation", request.validationDatasetId(), "validationDatasetId",
                 definition, errors, false);
         Double split = request.validationSplit();
         if (split != null) {
@@ -93,7 +93,7 @@ class TrainRequestValidator {
         }
         errors.throwIfAny();
         Dataset data = dataRows.read(datasets, errors);
-        Dataset validation = validationRows.read(datasets, errors);
+        Dataset validation = givenValidation.read(datasets, errors);
         errors.throwIfAny();
         if ("continue".equals(initialization)) {
             // 409 when the model has no version yet, 404 when the named one does not exist
