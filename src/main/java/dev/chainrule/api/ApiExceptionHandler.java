@@ -40,6 +40,13 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+    /** chainrule.limits.max-dataset-size, which the servlet container enforces on multipart uploads. */
+    private final long maxDatasetBytes;
+
+    ApiExceptionHandler(dev.chainrule.config.ChainruleProperties properties) {
+        this.maxDatasetBytes = properties.limits().maxDatasetSize().toBytes();
+    }
+
     static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create("/problems/" + type));
@@ -108,10 +115,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleMaxUploadSizeExceededException(org.springframework.web.multipart.MaxUploadSizeExceededException e,
                                                                           HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        String limit = e.getMaxUploadSize() > 0 ? "the limit of " + e.getMaxUploadSize() + " bytes" : "the limit";
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).headers(headers).body(problem(HttpStatus.CONTENT_TOO_LARGE,
-                "payload-too-large", "Payload too large", "the upload is larger than " + limit + " ("
-                        + PayloadTooLargeException.DATASET_LIMIT + ")"));
+                "payload-too-large", "Payload too large", new PayloadTooLargeException(maxDatasetBytes,
+                        PayloadTooLargeException.DATASET_LIMIT).getMessage()));
     }
 
     @ExceptionHandler(QueueFullException.class)

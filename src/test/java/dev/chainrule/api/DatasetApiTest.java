@@ -221,8 +221,9 @@ class DatasetApiTest extends ApiTestSupport {
         assertThat(bomb.length).isLessThan(MAX_BYTES / 4);
         JsonNode inflated = assertTooLarge(upload("/datasets", "application/octet-stream", bomb));
         assertThat(inflated.get("detail").asString()).contains("decompressed");
-        // a multipart form over the limit
+        // a multipart form over the limit, with a Content-Length and chunked (then the servlet container counts)
         assertTooLarge(multipart("/datasets", "big.csv", big, Map.of()));
+        assertTooLarge(multipart("/datasets", "big.csv", big, Map.of(), true));
 
         assertThat(stored()).isEqualTo(before);
 
@@ -365,6 +366,10 @@ class DatasetApiTest extends ApiTestSupport {
 
     /** A multipart/form-data POST: the part "file" (left out when fileName is null) and text fields, repeated per value. */
     Response multipart(String path, String fileName, byte[] file, Map<String, List<String>> fields) {
+        return multipart(path, fileName, file, fields, false);
+    }
+
+    Response multipart(String path, String fileName, byte[] file, Map<String, List<String>> fields, boolean chunked) {
         String boundary = "----chainrule" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
@@ -384,8 +389,10 @@ class DatasetApiTest extends ApiTestSupport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        byte[] bytes = body.toByteArray();
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+                .POST(chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))
+                        : HttpRequest.BodyPublishers.ofByteArray(bytes)));
     }
 
     static JsonNode created(Response response) {
