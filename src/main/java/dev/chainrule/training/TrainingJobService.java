@@ -138,7 +138,8 @@ public class TrainingJobService implements DatasetUsage {
         String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
         JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
                 new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
-                null, null, trainingFile, validationFile, now, null, null, List.of(), 0, null, null, null, null, null);
+                spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null, List.of(),
+                0, null, null, null, null, null);
         // the job's end releases the model (before the end is visible: see TrainingJob.finish)
         TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
         models.jobStarted(model.id()); // refused if the model was deleted meanwhile
@@ -200,9 +201,13 @@ public class TrainingJobService implements DatasetUsage {
         return job;
     }
 
+    /**
+     * Asked by the dataset store before it deletes a dataset: the job records say, so jobs found unfinished after a
+     * restart count too. (A job runs on its own copy of the rows, in its job files; the record names the dataset.)
+     */
     @Override
-    public synchronized boolean usedByActiveJob(String datasetId) {
-        return jobs.values().stream().anyMatch(job -> !job.status().isFinished() && job.spec().uses(datasetId));
+    public boolean usedByActiveJob(String datasetId) {
+        return records.activeJobUses(datasetId);
     }
 
     private synchronized long count(JobStatus status) {

@@ -32,11 +32,6 @@ public record TrainingJobSpec(String modelId, Dataset training, Dataset validati
         this(modelId, training, validation, config, fromVersion, standardise, null, null);
     }
 
-    /** Whether the job reads the stored dataset {@code datasetId}. */
-    public boolean uses(String datasetId) {
-        return datasetId.equals(trainingDatasetId) || datasetId.equals(validationDatasetId);
-    }
-
     /** Minibatches the whole job plans to run (early stopping may end it sooner). */
     public long plannedBatches() {
         int rows = training.size();

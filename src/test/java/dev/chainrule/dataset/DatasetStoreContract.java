@@ -108,12 +108,14 @@ abstract class DatasetStoreContract {
         assertThat(dataset.file()).isEqualTo("datasets/" + dataset.id() + ".bin");
         assertThat(Files.size(file)).isEqualTo(dataset.sizeBytes());
 
-        // what the training jobs answer when asked; here a stand-in that says "in use" for this dataset
-        DatasetService guarded = new DatasetService(context.getBean(DatasetRepository.class), context.getBean(DataDirectory.class),
-                context.getBean(org.springframework.transaction.support.TransactionTemplate.class), java.time.Clock.systemUTC(),
-                providerOf(id -> id.equals(dataset.id())), context.getBean(dev.chainrule.config.ChainruleProperties.class));
-        assertThatThrownBy(() -> guarded.delete(dataset.id())).isInstanceOf(DatasetInUseException.class);
+        // the training jobs answer from their records: a queued job's record naming the dataset (as validation rows)
+        String jobId = UUID.randomUUID().toString();
+        db.sql("""
+                INSERT INTO jobs (id, model_id, status, spec, validation_dataset_id, created_at, history)
+                VALUES (?, 'some-model', 'QUEUED', '{}', ?, CURRENT_TIMESTAMP, '[]')""").params(jobId, dataset.id()).update();
+        assertThatThrownBy(() -> datasets.delete(dataset.id())).isInstanceOf(DatasetInUseException.class);
         assertThat(file).exists();
+        db.sql("UPDATE jobs SET status = 'SUCCEEDED' WHERE id = ?").param(jobId).update();
 
         datasets.delete(dataset.id());
         assertThatThrownBy(() -> datasets.get(dataset.id())).isInstanceOf(DatasetNotFoundException.class);
@@ -166,30 +168,6 @@ abstract class DatasetStoreContract {
             @Override
             public boolean isFull() {
                 return false;
-            }
-        };
-    }
-
-    private static org.springframework.beans.factory.ObjectProvider<DatasetUsage> providerOf(DatasetUsage usage) {
-        return new org.springframework.beans.factory.ObjectProvider<>() {
-            @Override
-            public DatasetUsage getObject() {
-                return usage;
-            }
-
-            @Override
-            public DatasetUsage getObject(Object... args) {
-                return usage;
-            }
-
-            @Override
-            public DatasetUsage getIfAvailable() {
-                return usage;
-            }
-
-            @Override
-            public DatasetUsage getIfUnique() {
-                return usage;
             }
         };
     }
