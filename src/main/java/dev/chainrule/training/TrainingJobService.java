@@ -309,11 +309,18 @@ public class TrainingJobService implements DatasetUsage {
         Dataset validation = spec.validation() == null ? null : standardise(spec.validation(), standardiser);
         int rows = training.size();
         int batchesPerEpoch = (rows + Math.min(spec.config().batchSize(), rows) - 1) / Math.min(spec.config().batchSize(), rows);
-        TrainingCheckpoint resumeFrom = checkpoint == null ? null : readCheckpoint(checkpoint, network);
+        TrainingCheckpoint resumeFrom = null;
+        if (checkpoint != null && Files.exists(files.resolve(checkpoint))) {
+            resumeFrom = readCheckpoint(checkpoint, network);
+        } else if (checkpoint != null) {
+            // cannot happen with a durable database; starting over still ends with the same weights, only later
+            log.warn("job {}: checkpoint {} is missing; the job starts over", job.id(), checkpoint);
+            checkpoint = null;
+        }
         // a job run again after a restart continues after its checkpoint's epochs (or starts over without one)
         job.resumeAt(resumeFrom == null ? List.of() : resumeFrom.history(),
                 resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
-        String[] lastCheckpoint = {checkpoint};
+        String[] lastCheckpoint = {checkpoint, null}; // the newest checkpoint file, and the one before it
         TrainingListener listener = new TrainingListener() {
             @Override
             public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
@@ -335,9 +342,12 @@ public class TrainingJobService implements DatasetUsage {
                 List<EpochReport> history = new ArrayList<>();
                 long batches = job.batchesDoneWith(history);
                 records.epochDone(job.id(), history, batches, file);
-                if (lastCheckpoint[0] != null && !lastCheckpoint[0].equals(file)) {
-                    files.delete(lastCheckpoint[0]);
+                // the one before stays until the next epoch: the previous record may still name it if this
+                // commit is lost in a crash (the startup sweep removes whichever one no record names)
+                if (lastCheckpoint[1] != null) {
+                    files.delete(lastCheckpoint[1]);
                 }
+                lastCheckpoint[1] = lastCheckpoint[0];
                 lastCheckpoint[0] = file;
             }
         };
