@@ -1,6 +1,7 @@
 package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetUsage;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.model.Standardiser;
@@ -64,7 +65,7 @@ import org.springframework.stereotype.Service;
  * from its last checkpoint.
  */
 @Service
-public class TrainingJobService {
+public class TrainingJobService implements DatasetUsage {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
@@ -137,7 +138,8 @@ public class TrainingJobService {
         String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
         JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
                 new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
-                null, null, trainingFile, validationFile, now, null, null, List.of(), 0, null, null, null, null, null);
+                spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null, List.of(),
+                0, null, null, null, null, null);
         // the job's end releases the model (before the end is visible: see TrainingJob.finish)
         TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
         models.jobStarted(model.id()); // refused if the model was deleted meanwhile
@@ -197,6 +199,15 @@ public class TrainingJobService {
             end(job, JobStatus.CANCELLED, null, null, null, Map.of()); // releases the model
         }
         return job;
+    }
+
+    /**
+     * Asked by the dataset store before it deletes a dataset: the job records say, so jobs found unfinished after a
+     * restart count too. (A job runs on its own copy of the rows, in its job files; the record names the dataset.)
+     */
+    @Override
+    public boolean usedByActiveJob(String datasetId) {
+        return records.activeJobUses(datasetId);
     }
 
     private synchronized long count(JobStatus status) {
