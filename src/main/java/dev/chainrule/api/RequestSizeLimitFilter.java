@@ -25,19 +25,32 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class RequestSizeLimitFilter extends OncePerRequestFilter {
     private final long requestLimit;
     private final long datasetLimit;
+    /**
+     * The largest model file a model within chainrule.limits.max-parameters makes: every parameter as float64,
+     * plus room for its header (standardisation and metadata); at least the general request limit.
+     */
+    private final long importLimit;
 
     RequestSizeLimitFilter(ChainruleProperties properties) {
         this.requestLimit = properties.limits().maxRequestSize().toBytes();
         this.datasetLimit = properties.limits().maxDatasetSize().toBytes();
+        this.importLimit = Math.max(requestLimit, properties.limits().maxParameters() * Double.BYTES + (16L << 20));
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        boolean upload = "POST".equals(request.getMethod())
-                && "/datasets".equals(request.getRequestURI().substring(request.getContextPath().length()));
-        long limit = upload ? datasetLimit : requestLimit;
-        String setting = upload ? PayloadTooLargeException.DATASET_LIMIT : PayloadTooLargeException.REQUEST_LIMIT;
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        boolean post = "POST".equals(request.getMethod());
+        long limit = requestLimit;
+        String setting = PayloadTooLargeException.REQUEST_LIMIT;
+        if (post && "/datasets".equals(path)) {
+            limit = datasetLimit;
+            setting = PayloadTooLargeException.DATASET_LIMIT;
+        } else if (post && "/models/import".equals(path)) {
+            limit = importLimit;
+            setting = PayloadTooLargeException.IMPORT_LIMIT;
+        }
         if (request.getContentLengthLong() > limit) {
             response.setHeader("Connection", "close"); // do not read (swallow) the rest of a huge body
             ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
