@@ -45,6 +45,19 @@ record Iris(Path csv, List<String> header, double[][] features, int[] classes) {
                 + Path.of("").toAbsolutePath() + "; give -Dchainrule.shared-data=/path/to/shared/data");
     }
 
+    /** 4 inputs, 16 ReLU units, a 3-way softmax, cross-entropy, seed 42: the README's iris model. */
+    static ModelDefinition model(String name) {
+        return ModelDefinition.builder(4).name(name)
+                .layer(16, Activation.RELU).layer(3, Activation.SOFTMAX)
+                .loss(Loss.CROSS_ENTROPY).seed(42).build();
+    }
+
+    /** All 150 rows inline, 20% held out for validation, batches of 16, Adam at 0.01. */
+    TrainRequest training(String modelId, int epochs) {
+        return TrainRequest.builder(modelId).data(InlineData.ofClasses(features, classes))
+                .validationSplit(0.2).epochs(epochs).batchSize(16).optimizer(Optimizer.adam(0.01)).build();
+    }
+
     /** The share of rows whose predicted class is the true one. */
     double accuracy(int[] predicted) {
         int right = 0;

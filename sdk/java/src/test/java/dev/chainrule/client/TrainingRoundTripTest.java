@@ -28,22 +28,11 @@ class TrainingRoundTripTest {
         iris = Iris.load();
     }
 
-    static ModelDefinition irisModel(String name) {
-        return ModelDefinition.builder(4).name(name)
-                .layer(16, Activation.RELU).layer(3, Activation.SOFTMAX)
-                .loss(Loss.CROSS_ENTROPY).seed(42).build();
-    }
-
-    static TrainRequest irisTraining(String modelId, int epochs) {
-        return TrainRequest.builder(modelId).data(InlineData.ofClasses(iris.features(), iris.classes()))
-                .validationSplit(0.2).epochs(epochs).batchSize(16).optimizer(Optimizer.adam(0.01)).build();
-    }
-
     @Test
     void definesTrainsFollowsEveryEpochAndPredicts(LiveService service) {
         ChainruleClient chainrule = service.admin();
 
-        Model model = chainrule.createModel(irisModel("iris"));
+        Model model = chainrule.createModel(Iris.model("iris"));
         assertEquals("iris", model.name());
         assertEquals(4 * 16 + 16 + 16 * 3 + 3, model.parameterCount());
         assertEquals(List.of(new Layer(16, Activation.RELU), new Layer(3, Activation.SOFTMAX)), model.layers());
@@ -52,7 +41,7 @@ class TrainingRoundTripTest {
         assertEquals(Model.TrainingState.UNTRAINED, model.trainingState());
         assertNull(model.latestVersion());
 
-        Job queued = chainrule.train(irisTraining(model.id(), 30));
+        Job queued = chainrule.train(iris.training(model.id(), 30));
         assertEquals(model.id(), queued.modelId());
         assertEquals(30, queued.epochs());
         assertEquals(30L * 8, queued.batchesPlanned(), "120 training rows in batches of 16 is 8 batches an epoch");
@@ -109,8 +98,8 @@ class TrainingRoundTripTest {
         try (CuttingProxy proxy = new CuttingProxy(service.baseUrl)) {
             ChainruleClient chainrule = ChainruleClient.builder().baseUrl(proxy.baseUrl()).apiKey(service.adminKey)
                     .pollInterval(Duration.ofMillis(100)).build();
-            Model model = chainrule.createModel(irisModel("iris-dropped-stream"));
-            Job queued = chainrule.train(irisTraining(model.id(), 40));
+            Model model = chainrule.createModel(Iris.model("iris-dropped-stream"));
+            Job queued = chainrule.train(iris.training(model.id(), 40));
 
             List<Integer> seen = new ArrayList<>();
             Job done = chainrule.waitForJob(queued.id(), epoch -> seen.add(epoch.epoch()), WAIT);
@@ -126,7 +115,7 @@ class TrainingRoundTripTest {
     @Test
     void cancelsARunningJobAndRefusesToDeleteItsModelMeanwhile(LiveService service) {
         ChainruleClient chainrule = service.admin();
-        Model model = chainrule.createModel(irisModel("iris-cancelled"));
+        Model model = chainrule.createModel(Iris.model("iris-cancelled"));
         // per-row SGD for 10,000 epochs: far longer than this test
         Job job = chainrule.train(TrainRequest.builder(model.id())
                 .data(InlineData.ofClasses(iris.features(), iris.classes())).epochs(10_000).batchSize(1).build());
@@ -156,7 +145,7 @@ class TrainingRoundTripTest {
     @Test
     void aFullQueueIsRateLimitedWithRetryAfter(LiveService service) {
         ChainruleClient chainrule = service.admin();
-        Model model = chainrule.createModel(irisModel("iris-queue"));
+        Model model = chainrule.createModel(Iris.model("iris-queue"));
         TrainRequest longJob = TrainRequest.builder(model.id())
                 .data(InlineData.ofClasses(iris.features(), iris.classes())).epochs(10_000).batchSize(1).build();
         // the service under test has one worker and a queue of one: the first job runs, the second waits
@@ -199,7 +188,7 @@ class TrainingRoundTripTest {
         assertTrue(invalid.problem().reasonFor("inputWidth").contains("got 0"), invalid.problem().reasonFor("inputWidth"));
         assertTrue(invalid.getMessage().contains("inputWidth"), invalid.getMessage());
 
-        Model untrained = chainrule.createModel(irisModel("iris-untrained"));
+        Model untrained = chainrule.createModel(Iris.model("iris-untrained"));
         ConflictException notTrained = assertThrows(ConflictException.class,
                 () -> chainrule.predict(untrained.id(), iris.features()));
         assertEquals("/problems/model-not-trained", notTrained.type());
@@ -226,7 +215,7 @@ class TrainingRoundTripTest {
 
         ChainruleClient reader = service.reader();
         AccessDeniedException readOnly = assertThrows(AccessDeniedException.class,
-                () -> reader.createModel(irisModel("not-allowed")));
+                () -> reader.createModel(Iris.model("not-allowed")));
         assertEquals(403, readOnly.status());
         assertEquals("/problems/forbidden", readOnly.type());
         assertNotNull(reader.listModels(), "a read key lists");
