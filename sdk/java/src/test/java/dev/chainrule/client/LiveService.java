@@ -124,11 +124,16 @@ final class LiveService implements AutoCloseable {
 
     /** Stops the service (SIGTERM, its graceful shutdown; then killed after 30 s) and removes its data. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
         try (Stream<Path> files = Files.walk(workDirectory)) {
             for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
