@@ -293,7 +293,7 @@ public final class ChainruleClient {
         if (left.isNegative() || left.isZero()) {
             return null;
         }
-        HttpRequest request = request("GET", path, null, null).header("Accept", "text/event-stream")
+        HttpRequest request = request("GET", path, null, null).setHeader("Accept", "text/event-stream")
                 .timeout(left).build();
         HttpResponse<InputStream> response;
         try {
