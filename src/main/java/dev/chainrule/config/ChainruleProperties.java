@@ -1,5 +1,6 @@
 package dev.chainrule.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -10,14 +11,19 @@ import org.springframework.util.unit.DataSize;
  * @param limits   what protects the service from requests that are too large
  * @param jobs     the training workers and their queue
  * @param security optional API keys
+ * @param dataDir  where models, datasets, checkpoints and the embedded database live (default ./data)
+ * @param models   how trained versions are kept in memory
  */
 @ConfigurationProperties("chainrule")
-public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
+public record ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models) {
+    public static final String DEFAULT_DATA_DIR = "./data";
 
     public ChainruleProperties {
+        dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0) : jobs;
         security = security == null ? new Security(List.of()) : security;
+        models = models == null ? new Models(0) : models;
     }
 
     /**
@@ -56,6 +62,16 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
             blasThreads = blasThreads > 0 ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
             nd4jThreads = nd4jThreads > 0 ? nd4jThreads : 1;
+        }
+    }
+
+    /**
+     * @param cachedVersions trained versions kept loaded for predictions, least recently used dropped first
+     *                       (default 16); the rest are read from their files when next asked for
+     */
+    public record Models(int cachedVersions) {
+        public Models {
+            cachedVersions = cachedVersions > 0 ? cachedVersions : 16;
         }
     }
 

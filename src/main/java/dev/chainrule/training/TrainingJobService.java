@@ -90,8 +90,9 @@ public class TrainingJobService {
             models.version(spec.modelId(), spec.fromVersion());
         }
         // the job's end releases the model (before the end is visible: see TrainingJob.finish)
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), clock.instant(), spec, model::jobEnded);
-        model.jobStarted();
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), clock.instant(), spec,
+                () -> models.jobEnded(model.id()));
+        models.jobStarted(model.id());
         Runnable task = () -> run(job, model);
         synchronized (this) {
             pending.put(job.id(), task);
@@ -99,7 +100,7 @@ public class TrainingJobService {
                 workers.execute(task);
             } catch (RejectedExecutionException e) {
                 pending.remove(job.id());
-                model.jobEnded();
+                models.jobEnded(model.id());
                 throw new QueueFullException(settings.workers(), settings.queueCapacity(), retryAfterSeconds());
             }
             jobs.put(job.id(), job);
@@ -211,8 +212,9 @@ public class TrainingJobService {
             boolean restored = spec.config().earlyStopping() != null && spec.config().earlyStopping().restoreBest();
             EpochReport reported = restored ? best : last;
             Map<String, Double> metrics = reported.validationLoss() != null ? reported.validationMetrics() : reported.trainingMetrics();
-            ModelVersion version = model.addVersion(new ModelVersion.Content(new TrainedModel(network, standardiser),
-                    job.id(), clock.instant(), last.epoch(), reported.trainingLoss(), reported.validationLoss(), metrics));
+            ModelVersion version = models.addVersion(model.id(), new TrainedModel(network, standardiser),
+                    new ModelVersion.Summary(job.id(), clock.instant(), last.epoch(), reported.trainingLoss(),
+                            reported.validationLoss(), metrics));
             job.succeeded(clock.instant(), version.number(), metrics,
                     result.outcome() == TrainingOutcome.EARLY_STOPPED ? "early_stopped" : "completed");
         }

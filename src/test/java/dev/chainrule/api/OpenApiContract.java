@@ -101,6 +101,8 @@ final class OpenApiContract {
             regex.append(Pattern.quote(template.substring(last)));
             templates.add(new PathTemplate(template, Pattern.compile(regex.toString()), names));
         }
+        // a literal segment wins over a variable one (/models/import before /models/{id}), as in the server
+        templates.sort(java.util.Comparator.comparingInt(t -> t.names().size()));
     }
 
     JsonNode spec() {
@@ -242,6 +244,9 @@ final class OpenApiContract {
             return;
         }
         if (!isJson(mediaType)) {
+            if (media.at("schema").isMissing()) {
+                return; // binary content (a model file): the spec describes no structure to check
+            }
             validate(resolve(media.at("schema")).pointer(), JsonNodeFactory.instance.stringNode(body == null ? "" : body),
                     what, problems);
             return;

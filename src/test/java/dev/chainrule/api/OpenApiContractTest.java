@@ -175,6 +175,24 @@ class OpenApiContractTest {
         assertThat(continued.path("fromVersion").asInt()).isEqualTo(1);
         assertThat(continued.path("version").asInt()).isEqualTo(2);
 
+        // export version 2 as a file, import it as a new model: the same predictions, to the last bit
+        HttpResponse<byte[]> exported = sendBytes("GET", "/models/" + modelId + "/versions/2/export", null, null, 200);
+        assertThat(exported.headers().firstValue("Content-Disposition").orElse(""))
+                .isEqualTo("attachment; filename=\"iris-v2.chainrule\"");
+        HttpResponse<byte[]> imported = sendBytes("POST", "/models/import?name=iris-copy", "application/octet-stream",
+                exported.body(), 201);
+        JsonNode copy = JSON.readTree(imported.body());
+        assertThat(copy.path("name").asString()).isEqualTo("iris-copy");
+        assertThat(copy.path("latestVersion").asInt()).isEqualTo(1);
+        assertThat(imported.headers().firstValue("Location").orElse("")).isEqualTo(base() + "/models/" + copy.path("id").asString());
+        String predictAll = json(Map.of("instances", irisFeatures));
+        assertThat(call("POST", "/models/" + copy.path("id").asString() + "/predict", predictAll, 200).json().path("predictions"))
+                .isEqualTo(call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", irisFeatures, "version", 2)), 200)
+                        .json().path("predictions"));
+        sendBytes("GET", "/models/" + modelId + "/versions/9/export", null, null, 404);
+        sendBytes("POST", "/models/import", "application/octet-stream", "not a model".getBytes(StandardCharsets.UTF_8), 400);
+        call("DELETE", "/models/" + copy.path("id").asString(), null, 204);
+
         // the only worker busy and the queue of one full: 429; the model cannot go while its jobs are pending
         Map<String, Object> longJob = new LinkedHashMap<>();
         longJob.put("modelId", modelId);
@@ -488,7 +506,12 @@ class OpenApiContractTest {
                     continue;
                 }
                 // the examples name no model or job that exists, except that defining a model needs none
-                Reply reply = keyed(operation, ADMIN_KEY, operation.equals("POST /models") ? 201 : 404);
+                int expected = switch (operation) {
+                    case "POST /models" -> 201;
+                    case "POST /models/import" -> 400; // the body sent is no model file
+                    default -> 404;
+                };
+                Reply reply = keyed(operation, ADMIN_KEY, expected);
                 if (reply.status() == 201) {
                     send(keyedBase(), Map.of("Authorization", "Bearer " + ADMIN_KEY), "DELETE",
                             "/models/" + reply.json().path("id").asString(), null, null, false, Sent.CONFORMING, 204);
@@ -503,7 +526,8 @@ class OpenApiContractTest {
         private Reply keyed(String operation, String key, int expectedStatus) throws Exception {
             String method = operation.substring(0, operation.indexOf(' '));
             String template = operation.substring(operation.indexOf(' ') + 1);
-            String path = template.replace("{id}", UNKNOWN_ID).replace("{requiredMetricName}", "chainrule.training.throughput");
+            String path = template.replace("{id}", UNKNOWN_ID).replace("{version}", "1")
+                    .replace("{requiredMetricName}", "chainrule.training.throughput");
             assertThat(path).as(operation + ": a path parameter with no value to send").doesNotContain("{");
             OpenApiContract.Located examples = contract.resolve(operation(operation).at("requestBody"))
                     .at("content", "application/json", "examples");
@@ -512,9 +536,13 @@ class OpenApiContractTest {
                 String first = examples.node().propertyNames().iterator().next();
                 body = json(contract.resolve(examples.at(first)).node().path("value"));
             }
+            String contentType = body == null ? null : "application/json";
+            if (!contract.resolve(operation(operation).at("requestBody")).at("content", "application/octet-stream").isMissing()) {
+                body = "not a model file";
+                contentType = "application/octet-stream";
+            }
             Map<String, String> headers = key == null ? Map.of() : Map.of("Authorization", "Bearer " + key);
-            return send(keyedBase(), headers, method, path, body == null ? null : "application/json", body, false,
-                    Sent.CONFORMING, expectedStatus);
+            return send(keyedBase(), headers, method, path, contentType, body, false, Sent.CONFORMING, expectedStatus);
         }
 
         private String keyedBase() {
@@ -602,6 +630,33 @@ class OpenApiContractTest {
         String type = response.headers().firstValue("Content-Type").orElse("");
         JsonNode json = type.contains("json") && !response.body().isEmpty() ? JSON.readTree(response.body()) : null;
         return new Reply(response.statusCode(), response, json);
+    }
+
+    /**
+     * A request or response with a binary body (a model file), checked against the spec like the others: its
+     * media type and status, the JSON of a problem or a created model.
+     */
+    private HttpResponse<byte[]> sendBytes(String method, String pathAndQuery, String contentType, byte[] body,
+                                           int expectedStatus) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery)).timeout(Duration.ofMinutes(1))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        String responseType = response.headers().firstValue("Content-Type").orElse("");
+        String text = responseType.contains("json") ? new String(response.body(), StandardCharsets.UTF_8) : null;
+        URI uri = URI.create(pathAndQuery);
+        OpenApiContract.Exchange exchange = new OpenApiContract.Exchange(method, uri.getRawPath(), uri.getRawQuery(),
+                contentType, body == null ? null : "(" + body.length + " bytes)", response.statusCode(), response.headers().map(), text);
+        List<String> problems = new ArrayList<>(contract.checkRequest(exchange));
+        problems.addAll(contract.checkResponse(exchange));
+        String what = method + " " + pathAndQuery + " -> " + response.statusCode();
+        if (!problems.isEmpty()) {
+            fail(what + " breaks openapi.yaml:\n  " + String.join("\n  ", problems) + "\nbody: " + abbreviate(text));
+        }
+        assertThat(response.statusCode()).as(what + " " + abbreviate(text)).isEqualTo(expectedStatus);
+        return response;
     }
 
     /** Polls GET /jobs/{id} (each answer checked against the spec) until the job is in this state. */

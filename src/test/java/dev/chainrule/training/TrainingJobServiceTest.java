@@ -21,16 +21,20 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The job service's life cycle without HTTP: worker pool, queue, cancellation, shutdown. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class TrainingJobServiceTest {
-    private final ModelService models = new ModelService(Clock.systemUTC());
+    @Autowired
+    private ModelService models;
     private TrainingJobService service;
 
     private TrainingJobService service(int workers, int queue) {
-        ChainruleProperties properties = new ChainruleProperties(null, new ChainruleProperties.Jobs(workers, queue, 1, 1), null);
+        ChainruleProperties properties = new ChainruleProperties(null, new ChainruleProperties.Jobs(workers, queue, 1, 1), null, null, null);
         service = new TrainingJobService(models, Clock.systemUTC(), properties, new SimpleMeterRegistry());
         return service;
     }
@@ -76,8 +80,8 @@ class TrainingJobServiceTest {
         assertThat(job.resultVersion()).isEqualTo(1);
         assertThat(job.batchesDone()).isEqualTo(50).isEqualTo(job.plannedBatches());
         assertThat(job.history()).hasSize(5);
-        assertThat(model.versions()).hasSize(1);
-        assertThat(model.trainingState()).isEqualTo(Model.TrainingState.TRAINED);
+        assertThat(models.get(model.id()).versions()).hasSize(1);
+        assertThat(models.get(model.id()).trainingState()).isEqualTo(Model.TrainingState.TRAINED);
     }
 
     @Test
@@ -94,8 +98,8 @@ class TrainingJobServiceTest {
         assertThat(running.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(queued.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(queued.batchesDone()).isZero();
-        assertThat(model.versions()).isEmpty();
-        assertThat(model.trainingState()).isEqualTo(Model.TrainingState.UNTRAINED);
+        assertThat(models.get(model.id()).versions()).isEmpty();
+        assertThat(models.get(model.id()).trainingState()).isEqualTo(Model.TrainingState.UNTRAINED);
     }
 
     @Test

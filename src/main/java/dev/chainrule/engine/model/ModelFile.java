@@ -1,12 +1,8 @@
 package dev.chainrule.engine.model;
 
-import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.Parameter;
-import dev.chainrule.engine.init.WeightInitialiser;
-import dev.chainrule.engine.layer.Activation;
-import dev.chainrule.engine.loss.LossKind;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -15,7 +11,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -52,21 +47,25 @@ public final class ModelFile {
     }
 
     public static void write(TrainedModel model, OutputStream out) throws IOException {
+        write(model, null, out);
+    }
+
+    /**
+     * Writes the model with free-form metadata in the header (the service puts the model's name, seed and the
+     * version's training summary there, so an exported file carries them to an import).
+     */
+    public static void write(TrainedModel model, JsonNode metadata, OutputStream out) throws IOException {
         Network network = model.network();
-        NetworkDefinition definition = network.definition();
         ObjectNode header = JSON.createObjectNode();
         header.put("format", "chainrule-model");
         header.put("formatVersion", FORMAT_VERSION);
         header.put("dataType", typeName(network.dataType()));
-        ObjectNode def = header.putObject("definition");
-        def.put("inputWidth", definition.inputWidth());
-        ArrayNode layers = def.putArray("layers");
-        for (LayerSpec layer : definition.layers()) {
-            layers.addObject().put("units", layer.units()).put("activation", layer.activation().jsonName());
-        }
-        def.put("loss", definition.loss().jsonName());
-        def.put("initialiser", definition.initialiser().jsonName());
+        ObjectNode def = DefinitionJson.toJson(network.definition());
         def.put("lossEpsilon", network.lossEpsilon());
+        header.set("definition", def);
+        if (metadata != null) {
+            header.set("metadata", metadata);
+        }
         Standardiser standardiser = model.standardiser();
         if (standardiser == null) {
             header.putNull("standardisation");
@@ -94,6 +93,23 @@ public final class ModelFile {
     }
 
     public static TrainedModel read(InputStream stream) throws IOException {
+        return readWithMetadata(stream).model();
+    }
+
+    /** A model file's model and its header's metadata (an empty object when the file has none). */
+    public record Contents(TrainedModel model, JsonNode metadata) {
+    }
+
+    public static Contents readWithMetadata(InputStream stream) throws IOException {
+        return readWithMetadata(stream, definition -> {
+        });
+    }
+
+    /**
+     * Reads a model file, showing its definition to {@code check} before any array is allocated, so a caller can
+     * refuse a network too large for it (by throwing) without the file's header making it allocate first.
+     */
+    public static Contents readWithMetadata(InputStream stream, java.util.function.Consumer<NetworkDefinition> check) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         byte[] magic = new byte[MAGIC.length];
         readFully(in, magic, "magic");
@@ -120,15 +136,16 @@ public final class ModelFile {
         }
         DataType type = parseType(header.path("dataType").asString(""));
         Network network;
+        NetworkDefinition definition;
+        JsonNode def;
         try {
-            JsonNode def = header.required("definition");
-            List<LayerSpec> layers = new ArrayList<>();
-            for (JsonNode layer : def.required("layers")) {
-                layers.add(new LayerSpec(layer.required("units").asInt(), Activation.parse(layer.required("activation").asString())));
-            }
-            NetworkDefinition definition = new NetworkDefinition(def.required("inputWidth").asInt(), layers,
-                    LossKind.parse(def.required("loss").asString()),
-                    WeightInitialiser.parse(def.required("initialiser").asString()));
+            def = header.required("definition");
+            definition = DefinitionJson.fromJson(def);
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new InvalidModelFileException("invalid definition in header: " + e.getMessage());
+        }
+        check.accept(definition);
+        try {
             network = Network.create(definition, type, def.required("lossEpsilon").asDouble());
         } catch (JacksonException | IllegalArgumentException e) {
             throw new InvalidModelFileException("invalid definition in header: " + e.getMessage());
@@ -165,7 +182,8 @@ public final class ModelFile {
         if (in.read() != -1) {
             throw new InvalidModelFileException("unexpected bytes after the last array");
         }
-        return new TrainedModel(network, standardiser);
+        JsonNode metadata = header.path("metadata").isObject() ? header.get("metadata") : JSON.createObjectNode();
+        return new Contents(new TrainedModel(network, standardiser), metadata);
     }
 
     private static void writeValues(INDArray array, OutputStream out) throws IOException {
