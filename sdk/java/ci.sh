@@ -5,6 +5,8 @@
 #
 #   sdk/java/ci.sh                         packages the service first when target/ has no jar
 #   CHAINRULE_JAR=/path/to/chainrule.jar sdk/java/ci.sh   tests against that jar instead
+#   sdk/java/ci.sh BASE_URL                then also runs examples/mnist-sdk/run.sh against the service at
+#                                          BASE_URL (with CHAINRULE_API_KEY, an ADMIN key, if it has keys)
 #
 # Exits non-zero when the build or a test fails. OPENBLAS_* are passed on to the service as the environment has them.
 set -euo pipefail
@@ -24,3 +26,8 @@ JAR="$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")"
 
 echo "== Java client: build and test against $JAR"
 ./mvnw -B -f sdk/java/pom.xml verify -Dchainrule.jar="$JAR"
+
+if [ -n "${1:-}" ]; then
+  echo "== MNIST through the Java client against $1 (examples/mnist-sdk/run.sh)"
+  bash examples/mnist-sdk/run.sh "$1"
+fi
