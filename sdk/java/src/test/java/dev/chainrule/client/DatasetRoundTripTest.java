@@ -38,7 +38,7 @@ class DatasetRoundTripTest {
     }
 
     @Test
-    void uploadsAFileAndTrainsOnIt(LiveService service) {
+    void uploadsAFileAndTrainsOnIt(LiveService service) throws Exception {
         ChainruleClient chainrule = service.admin();
 
         Dataset uploaded = chainrule.uploadDataset(iris.csv(), null);
@@ -62,6 +62,9 @@ class DatasetRoundTripTest {
         assertEquals("target", uploaded.columns().get(4).role());
 
         assertEquals(uploaded, chainrule.getDataset(uploaded.id()));
+        assertEquals(uploaded, RecordsMirrorTheServiceTest.STRICT.readValue(
+                RecordsMirrorTheServiceTest.get(service, "/datasets/" + uploaded.id()), Dataset.class),
+                "every field of the service's dataset has a component");
         assertTrue(chainrule.listDatasets(0, 100).items().stream().anyMatch(d -> d.id().equals(uploaded.id())));
 
         Model model = chainrule.createModel(Iris.model("iris-from-dataset"));

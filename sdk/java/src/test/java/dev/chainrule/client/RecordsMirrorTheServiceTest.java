@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @ExtendWith(LiveService.Extension.class)
 class RecordsMirrorTheServiceTest {
-    private static final JsonMapper STRICT = JsonMapper.builder()
+    static final JsonMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     @Test
@@ -38,15 +38,27 @@ class RecordsMirrorTheServiceTest {
         assertEquals("read strictly", strictModel.description());
         Job strictJob = STRICT.readValue(get(service, "/jobs/" + job.id()), Job.class);
         assertEquals(3, strictJob.history().size());
+        Predictions strictPredictions = STRICT.readValue(post(service, "/models/" + model.id() + "/predict",
+                "{\"instances\": [[5.1, 3.5, 1.4, 0.2]]}"), Predictions.class);
+        assertEquals(1, strictPredictions.predictions().size());
         STRICT.readValue(get(service, "/models?page=0&size=5"),
                 STRICT.getTypeFactory().constructParametricType(Page.class, Model.class));
         STRICT.readValue(get(service, "/jobs?page=0&size=5"),
                 STRICT.getTypeFactory().constructParametricType(Page.class, Job.class));
     }
 
-    private static String get(LiveService service, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(service.baseUrl.resolve(path))
-                .header("Authorization", "Bearer " + service.adminKey).build(), HttpResponse.BodyHandlers.ofString());
+    static String get(LiveService service, String path) throws IOException, InterruptedException {
+        return send(service, HttpRequest.newBuilder(service.baseUrl.resolve(path)).GET());
+    }
+
+    static String post(LiveService service, String path, String json) throws IOException, InterruptedException {
+        return send(service, HttpRequest.newBuilder(service.baseUrl.resolve(path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static String send(LiveService service, HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                request.header("Authorization", "Bearer " + service.adminKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return response.body();
     }
