@@ -129,7 +129,27 @@ class DatasetRoundTripTest {
     }
 
     @Test
-    void aDatasetInUseIsNotDeleted(LiveService service, @TempDir Path temp) {
+    void anUploadOverTheLimitIsPayloadTooLarge(LiveService service, @TempDir Path temp) throws IOException {
+        ChainruleClient chainrule = service.admin();
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        while (csv.length() <= 2 * LiveService.MAX_DATASET_BYTES) {
+            csv.append("1.5,2.5,0\n");
+        }
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.US_ASCII);
+
+        PayloadTooLargeException streamed = assertThrows(PayloadTooLargeException.class,
+                () -> chainrule.uploadDataset(new ByteArrayInputStream(bytes), "too-large-stream"));
+        assertEquals(413, streamed.status());
+        assertEquals("/problems/payload-too-large", streamed.type());
+
+        Path file = Files.write(temp.resolve("too-large.csv"), bytes);
+        assertThrows(PayloadTooLargeException.class, () -> chainrule.uploadDataset(file, null));
+        assertTrue(chainrule.listDatasets(0, 100).items().stream().noneMatch(d -> d.name().startsWith("too-large")),
+                "nothing is stored");
+    }
+
+    @Test
+    void aDatasetInUseIsNotDeleted(LiveService service) {
         ChainruleClient chainrule = service.admin();
         Dataset dataset = chainrule.uploadDataset(iris.csv(), "iris-in-use");
         Model model = chainrule.createModel(Iris.model("iris-dataset-in-use"));
