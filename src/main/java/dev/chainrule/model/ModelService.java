@@ -148,7 +148,7 @@ public class ModelService {
                 repository.insertVersion(id, new VersionRow(next, summary, file));
                 return next;
             });
-            loaded.put(key(id, number), trained);
+            // not cached here: the caller's transaction may still roll the row back
             return new ModelVersion(id, number, summary, file, () -> trained);
         } catch (RuntimeException e) {
             files.delete(file);

@@ -125,7 +125,8 @@ public class DataDirectory {
         try {
             Files.deleteIfExists(path);
             Path parent = path.getParent();
-            if (!STORED.contains(root.relativize(parent).toString()) && !parent.equals(root)) {
+            String parentName = root.relativize(parent).toString();
+            if (!STORED.contains(parentName) && !parentName.equals(TMP) && !parent.equals(root)) {
                 try (Stream<Path> left = Files.list(parent)) {
                     if (left.findAny().isEmpty()) {
                         Files.deleteIfExists(parent);

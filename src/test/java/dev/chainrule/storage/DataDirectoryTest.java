@@ -65,6 +65,8 @@ class DataDirectoryTest {
         assertThat(root.resolve("models/m2")).doesNotExist();
         assertThat(root.resolve("jobs/j1")).doesNotExist();
         assertThat(root.resolve("jobs")).isDirectory();
+        assertThat(root.resolve("tmp")).as("the temp directory stays for the next write").isDirectory();
+        assertThat(data.newTempFile()).exists();
         assertThat(notOurs).exists();
     }
 
