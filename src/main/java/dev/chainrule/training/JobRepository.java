@@ -56,6 +56,14 @@ class JobRepository {
                 .update();
     }
 
+    /** Whether a queued or running job's record names the dataset, as its training or its validation rows. */
+    boolean activeJobUses(String datasetId) {
+        return db.sql("""
+                SELECT count(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING')
+                AND (training_dataset_id = ? OR validation_dataset_id = ?)""")
+                .params(datasetId, datasetId).query(Long.class).single() > 0;
+    }
+
     void started(String id, Instant startedAt) {
         db.sql("UPDATE jobs SET status = 'RUNNING', started_at = ? WHERE id = ?").params(timestamp(startedAt), id).update();
     }

@@ -1,6 +1,7 @@
 package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetUsage;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.model.Standardiser;
@@ -64,7 +65,7 @@ import org.springframework.stereotype.Service;
  * from its last checkpoint.
  */
 @Service
-public class TrainingJobService {
+public class TrainingJobService implements DatasetUsage {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
@@ -137,7 +138,8 @@ public class TrainingJobService {
         String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
         JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
                 new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
-                null, null, trainingFile, validationFile, now, null, null, List.of(), 0, null, null, null, null, null);
+                spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null, List.of(),
+                0, null, null, null, null, null);
         // the job's end releases the model (before the end is visible: see TrainingJob.finish)
         TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
         models.jobStarted(model.id()); // refused if the model was deleted meanwhile
@@ -197,6 +199,15 @@ public class TrainingJobService {
             end(job, JobStatus.CANCELLED, null, null, null, Map.of()); // releases the model
         }
         return job;
+    }
+
+    /**
+     * Asked by the dataset store before it deletes a dataset: the job records say, so jobs found unfinished after a
+     * restart count too. (A job runs on its own copy of the rows, in its job files; the record names the dataset.)
+     */
+    @Override
+    public boolean usedByActiveJob(String datasetId) {
+        return records.activeJobUses(datasetId);
     }
 
     private synchronized long count(JobStatus status) {
@@ -298,11 +309,18 @@ public class TrainingJobService {
         Dataset validation = spec.validation() == null ? null : standardise(spec.validation(), standardiser);
         int rows = training.size();
         int batchesPerEpoch = (rows + Math.min(spec.config().batchSize(), rows) - 1) / Math.min(spec.config().batchSize(), rows);
-        TrainingCheckpoint resumeFrom = checkpoint == null ? null : readCheckpoint(checkpoint, network);
+        TrainingCheckpoint resumeFrom = null;
+        if (checkpoint != null && Files.exists(files.resolve(checkpoint))) {
+            resumeFrom = readCheckpoint(checkpoint, network);
+        } else if (checkpoint != null) {
+            // cannot happen with a durable database; starting over still ends with the same weights, only later
+            log.warn("job {}: checkpoint {} is missing; the job starts over", job.id(), checkpoint);
+            checkpoint = null;
+        }
         // a job run again after a restart continues after its checkpoint's epochs (or starts over without one)
         job.resumeAt(resumeFrom == null ? List.of() : resumeFrom.history(),
                 resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
-        String[] lastCheckpoint = {checkpoint};
+        String[] lastCheckpoint = {checkpoint, null}; // the newest checkpoint file, and the one before it
         TrainingListener listener = new TrainingListener() {
             @Override
             public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
@@ -324,9 +342,12 @@ public class TrainingJobService {
                 List<EpochReport> history = new ArrayList<>();
                 long batches = job.batchesDoneWith(history);
                 records.epochDone(job.id(), history, batches, file);
-                if (lastCheckpoint[0] != null && !lastCheckpoint[0].equals(file)) {
-                    files.delete(lastCheckpoint[0]);
+                // the one before stays until the next epoch: the previous record may still name it if this
+                // commit is lost in a crash (the startup sweep removes whichever one no record names)
+                if (lastCheckpoint[1] != null) {
+                    files.delete(lastCheckpoint[1]);
                 }
+                lastCheckpoint[1] = lastCheckpoint[0];
                 lastCheckpoint[0] = file;
             }
         };

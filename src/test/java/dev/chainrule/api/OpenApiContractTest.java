@@ -53,7 +53,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>One worker and a queue of one make "queue full" reachable; a 64KB request limit makes 413 cheap.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.limits.max-request-size=64KB", "chainrule.jobs.workers=1", "chainrule.jobs.queue-capacity=1"})
+        "chainrule.limits.max-request-size=64KB", "chainrule.limits.max-dataset-size=64KB", "chainrule.jobs.workers=1",
+        "chainrule.jobs.queue-capacity=1"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiContractTest {
@@ -371,10 +372,90 @@ class OpenApiContractTest {
         flowsPassed++;
     }
 
+    /**
+     * Datasets: upload iris as a raw body, gzip-compressed and as a multipart form, list and show them, train on one
+     * with another as validation rows, refuse deleting one while a job reads it, and every upload error.
+     */
+    @Test
+    @Order(5)
+    void datasetsConformToTheSpec() throws Exception {
+        String iris = Files.readString(sharedData("iris/iris.csv"));
+        Reply uploaded = call("POST", "/datasets?name=iris", "text/csv", iris, Sent.CONFORMING, 201);
+        String irisId = uploaded.json().path("id").asString();
+        assertThat(uploaded.header("Location")).isEqualTo(base() + "/datasets/" + irisId);
+        assertThat(uploaded.json().path("rows").asLong()).isEqualTo(150);
+        assertThat(uploaded.json().path("classCounts").path("2").asLong()).isEqualTo(50);
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream gzip = new java.util.zip.GZIPOutputStream(compressed)) {
+            gzip.write(iris.getBytes(StandardCharsets.UTF_8));
+        }
+        HttpResponse<byte[]> gzipped = sendBytes("POST", "/datasets?target=species", "application/octet-stream", compressed.toByteArray(), 201);
+        assertThat(JSON.readTree(gzipped.body()).path("columns")).isEqualTo(uploaded.json().path("columns"));
+        String boundary = "contract-boundary-7f3a";
+        String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"target\"\r\n\r\nspecies\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"iris.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                + iris + "\r\n--" + boundary + "--\r\n";
+        Reply multipart = call("POST", "/datasets", "multipart/form-data; boundary=" + boundary, form, Sent.CONFORMING, 201);
+        String validationId = multipart.json().path("id").asString();
+        assertThat(multipart.json().path("name").asString()).isEqualTo("iris");
+
+        assertThat(call("GET", "/datasets?page=0&size=10", null, 200).json().path("items").findValuesAsString("id"))
+                .contains(irisId, validationId);
+        assertThat(call("GET", "/datasets/" + irisId, null, 200).json()).isEqualTo(uploaded.json());
+
+        // train on one, validate on another
+        String modelId = call("POST", "/models", json(Map.of("name", "iris", "inputWidth", 4, "layers", List.of(
+                Map.of("units", 8, "activation", "relu"), Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy",
+                "seed", 42)), 201).json().path("id").asString();
+        JsonNode trained = waitFor(call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId,
+                "validationDatasetId", validationId, "epochs", 30, "batchSize", 16,
+                "optimizer", Map.of("type", "adam", "learningRate", 0.01))), 202).json().path("id").asString(), "SUCCEEDED");
+        assertThat(trained.path("finalMetrics").path("accuracy").asDouble()).isGreaterThan(0.9);
+        Reply unknownDataset = call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", "c0ffee00-0000-4000-8000-000000000000")), 400);
+        assertThat(unknownDataset.json().path("errors").findValuesAsString("field")).containsExactly("datasetId");
+        call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId, "data", Map.of("features", List.of(irisFeatures.get(0)),
+                "targets", List.of(0)))), Sent.NONCONFORMING, 400);
+
+        // a dataset a running job reads cannot go
+        String running = call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId, "epochs", 10000, "batchSize", 1)), 202)
+                .json().path("id").asString();
+        waitFor(running, "RUNNING");
+        Reply inUse = call("DELETE", "/datasets/" + irisId, null, 409);
+        assertThat(inUse.json().path("type").asString()).isEqualTo("/problems/dataset-in-use");
+        call("POST", "/jobs/" + running + "/cancel", null, 202);
+        waitFor(running, "CANCELLED");
+        call("DELETE", "/datasets/" + irisId, null, 204);
+        call("GET", "/datasets/" + irisId, null, 404);
+        call("DELETE", "/datasets/" + irisId, null, 404);
+
+        // upload errors: a bad cell, a missing target, a bad name, too large, not CSV
+        Reply badCell = call("POST", "/datasets", "text/csv", "a,b,y\n1,2,0\n3,x,1\n", Sent.CONFORMING, 400);
+        assertThat(badCell.json().path("type").asString()).isEqualTo("/problems/invalid-csv");
+        assertThat(badCell.json().path("line").asLong()).isEqualTo(3);
+        assertThat(badCell.json().path("column").asString()).isEqualTo("b");
+        Reply empty = call("POST", "/datasets", "multipart/form-data; boundary=" + boundary, "--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"empty.csv\"\r\n\r\n\r\n--" + boundary + "--\r\n",
+                Sent.CONFORMING, 400);
+        assertThat(empty.json().path("errors").findValuesAsString("field")).containsExactly("file");
+        Reply noTarget = call("POST", "/datasets?target=label", "text/csv", iris, Sent.CONFORMING, 400);
+        assertThat(noTarget.json().path("errors").findValuesAsString("field")).containsExactly("target");
+        call("POST", "/datasets?name=%20", "text/csv", iris, Sent.CONFORMING, 400);
+        call("POST", "/datasets?name=" + "n".repeat(201), "text/csv", iris, Sent.NONCONFORMING, 400);
+        Reply tooLarge = send("POST", "/datasets", "text/csv", "a,y\n" + "1,0\n".repeat(20_000), true, Sent.CONFORMING, 413);
+        assertThat(tooLarge.json().path("detail").asString()).contains("chainrule.limits.max-dataset-size");
+        call("POST", "/datasets", "application/json", "{}", Sent.NONCONFORMING, 415);
+        call("GET", "/datasets?size=0", null, Sent.NONCONFORMING, 400);
+
+        call("DELETE", "/datasets/" + validationId, null, 204);
+        call("DELETE", "/datasets/" + JSON.readTree(gzipped.body()).path("id").asString(), null, 204);
+        call("DELETE", "/models/" + modelId, null, 204);
+        flowsPassed++;
+    }
+
     @Test
     @Order(100)
     void everyOperationInTheSpecWasExercised() {
-        assumeTrue(flowsPassed == 3, "the flows above did not all pass, so coverage says nothing");
+        assumeTrue(flowsPassed == 4, "the flows above did not all pass, so coverage says nothing");
         Set<String> missing = new TreeSet<>(contract.operations());
         missing.removeAll(contract.exercised());
         assertThat(missing).as("operations in openapi.yaml that no test exercised").isEmpty();
@@ -507,14 +588,15 @@ class OpenApiContractTest {
                 }
                 // the examples name no model or job that exists, except that defining a model needs none
                 int expected = switch (operation) {
-                    case "POST /models" -> 201;
+                    case "POST /models", "POST /datasets" -> 201;
                     case "POST /models/import" -> 400; // the body sent is no model file
                     default -> 404;
                 };
                 Reply reply = keyed(operation, ADMIN_KEY, expected);
                 if (reply.status() == 201) {
+                    String collection = operation.substring(operation.indexOf(' ') + 1);
                     send(keyedBase(), Map.of("Authorization", "Bearer " + ADMIN_KEY), "DELETE",
-                            "/models/" + reply.json().path("id").asString(), null, null, false, Sent.CONFORMING, 204);
+                            collection + "/" + reply.json().path("id").asString(), null, null, false, Sent.CONFORMING, 204);
                 }
             }
         }
@@ -537,7 +619,12 @@ class OpenApiContractTest {
                 body = json(contract.resolve(examples.at(first)).node().path("value"));
             }
             String contentType = body == null ? null : "application/json";
-            if (!contract.resolve(operation(operation).at("requestBody")).at("content", "application/octet-stream").isMissing()) {
+            OpenApiContract.Located csvExamples = contract.resolve(operation(operation).at("requestBody")).at("content", "text/csv", "examples");
+            if (!csvExamples.isMissing()) {
+                String first = csvExamples.node().propertyNames().iterator().next();
+                body = contract.resolve(csvExamples.at(first)).node().path("value").asString();
+                contentType = "text/csv";
+            } else if (!contract.resolve(operation(operation).at("requestBody")).at("content", "application/octet-stream").isMissing()) {
                 body = "not a model file";
                 contentType = "application/octet-stream";
             }
