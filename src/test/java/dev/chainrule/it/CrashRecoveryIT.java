@@ -26,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The packaged service as a separate JVM, killed with SIGKILL in the middle of a training job and started again on
  * the same data directory: the job comes back by itself and finishes with the weights of an uninterrupted run, and
- * every model and version is intact. Runs in Maven's integration-test phase, after the jar is built.
+ * every model, version and dataset is intact. Runs in Maven's integration-test phase, after the jar is built.
  */
 class CrashRecoveryIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -104,9 +104,14 @@ class CrashRecoveryIT {
     }
 
     private Map<String, Object> trainIris(String modelId, List<double[]> features, List<Integer> species, int epochs) {
+        return trainIris(modelId, "data", Map.of("features", features, "targets", species), epochs);
+    }
+
+    /** @param source "data" with inline rows, or "datasetId" with an uploaded dataset's id */
+    private Map<String, Object> trainIris(String modelId, String source, Object data, int epochs) {
         Map<String, Object> train = new LinkedHashMap<>();
         train.put("modelId", modelId);
-        train.put("data", Map.of("features", features, "targets", species));
+        train.put(source, data);
         train.put("validationSplit", 0.2);
         train.put("epochs", epochs);
         train.put("batchSize", 1);
@@ -134,9 +139,17 @@ class CrashRecoveryIT {
         awaitJob(first, j -> j.path("status").asString().equals("SUCCEEDED"), "to succeed");
         JsonNode predictionsBefore = call("POST", "/models/" + done + "/predict", predictAll, 200).path("predictions");
 
-        // a long job, killed in its middle
+        // an uploaded dataset
+        HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(URI.create(base + "/datasets?name=iris&target=species"))
+                .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofFile(SharedData.file("iris/iris.csv"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+        JsonNode dataset = JSON.readTree(uploaded.body());
+        String datasetId = dataset.path("id").asString();
+
+        // a long job on that dataset, killed in its middle
         String crashed = call("POST", "/models", defineIris("crashed"), 201).path("id").asString();
-        String jobId = call("POST", "/train", trainIris(crashed, features, species, 80), 202).path("id").asString();
+        String jobId = call("POST", "/train", trainIris(crashed, "datasetId", datasetId, 80), 202).path("id").asString();
         JsonNode seen = awaitJob(jobId, j -> j.path("history").size() >= 4, "to run four epochs");
         service.destroyForcibly(); // SIGKILL: no shutdown hook, no graceful anything
         assertThat(service.waitFor(Duration.ofSeconds(30).toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
@@ -147,6 +160,7 @@ class CrashRecoveryIT {
         assertThat(models.path("items").findValuesAsString("id")).containsExactly(done, crashed);
         assertThat(call("POST", "/models/" + done + "/predict", predictAll, 200).path("predictions")).isEqualTo(predictionsBefore);
         assertThat(call("GET", "/jobs/" + first, null, 200).path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(call("GET", "/datasets/" + datasetId, null, 200)).isEqualTo(dataset);
 
         JsonNode resumed = awaitJob(jobId, j -> j.path("status").asString().equals("SUCCEEDED"), "to succeed after the restart");
         assertThat(resumed.path("history")).hasSize(80);
@@ -158,7 +172,7 @@ class CrashRecoveryIT {
 
         // the same job never interrupted ends with the same network: identical predictions
         String straight = call("POST", "/models", defineIris("uninterrupted"), 201).path("id").asString();
-        String straightJob = call("POST", "/train", trainIris(straight, features, species, 80), 202).path("id").asString();
+        String straightJob = call("POST", "/train", trainIris(straight, "datasetId", datasetId, 80), 202).path("id").asString();
         awaitJob(straightJob, j -> j.path("status").asString().equals("SUCCEEDED"), "to succeed");
         assertThat(call("POST", "/models/" + crashed + "/predict", predictAll, 200).path("predictions"))
                 .isEqualTo(call("POST", "/models/" + straight + "/predict", predictAll, 200).path("predictions"));
