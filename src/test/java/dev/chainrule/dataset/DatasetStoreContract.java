@@ -3,7 +3,6 @@ package dev.chainrule.dataset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.chainrule.ChainruleApplication;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.model.Page;
@@ -15,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,8 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
+import dev.chainrule.storage.ServiceOnDisk;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -40,11 +37,7 @@ abstract class DatasetStoreContract {
     abstract Map<String, Object> database();
 
     private DatasetService start() {
-        Map<String, Object> properties = new HashMap<>(database());
-        properties.put("chainrule.data-dir", dataDir.toString());
-        // as an argument: builder properties are defaults, which application.yaml's own value would override
-        context = new SpringApplicationBuilder(ChainruleApplication.class).web(WebApplicationType.NONE).properties(properties)
-                .run("--chainrule.limits.max-dataset-columns=6");
+        context = ServiceOnDisk.start(dataDir, database(), Map.of("chainrule.limits.max-dataset-columns", 6));
         return context.getBean(DatasetService.class);
     }
 

@@ -3,7 +3,6 @@ package dev.chainrule.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.chainrule.ChainruleApplication;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -13,13 +12,13 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.ServiceOnDisk;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,8 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -44,12 +41,8 @@ abstract class ModelStoreContract {
     /** Datasource settings for this database; empty for the embedded default. */
     abstract Map<String, Object> database();
 
-    private ConfigurableApplicationContext start(Map<String, Object> extra) {
-        Map<String, Object> properties = new HashMap<>(database());
-        properties.put("chainrule.data-dir", dataDir.toString());
-        properties.putAll(extra);
-        return new SpringApplicationBuilder(ChainruleApplication.class).web(WebApplicationType.NONE)
-                .properties(properties).run();
+    private ConfigurableApplicationContext start(Map<String, Object> settings) {
+        return ServiceOnDisk.start(dataDir, database(), settings);
     }
 
     @AfterEach

@@ -2,7 +2,6 @@ package dev.chainrule.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.ChainruleApplication;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
 import dev.chainrule.dataset.SharedData;
@@ -19,6 +18,7 @@ import dev.chainrule.engine.training.EpochReport;
 import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
+import dev.chainrule.storage.ServiceOnDisk;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -31,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -48,11 +46,7 @@ abstract class JobResumeContract {
     abstract Map<String, Object> database();
 
     private ConfigurableApplicationContext start() {
-        Map<String, Object> properties = new HashMap<>(database());
-        properties.put("chainrule.data-dir", dataDir.toString());
-        properties.put("chainrule.jobs.workers", "1");
-        return new SpringApplicationBuilder(ChainruleApplication.class).web(WebApplicationType.NONE)
-                .properties(properties).run();
+        return ServiceOnDisk.start(dataDir, database(), Map.of("chainrule.jobs.workers", 1));
     }
 
     @AfterEach
