@@ -69,6 +69,15 @@ class ModelRepository {
                 .query(ModelRepository::versionRow).list();
     }
 
+    /** One version's row, or the latest when {@code number} is null: one indexed query, for every prediction. */
+    Optional<VersionRow> version(String modelId, Integer number) {
+        return number == null
+                ? db.sql("SELECT * FROM model_versions WHERE model_id = ? ORDER BY version DESC LIMIT 1").param(modelId)
+                        .query(ModelRepository::versionRow).optional()
+                : db.sql("SELECT * FROM model_versions WHERE model_id = ? AND version = ?").params(modelId, number)
+                        .query(ModelRepository::versionRow).optional();
+    }
+
     int lastVersion(String modelId) {
         return db.sql("SELECT coalesce(max(version), 0) FROM model_versions WHERE model_id = ?").param(modelId)
                 .query(Integer.class).single();

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -105,7 +106,12 @@ public class ModelService {
 
     /** The named version, or the latest when {@code number} is null. */
     public ModelVersion version(String id, Integer number) {
-        Model model = get(id);
+        Optional<VersionRow> row = repository.version(id, number);
+        if (row.isPresent()) {
+            VersionRow v = row.get();
+            return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v));
+        }
+        Model model = get(id); // to tell which is missing: the model, any version, or this one
         return model.version(number).orElseThrow(() -> number == null || model.versions().isEmpty()
                 ? VersionNotFoundException.untrained(id)
                 : VersionNotFoundException.missing(id, number, model.versions().get(model.versions().size() - 1).number()));
