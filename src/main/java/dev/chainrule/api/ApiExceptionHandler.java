@@ -1,5 +1,9 @@
 package dev.chainrule.api;
 
+import dev.chainrule.dataset.DatasetInUseException;
+import dev.chainrule.dataset.DatasetNotFoundException;
+import dev.chainrule.dataset.DatasetTooLargeException;
+import dev.chainrule.dataset.InvalidCsvException;
 import dev.chainrule.model.ModelInUseException;
 import dev.chainrule.model.ModelNotFoundException;
 import dev.chainrule.model.VersionNotFoundException;
@@ -36,6 +40,13 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+    /** chainrule.limits.max-dataset-size, which the servlet container enforces on multipart uploads. */
+    private final long maxDatasetBytes;
+
+    ApiExceptionHandler(dev.chainrule.config.ChainruleProperties properties) {
+        this.maxDatasetBytes = properties.limits().maxDatasetSize().toBytes();
+    }
+
     static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create("/problems/" + type));
@@ -55,7 +66,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem;
     }
 
-    @ExceptionHandler({ModelNotFoundException.class, JobNotFoundException.class})
+    @ExceptionHandler({ModelNotFoundException.class, JobNotFoundException.class, DatasetNotFoundException.class})
     ProblemDetail notFound(RuntimeException e) {
         return problem(HttpStatus.NOT_FOUND, "not-found", "Not found", e.getMessage());
     }
@@ -70,6 +81,43 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ModelInUseException.class)
     ProblemDetail inUse(ModelInUseException e) {
         return problem(HttpStatus.CONFLICT, "model-in-use", "Model in use", e.getMessage());
+    }
+
+    @ExceptionHandler(DatasetInUseException.class)
+    ProblemDetail datasetInUse(DatasetInUseException e) {
+        return problem(HttpStatus.CONFLICT, "dataset-in-use", "Dataset in use", e.getMessage());
+    }
+
+    /**
+     * An uploaded CSV that cannot become a dataset: 400 with the 1-based line and the column (when one is to blame)
+     * as properties, and one error naming what to fix: the target parameter for a target column the header lacks,
+     * else the upload (the multipart part "file", or the raw "(body)").
+     */
+    @ExceptionHandler(InvalidCsvException.class)
+    ProblemDetail invalidCsv(InvalidCsvException e, jakarta.servlet.http.HttpServletRequest request) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-csv", "Invalid CSV", e.getMessage());
+        problem.setProperty("line", e.lineNumber());
+        if (e.columnName() != null) {
+            problem.setProperty("column", e.columnName());
+        }
+        String contentType = request.getContentType() == null ? "" : request.getContentType().toLowerCase(java.util.Locale.ROOT);
+        String field = e.missingTargetColumn() ? "target" : contentType.startsWith("multipart/") ? "file" : "(body)";
+        problem.setProperty("errors", List.of(new InvalidRequestException.FieldError(field, e.getMessage())));
+        return problem;
+    }
+
+    @ExceptionHandler(DatasetTooLargeException.class)
+    ProblemDetail datasetTooLarge(DatasetTooLargeException e) {
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large", e.getMessage());
+    }
+
+    /** A multipart upload over its limit, which the servlet container counts itself while it stores the parts. */
+    @Override
+    protected ResponseEntity<Object> handleMaxUploadSizeExceededException(org.springframework.web.multipart.MaxUploadSizeExceededException e,
+                                                                          HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).headers(headers).body(problem(HttpStatus.CONTENT_TOO_LARGE,
+                "payload-too-large", "Payload too large", new PayloadTooLargeException(maxDatasetBytes,
+                        PayloadTooLargeException.DATASET_LIMIT).getMessage()));
     }
 
     @ExceptionHandler(QueueFullException.class)

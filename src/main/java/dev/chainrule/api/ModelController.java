@@ -8,9 +8,16 @@ import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
+import dev.chainrule.engine.model.ModelFile;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,12 +27,16 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
-/** Model definitions: define, list, show, delete. */
+/** Model definitions: define, list, show, delete; versions exported and imported as model files. */
 @RestController
 @RequestMapping("/models")
 class ModelController {
+    /** The columns' widths (db/migration). */
+    static final int MAX_NAME_LENGTH = 200;
+    static final int MAX_DESCRIPTION_LENGTH = 2000;
     private final ModelService models;
     private final ChainruleProperties.Limits limits;
 
@@ -61,9 +72,62 @@ class ModelController {
         return ResponseEntity.noContent().build();
     }
 
+    /** One version as a self-contained model file (docs/model-format.md), for backup or another service. */
+    @GetMapping(path = "/{id}/versions/{version}/export", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version) {
+        Model model = models.get(id);
+        int number = models.version(id, version).number(); // 404 before the 200 is committed
+        String name = (model.name() == null ? "model" : model.name()).replaceAll("[^A-Za-z0-9._-]+", "_");
+        return ResponseEntity.ok()
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                        .filename(name + "-v" + number + ".chainrule").build().toString())
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .body(out -> models.export(id, number, out));
+    }
+
+    /** A new model whose version 1 is the exported file's network: predictions equal the exported version's. */
+    @PostMapping(path = "/import", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    ResponseEntity<ModelResponse> importModel(InputStream body, @RequestParam(required = false) String name) throws IOException {
+        if (name != null && name.length() > MAX_NAME_LENGTH) {
+            throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("name",
+                    "must be at most " + MAX_NAME_LENGTH + " characters, got " + name.length())));
+        }
+        Model model;
+        try {
+            model = models.importModel(new BufferedInputStream(body, 1 << 16), name, this::checkLimits);
+        } catch (ModelFile.InvalidModelFileException e) {
+            throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("body",
+                    "is not a Chainrule model file: " + e.getMessage())));
+        }
+        URI location = ServletUriComponentsBuilder.fromCurrentContextPath().path("/models/{id}").buildAndExpand(model.id()).toUri();
+        return ResponseEntity.created(location).body(ModelResponse.of(model));
+    }
+
+    /** An imported network must fit the same limits as a defined one. */
+    private void checkLimits(NetworkDefinition definition) {
+        FieldErrors errors = new FieldErrors();
+        if (definition.layers().size() > limits.maxLayers()) {
+            errors.add("body", "the model has " + definition.layers().size() + " layers; at most " + limits.maxLayers() + " are allowed (chainrule.limits.max-layers)");
+        }
+        int widest = Math.max(definition.inputWidth(), definition.layers().stream().mapToInt(LayerSpec::units).max().orElse(0));
+        if (widest > limits.maxLayerWidth()) {
+            errors.add("body", "the model has a layer of " + widest + " units; at most " + limits.maxLayerWidth() + " are allowed (chainrule.limits.max-layer-width)");
+        }
+        if (definition.parameterCount() > limits.maxParameters()) {
+            errors.add("body", "the model has " + definition.parameterCount() + " parameters; at most " + limits.maxParameters() + " are allowed (chainrule.limits.max-parameters)");
+        }
+        errors.throwIfAny();
+    }
+
     /** Checks every field, reporting all problems at once, and builds the engine's definition. */
     private NetworkDefinition definition(CreateModelRequest request) {
         FieldErrors errors = new FieldErrors();
+        if (request.name() != null && request.name().length() > MAX_NAME_LENGTH) {
+            errors.add("name", "must be at most " + MAX_NAME_LENGTH + " characters, got " + request.name().length());
+        }
+        if (request.description() != null && request.description().length() > MAX_DESCRIPTION_LENGTH) {
+            errors.add("description", "must be at most " + MAX_DESCRIPTION_LENGTH + " characters, got " + request.description().length());
+        }
         if (request.inputWidth() == null) {
             errors.add("inputWidth", "is required");
         } else if (request.inputWidth() < 1 || request.inputWidth() > limits.maxLayerWidth()) {

@@ -19,9 +19,9 @@ public record ModelResponse(String id, String name, String description, int inpu
     public record VersionView(int version, Instant createdAt, String jobId, int epochs, double trainingLoss,
                               Double validationLoss, Map<String, Double> metrics) {
         static VersionView of(ModelVersion version) {
-            ModelVersion.Content c = version.content();
-            return new VersionView(version.number(), c.createdAt(), c.jobId(), c.epochs(), c.trainingLoss(),
-                    c.validationLoss(), c.validationMetrics());
+            ModelVersion.Summary s = version.summary();
+            return new VersionView(version.number(), s.createdAt(), s.jobId(), s.epochs(), s.trainingLoss(),
+                    s.validationLoss(), s.metrics());
         }
     }
 

@@ -16,38 +16,60 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Enforces chainrule.limits.max-request-size: a declared Content-Length over the limit is refused before a
- * byte is read; a chunked body is counted as it is read and refused the moment it passes the limit.
+ * Enforces chainrule.limits.max-request-size, and chainrule.limits.max-dataset-size for dataset uploads
+ * (POST /datasets): a declared Content-Length over the limit is refused before a byte is read; a chunked body is
+ * counted as it is read and refused the moment it passes the limit.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class RequestSizeLimitFilter extends OncePerRequestFilter {
-    private final long limit;
+    private final long requestLimit;
+    private final long datasetLimit;
+    /**
+     * The largest model file a model within chainrule.limits.max-parameters makes: every parameter as float64,
+     * plus room for its header (standardisation and metadata); at least the general request limit.
+     */
+    private final long importLimit;
 
     RequestSizeLimitFilter(ChainruleProperties properties) {
-        this.limit = properties.limits().maxRequestSize().toBytes();
+        this.requestLimit = properties.limits().maxRequestSize().toBytes();
+        this.datasetLimit = properties.limits().maxDatasetSize().toBytes();
+        this.importLimit = Math.max(requestLimit, properties.limits().maxParameters() * Double.BYTES + (16L << 20));
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        boolean post = "POST".equals(request.getMethod());
+        long limit = requestLimit;
+        String setting = PayloadTooLargeException.REQUEST_LIMIT;
+        if (post && "/datasets".equals(path)) {
+            limit = datasetLimit;
+            setting = PayloadTooLargeException.DATASET_LIMIT;
+        } else if (post && "/models/import".equals(path)) {
+            limit = importLimit;
+            setting = PayloadTooLargeException.IMPORT_LIMIT;
+        }
         if (request.getContentLengthLong() > limit) {
             response.setHeader("Connection", "close"); // do not read (swallow) the rest of a huge body
             ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
-                    "payload-too-large", "Payload too large", new PayloadTooLargeException(limit).getMessage()));
+                    "payload-too-large", "Payload too large", new PayloadTooLargeException(limit, setting).getMessage()));
             return;
         }
-        chain.doFilter(new LimitedRequest(request, limit), response);
+        chain.doFilter(new LimitedRequest(request, limit, setting), response);
     }
 
     /** A request whose body stream fails once more than {@code limit} bytes have been read. */
     private static final class LimitedRequest extends HttpServletRequestWrapper {
         private final long limit;
+        private final String setting;
         private ServletInputStream stream;
 
-        LimitedRequest(HttpServletRequest request, long limit) {
+        LimitedRequest(HttpServletRequest request, long limit, String setting) {
             super(request);
             this.limit = limit;
+            this.setting = setting;
         }
 
         @Override
@@ -78,7 +100,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
                     private void count(long n) {
                         count += n;
                         if (count > limit) {
-                            throw new PayloadTooLargeException(limit);
+                            throw new PayloadTooLargeException(limit, setting);
                         }
                     }
 

@@ -3,11 +3,14 @@ package dev.chainrule.api;
 import tools.jackson.databind.JsonNode;
 
 /**
- * POST /train: which model, which data, which hyperparameters. Every field but modelId and data has a default.
+ * POST /train: which model, which data, which hyperparameters. Every field but modelId and the training data
+ * (data or datasetId) has a default.
  *
  * @param modelId         the model to train
- * @param data            inline training rows
- * @param validation      inline validation rows (or use validationSplit)
+ * @param data            inline training rows (or datasetId)
+ * @param validation      inline validation rows (or validationDatasetId, or validationSplit)
+ * @param datasetId       an uploaded dataset as the training rows, instead of data
+ * @param validationDatasetId an uploaded dataset as the validation rows, instead of validation
  * @param validationSplit fraction of data held out for validation, in (0, 1), after a seeded shuffle
  * @param epochs          passes over the data (default 10)
  * @param batchSize       rows per gradient step (default 32; 1 = per-example SGD; >= rows = full batch)
@@ -21,7 +24,8 @@ import tools.jackson.databind.JsonNode;
  * @param fromVersion     with "continue", the version to start from (default the latest)
  * @param standardize     z-score the inputs with statistics of the training rows (default true; fresh only)
  */
-public record TrainRequest(String modelId, InlineData data, InlineData validation, Double validationSplit,
+public record TrainRequest(String modelId, InlineData data, InlineData validation, String datasetId,
+                           String validationDatasetId, Double validationSplit,
                            Integer epochs, Integer batchSize, OptimizerRequest optimizer, Double l1, Double l2,
                            EarlyStoppingRequest earlyStopping, Boolean shuffle, Long shuffleSeed,
                            String initialization, Integer fromVersion, Boolean standardize) {

@@ -1,9 +1,14 @@
 package dev.chainrule.api;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetFile;
+import dev.chainrule.dataset.DatasetNotFoundException;
+import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.DatasetSplit;
+import dev.chainrule.dataset.DatasetSummary;
+import dev.chainrule.dataset.StoredDataset;
+import dev.chainrule.dataset.TargetEncoding;
 import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.optim.OptimiserSettings;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.EarlyStopping;
@@ -27,10 +32,12 @@ class TrainRequestValidator {
     static final int DEFAULT_BATCH_SIZE = 32;
 
     private final ModelService models;
+    private final DatasetService datasets;
     private final ChainruleProperties.Limits limits;
 
-    TrainRequestValidator(ModelService models, ChainruleProperties properties) {
+    TrainRequestValidator(ModelService models, DatasetService datasets, ChainruleProperties properties) {
         this.models = models;
+        this.datasets = datasets;
         this.limits = properties.limits();
     }
 
@@ -43,15 +50,17 @@ class TrainRequestValidator {
         Model model = models.get(request.modelId()); // 404 when unknown
         NetworkDefinition definition = model.definition();
 
-        Dataset data = dataset(request.data(), "data", definition, errors, true);
-        Dataset validation = request.validation() == null ? null
-                : dataset(request.validation(), "validation", definition, errors, false);
+        // a stored dataset's rows are read once everything else is known to be valid
+        Rows dataRows = rows(request.data(), "data", request.datasetId(), "datasetId", definition, errors, true);
+        boolean validationGiven = request.validation() != null || request.validationDatasetId() != null;
+        Rows givenValidation = rows(request.validation(), "validation", request.validationDatasetId(), "validationDatasetId",
+                definition, errors, false);
         Double split = request.validationSplit();
         if (split != null) {
             if (!(split > 0 && split < 1)) {
                 errors.add("validationSplit", "must be between 0 and 1 (exclusive), got " + split);
-            } else if (request.validation() != null) {
-                errors.add("validationSplit", "give either validation rows or validationSplit, not both");
+            } else if (validationGiven) {
+                errors.add("validationSplit", "give either validation rows (validation or validationDatasetId) or validationSplit, not both");
             }
         }
 
@@ -67,8 +76,8 @@ class TrainRequestValidator {
         double l1 = nonNegative(request.l1(), "l1", errors);
         double l2 = nonNegative(request.l2(), "l2", errors);
         EarlyStopping stopping = earlyStopping(request.earlyStopping(), errors);
-        if (stopping != null && request.validation() == null && split == null) {
-            errors.add("earlyStopping", "watches the validation loss: give validation rows or a validationSplit");
+        if (stopping != null && !validationGiven && split == null) {
+            errors.add("earlyStopping", "watches the validation loss: give validation rows, a validationDatasetId or a validationSplit");
         }
 
         Integer fromVersion = null;
@@ -82,6 +91,9 @@ class TrainRequestValidator {
             case "continue" -> fromVersion = request.fromVersion();
             default -> errors.add("initialization", "must be \"fresh\" or \"continue\", got \"" + request.initialization() + "\"");
         }
+        errors.throwIfAny();
+        Dataset data = dataRows.read(datasets, errors);
+        Dataset validation = givenValidation.read(datasets, errors);
         errors.throwIfAny();
         if ("continue".equals(initialization)) {
             // 409 when the model has no version yet, 404 when the named one does not exist
@@ -103,7 +115,71 @@ class TrainRequestValidator {
         TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,
                 request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
         boolean standardise = request.standardize() == null || request.standardize();
-        return new TrainingJobSpec(model.id(), data, validation, config, fromVersion, standardise);
+        return new TrainingJobSpec(model.id(), data, validation, config, fromVersion, standardise,
+                request.datasetId(), request.validationDatasetId());
+    }
+
+    /**
+     * Rows of a request: given inline (already checked and packed), or an uploaded dataset checked against the
+     * model by its summary and read later; neither when none were given or they were invalid.
+     */
+    private record Rows(Dataset inline, StoredDataset stored, TargetEncoding encoding, String field) {
+        static final Rows NONE = new Rows(null, null, null, null);
+
+        Dataset read(DatasetService datasets, FieldErrors errors) {
+            if (stored == null) {
+                return inline;
+            }
+            return datasets.load(stored, encoding, new DatasetFile.Problems() {
+                @Override
+                public void add(String where, String reason) {
+                    errors.add(field, "dataset '" + stored.name() + "', " + (where == null ? "" : where + ": ") + reason);
+                }
+
+                @Override
+                public boolean isFull() {
+                    return errors.isFull();
+                }
+            });
+        }
+    }
+
+    /** Rows given inline or by dataset id (one of them, or neither when not required). */
+    private Rows rows(TrainRequest.InlineData inline, String inlineField, String datasetId, String idField,
+                      NetworkDefinition definition, FieldErrors errors, boolean required) {
+        if (datasetId == null) {
+            if (inline == null) {
+                if (required) {
+                    errors.add(inlineField, "is required: {\"features\": [[...], ...], \"targets\": [...]}, or give " + idField);
+                }
+                return Rows.NONE;
+            }
+            return new Rows(dataset(inline, inlineField, definition, errors, required), null, null, null);
+        }
+        if (inline != null) {
+            errors.add(idField, "give either " + inlineField + " (rows in the request) or " + idField + ", not both");
+            return Rows.NONE;
+        }
+        StoredDataset dataset;
+        try {
+            dataset = datasets.get(datasetId);
+        } catch (DatasetNotFoundException e) {
+            errors.add(idField, "no dataset with id '" + datasetId + "' (GET /datasets lists them)");
+            return Rows.NONE;
+        }
+        DatasetSummary summary = dataset.summary();
+        if (summary.featureColumns().size() != definition.inputWidth()) {
+            errors.add(idField, "dataset '" + dataset.name() + "' has " + summary.featureColumns().size()
+                    + " feature columns but the model's inputWidth is " + definition.inputWidth());
+            return Rows.NONE;
+        }
+        TargetEncoding encoding = new TargetEncoding(definition.loss(), definition.outputWidth());
+        String shape = encoding.checkColumnCount(summary.targetColumns().size());
+        if (shape != null) {
+            errors.add(idField, "dataset '" + dataset.name() + "' " + shape + " " + summary.targetColumns());
+            return Rows.NONE;
+        }
+        return new Rows(null, dataset, encoding, idField);
     }
 
     private Dataset dataset(TrainRequest.InlineData inline, String field, NetworkDefinition definition, FieldErrors errors,
@@ -137,67 +213,51 @@ class TrainRequestValidator {
                     + (node.isArray() ? node.size() + " entries" : node.getNodeType().name().toLowerCase(Locale.ROOT)));
             return null;
         }
-        int k = definition.outputWidth();
-        LossKind loss = definition.loss();
+        TargetEncoding encoding = new TargetEncoding(definition.loss(), definition.outputWidth());
+        int k = encoding.outputWidth();
         float[] y = new float[Math.multiplyExact(rows, k)];
         for (int r = 0; r < rows && !errors.isFull(); r++) {
             JsonNode t = node.get(r);
             String at = field + "[" + r + "]";
-            if (t.isNumber() && loss == LossKind.CROSS_ENTROPY) {
-                if (!t.canConvertToExactIntegral() || t.asDouble() < 0 || t.asDouble() >= k) {
-                    errors.add(at, "must be a class id 0.." + (k - 1) + " (the output layer has " + k + " units), got " + t);
-                } else {
-                    y[r * k + t.asInt()] = 1f;
+            if (t.isNumber() && encoding.takesOneValue()) {
+                String problem = encoding.encodeOne(t.asDouble(), t.toString(), y, r);
+                if (problem != null) {
+                    errors.add(at, problem);
                 }
-            } else if (t.isNumber() && k == 1) {
-                double v = t.asDouble();
-                if (!checkValue(v, loss, at, errors)) {
-                    continue;
-                }
-                y[r] = (float) v;
             } else if (t.isArray()) {
                 if (t.size() != k) {
                     errors.add(at, "must have " + k + " values (the output layer's units), got " + t.size());
                     continue;
                 }
                 double sum = 0;
+                boolean valid = true;
                 for (int j = 0; j < k; j++) {
                     JsonNode v = t.get(j);
                     if (!v.isNumber()) {
                         errors.add(at + "[" + j + "]", "must be a number, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+                        valid = false;
                         continue;
                     }
-                    if (checkValue(v.asDouble(), loss, at + "[" + j + "]", errors)) {
+                    String problem = encoding.checkValue(v.asDouble());
+                    if (problem != null) {
+                        errors.add(at + "[" + j + "]", problem);
+                        valid = false;
+                    } else {
                         y[r * k + j] = (float) v.asDouble();
                         sum += v.asDouble();
                     }
                 }
-                if (loss == LossKind.CROSS_ENTROPY && Math.abs(sum - 1) > 1e-3) {
-                    errors.add(at, "must be a distribution over the " + k + " classes (non-negative, summing to 1), sums to " + sum);
+                String rowProblem = valid ? encoding.checkRowSum(sum) : null;
+                if (rowProblem != null) {
+                    errors.add(at, rowProblem);
                 }
             } else {
-                errors.add(at, k == 1 ? "must be a number" : loss == LossKind.CROSS_ENTROPY
+                errors.add(at, k == 1 ? "must be a number" : encoding.classIds()
                         ? "must be a class id or an array of " + k + " probabilities"
                         : "must be an array of " + k + " numbers");
             }
         }
         return errors.isEmpty() ? Nd4j.create(y, new long[] {rows, k}, 'c') : null;
-    }
-
-    private static boolean checkValue(double v, LossKind loss, String at, FieldErrors errors) {
-        if (!Double.isFinite(v) || Math.abs(v) > Float.MAX_VALUE) {
-            errors.add(at, "must be a finite number, got " + v);
-            return false;
-        }
-        if (loss == LossKind.LOG_LOSS && v != 0 && v != 1) {
-            errors.add(at, "must be 0 or 1 for log_loss, got " + v);
-            return false;
-        }
-        if (loss == LossKind.CROSS_ENTROPY && (v < 0 || v > 1)) {
-            errors.add(at, "must be a probability in [0, 1], got " + v);
-            return false;
-        }
-        return true;
     }
 
     private static OptimiserSettings optimiser(TrainRequest.OptimizerRequest request, FieldErrors errors) {

@@ -1,5 +1,6 @@
 package dev.chainrule.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -10,14 +11,19 @@ import org.springframework.util.unit.DataSize;
  * @param limits   what protects the service from requests that are too large
  * @param jobs     the training workers and their queue
  * @param security optional API keys
+ * @param dataDir  where models, datasets, checkpoints and the embedded database live (default ./data)
+ * @param models   how trained versions are kept in memory
  */
 @ConfigurationProperties("chainrule")
-public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
+public record ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models) {
+    public static final String DEFAULT_DATA_DIR = "./data";
 
     public ChainruleProperties {
-        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0) : limits;
+        dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
+        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0) : jobs;
         security = security == null ? new Security(List.of()) : security;
+        models = models == null ? new Models(0) : models;
     }
 
     /**
@@ -28,9 +34,12 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
      * @param maxEpochs       most epochs in one training job (default 10,000)
      * @param maxInlineRows   most rows of inline data in one training job (default 100,000)
      * @param maxPredictRows  most instances in one prediction request (default 10,000)
+     * @param maxDatasetSize  largest dataset upload (POST /datasets), and largest CSV once a gzip upload is
+     *                        decompressed; over it, 413 (default 1GB; maxRequestSize is for JSON bodies)
+     * @param maxDatasetColumns most columns in an uploaded CSV, features and targets together (default 10,000)
      */
     public record Limits(DataSize maxRequestSize, int maxLayerWidth, int maxLayers, long maxParameters, int maxEpochs,
-                         int maxInlineRows, int maxPredictRows) {
+                         int maxInlineRows, int maxPredictRows, DataSize maxDatasetSize, int maxDatasetColumns) {
         public Limits {
             maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(64) : maxRequestSize;
             maxLayerWidth = maxLayerWidth > 0 ? maxLayerWidth : 4096;
@@ -39,6 +48,9 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
             maxEpochs = maxEpochs > 0 ? maxEpochs : 10_000;
             maxInlineRows = maxInlineRows > 0 ? maxInlineRows : 100_000;
             maxPredictRows = maxPredictRows > 0 ? maxPredictRows : 10_000;
+            maxDatasetSize = maxDatasetSize == null || maxDatasetSize.toBytes() <= 0 ? DataSize.ofGigabytes(1) : maxDatasetSize;
+            // at least 2: one feature and one target
+            maxDatasetColumns = maxDatasetColumns > 0 ? Math.max(2, maxDatasetColumns) : 10_000;
         }
     }
 
@@ -56,6 +68,16 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security) {
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
             blasThreads = blasThreads > 0 ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
             nd4jThreads = nd4jThreads > 0 ? nd4jThreads : 1;
+        }
+    }
+
+    /**
+     * @param cachedVersions trained versions kept loaded for predictions, least recently used dropped first
+     *                       (default 16); the rest are read from their files when next asked for
+     */
+    public record Models(int cachedVersions) {
+        public Models {
+            cachedVersions = cachedVersions > 0 ? cachedVersions : 16;
         }
     }
 

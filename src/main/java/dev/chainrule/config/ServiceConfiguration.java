@@ -1,5 +1,6 @@
 package dev.chainrule.config;
 
+import jakarta.servlet.MultipartConfigElement;
 import java.time.Clock;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -13,5 +14,17 @@ class ServiceConfiguration {
     @Bean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /**
+     * Multipart uploads (POST /datasets with a form): the servlet container stores parts over a megabyte in the
+     * data directory's tmp/ (swept at startup) rather than in memory, and refuses a request over
+     * chainrule.limits.max-dataset-size; spring.servlet.multipart.resolve-lazily leaves other endpoints' bodies
+     * unparsed.
+     */
+    @Bean
+    MultipartConfigElement multipartConfigElement(ChainruleProperties properties) {
+        long limit = properties.limits().maxDatasetSize().toBytes();
+        return new MultipartConfigElement(properties.dataDir().resolve("tmp").toString(), -1, limit, 1 << 20);
     }
 }

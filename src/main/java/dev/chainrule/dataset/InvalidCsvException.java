@@ -11,11 +11,22 @@ import java.io.IOException;
 public final class InvalidCsvException extends IOException {
     private final long lineNumber;
     private final String columnName;
+    private final boolean missingTargetColumn;
 
     InvalidCsvException(String source, long lineNumber, String columnName, String problem) {
+        this(source, lineNumber, columnName, problem, false);
+    }
+
+    private InvalidCsvException(String source, long lineNumber, String columnName, String problem, boolean missingTargetColumn) {
         super(source + ": line " + lineNumber + (columnName == null ? "" : ", column '" + columnName + "'") + ": " + problem);
         this.lineNumber = lineNumber;
         this.columnName = columnName;
+        this.missingTargetColumn = missingTargetColumn;
+    }
+
+    /** A target column the caller named is not in the header (the caller's choice is to blame, not the file). */
+    static InvalidCsvException missingTargetColumn(String source, long headerLine, String column, String problem) {
+        return new InvalidCsvException(source, headerLine, column, problem, true);
     }
 
     InvalidCsvException(String source, long lineNumber, String problem, Throwable cause) {
@@ -31,5 +42,10 @@ public final class InvalidCsvException extends IOException {
     /** The column to blame, or null when the problem is not one column's (an empty file, a quoting error). */
     public String columnName() {
         return columnName;
+    }
+
+    /** Whether the problem is a target column, asked for by name, that the header does not have. */
+    public boolean missingTargetColumn() {
+        return missingTargetColumn;
     }
 }

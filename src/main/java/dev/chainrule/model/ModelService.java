@@ -1,59 +1,242 @@
 package dev.chainrule.model;
 
+import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.model.ModelFile;
+import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.model.ModelRepository.ModelRow;
+import dev.chainrule.model.ModelRepository.VersionRow;
+import dev.chainrule.storage.DataDirectory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Keeps the models users defined. State lives in this process's memory for now; issue [3/5] moves it to a
- * database and files so nothing is lost on restart.
+ * Keeps the models users defined and the versions their jobs trained: rows in the database, each version's
+ * network in a model file under the data directory (written whole before its row names it). Loaded versions are
+ * kept in a small cache, since predictions want them in memory and versions never change.
  */
 @Service
 public class ModelService {
-    private final Map<String, Model> models = new LinkedHashMap<>();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ModelRepository repository;
+    private final DataDirectory files;
+    private final TransactionTemplate transaction;
     private final Clock clock;
+    /** Loaded networks by "modelId/version", least recently used first. */
+    private final Map<String, TrainedModel> loaded;
+    /** Queued or running jobs per model id, counted by the job service. */
+    private final Map<String, Integer> activeJobs = new HashMap<>();
 
-    public ModelService(Clock clock) {
+    public ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
+                        ChainruleProperties properties) {
+        this.repository = repository;
+        this.files = files;
+        this.transaction = transaction;
         this.clock = clock;
+        int capacity = properties.models().cachedVersions();
+        this.loaded = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, TrainedModel> eldest) {
+                return size() > capacity;
+            }
+        });
     }
 
-    public synchronized Model create(String name, String description, NetworkDefinition definition, long seed, double lossEpsilon) {
-        String id = UUID.randomUUID().toString();
-        Model model = new Model(id, name, description, definition, seed, lossEpsilon, clock.instant());
-        models.put(id, model);
-        return model;
+    public Model create(String name, String description, NetworkDefinition definition, long seed, double lossEpsilon) {
+        // microseconds: what the database keeps, so the model reads back as it was created
+        ModelRow row = new ModelRow(UUID.randomUUID().toString(), name, description, definition, seed, lossEpsilon,
+                clock.instant().truncatedTo(ChronoUnit.MICROS));
+        repository.insert(row);
+        return model(row);
     }
 
-    public synchronized Model get(String id) {
-        Model model = models.get(id);
-        if (model == null) {
-            throw new ModelNotFoundException(id);
-        }
-        return model;
+    public Model get(String id) {
+        return model(repository.find(id).orElseThrow(() -> new ModelNotFoundException(id)));
     }
 
     /** A page of models, oldest first. */
-    public synchronized Page<Model> list(int page, int size) {
-        List<Model> all = new ArrayList<>(models.values());
-        return Page.of(all, page, size);
+    public Page<Model> list(int page, int size) {
+        List<Model> models = repository.page((int) Math.min((long) page * size, Integer.MAX_VALUE), size).stream()
+                .map(this::model).toList();
+        return new Page<>(models, page, size, repository.count());
     }
 
-    /** Deletes the model and its versions; refused while a job for it is queued or running. */
-    public synchronized void delete(String id) {
-        Model model = get(id);
-        model.markDeleted();
-        models.remove(id);
+    /** Deletes the model, its versions and their files; refused while a job for it is queued or running. */
+    public void delete(String id) {
+        List<VersionRow> versions;
+        synchronized (activeJobs) {
+            int active = activeJobs.getOrDefault(id, 0);
+            if (active > 0) {
+                throw new ModelInUseException(id, active);
+            }
+            versions = transaction.execute(status -> {
+                if (!repository.lock(id)) {
+                    throw new ModelNotFoundException(id);
+                }
+                List<VersionRow> rows = repository.versions(id);
+                repository.delete(id);
+                return rows;
+            });
+        }
+        // the rows are gone, so nothing names these files any more; a crash here leaves them to the startup sweep
+        for (VersionRow version : versions) {
+            loaded.remove(key(id, version.number()));
+            files.delete(version.file());
+        }
     }
 
+    /** The named version, or the latest when {@code number} is null. */
     public ModelVersion version(String id, Integer number) {
-        Model model = get(id);
+        Optional<VersionRow> row = repository.version(id, number);
+        if (row.isPresent()) {
+            VersionRow v = row.get();
+            return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v));
+        }
+        Model model = get(id); // to tell which is missing: the model, any version, or this one
         return model.version(number).orElseThrow(() -> number == null || model.versions().isEmpty()
                 ? VersionNotFoundException.untrained(id)
-                : VersionNotFoundException.missing(id, number, model.versions().size()));
+                : VersionNotFoundException.missing(id, number, model.versions().get(model.versions().size() - 1).number()));
+    }
+
+    /** Registers a job that will train the model; refused when the model does not exist. */
+    public void jobStarted(String id) {
+        synchronized (activeJobs) {
+            if (repository.find(id).isEmpty()) {
+                throw new ModelNotFoundException(id);
+            }
+            activeJobs.merge(id, 1, Integer::sum);
+        }
+    }
+
+    public void jobEnded(String id) {
+        synchronized (activeJobs) {
+            activeJobs.computeIfPresent(id, (key, count) -> count > 1 ? count - 1 : null);
+        }
+    }
+
+    /**
+     * Stores a trained network as the model's next version: its file first, then the row.
+     *
+     * @throws ModelNotFoundException when the model was deleted meanwhile (nothing is kept)
+     */
+    public ModelVersion addVersion(String id, TrainedModel trained, ModelVersion.Summary summary) {
+        String file;
+        try {
+            file = files.write("models/" + id + "/" + UUID.randomUUID() + ".model", out -> ModelFile.write(trained, out));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store a version of model " + id, e);
+        }
+        try {
+            int number = transaction.execute(status -> {
+                if (!repository.lock(id)) {
+                    throw new ModelNotFoundException(id);
+                }
+                int next = repository.lastVersion(id) + 1;
+                repository.insertVersion(id, new VersionRow(next, summary, file));
+                return next;
+            });
+            // not cached here: the caller's transaction may still roll the row back
+            return new ModelVersion(id, number, summary, file, () -> trained);
+        } catch (RuntimeException e) {
+            files.delete(file);
+            throw e;
+        }
+    }
+
+    /** Writes a version as one self-contained model file: network, standardisation, and the model's metadata. */
+    public void export(String id, int number, OutputStream out) throws IOException {
+        Model model = get(id);
+        ModelVersion version = version(id, number);
+        ObjectNode metadata = JSON.createObjectNode();
+        metadata.put("name", model.name());
+        if (model.description() != null) {
+            metadata.put("description", model.description());
+        }
+        metadata.put("seed", model.seed());
+        metadata.put("modelId", model.id());
+        metadata.put("version", version.number());
+        ModelVersion.Summary summary = version.summary();
+        if (summary.jobId() != null) {
+            metadata.put("jobId", summary.jobId());
+        }
+        metadata.put("createdAt", summary.createdAt().toString());
+        metadata.put("epochs", summary.epochs());
+        metadata.put("trainingLoss", summary.trainingLoss());
+        if (summary.validationLoss() != null) {
+            metadata.put("validationLoss", summary.validationLoss());
+        }
+        ObjectNode metrics = metadata.putObject("metrics");
+        summary.metrics().forEach(metrics::put);
+        ModelFile.write(version.trainedModel(), metadata, out);
+    }
+
+    /**
+     * Creates a model from an exported file, with the file's network as its version 1.
+     *
+     * @param name the new model's name; null keeps the name the file carries
+     * @param check refuses a definition the service's limits do not allow (throws)
+     * @throws ModelFile.InvalidModelFileException when the stream is not a valid model file
+     */
+    public Model importModel(InputStream in, String name, java.util.function.Consumer<NetworkDefinition> check) throws IOException {
+        ModelFile.Contents contents = ModelFile.readWithMetadata(in, check);
+        TrainedModel trained = contents.model();
+        JsonNode meta = contents.metadata();
+        String modelName = name != null ? name : meta.path("name").asString("imported model");
+        Model model = create(modelName, meta.path("description").asString(null), trained.network().definition(),
+                meta.path("seed").asLong(0), trained.network().lossEpsilon());
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        meta.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
+        Instant now = clock.instant();
+        ModelVersion.Summary summary = new ModelVersion.Summary(null, now, meta.path("epochs").asInt(0),
+                meta.path("trainingLoss").asDouble(Double.NaN), meta.has("validationLoss") ? meta.get("validationLoss").asDouble() : null,
+                metrics);
+        addVersion(model.id(), trained, summary);
+        return get(model.id());
+    }
+
+    private Model model(ModelRow row) {
+        List<ModelVersion> versions = repository.versions(row.id()).stream()
+                .map(v -> new ModelVersion(row.id(), v.number(), v.summary(), v.file(), () -> load(row.id(), v)))
+                .toList();
+        int active;
+        synchronized (activeJobs) {
+            active = activeJobs.getOrDefault(row.id(), 0);
+        }
+        return new Model(row.id(), row.name(), row.description(), row.definition(), row.seed(), row.lossEpsilon(),
+                row.createdAt(), versions, active);
+    }
+
+    private TrainedModel load(String modelId, VersionRow version) {
+        return loaded.computeIfAbsent(key(modelId, version.number()), key -> {
+            try (InputStream in = Files.newInputStream(files.resolve(version.file()))) {
+                return ModelFile.read(new java.io.BufferedInputStream(in, 1 << 16));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read version " + version.number() + " of model " + modelId
+                        + " from " + version.file(), e);
+            }
+        });
+    }
+
+    private static String key(String modelId, int version) {
+        return modelId + "/" + version;
     }
 }

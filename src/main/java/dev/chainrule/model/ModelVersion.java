@@ -2,34 +2,66 @@ package dev.chainrule.model;
 
 import dev.chainrule.engine.model.TrainedModel;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * One immutable set of trained parameters of a model. Its network is never trained further: continuing
- * training copies it, and predictions run on copies of it (a network's buffers serve one thread at a time).
- *
- * @param number  1, 2, 3, ... within the model
- * @param content what the training job left
+ * One immutable set of trained parameters of a model: its summary, and its network loaded from the version's
+ * file on first use. The network is never trained further: continuing training copies it, and predictions run on
+ * copies of it (a network's buffers serve one thread at a time).
  */
-public record ModelVersion(int number, Content content) {
+public final class ModelVersion {
+    private final String modelId;
+    private final int number;
+    private final Summary summary;
+    private final String file;
+    private final Supplier<TrainedModel> network;
 
     /**
-     * @param trainedModel      network and standardisation
-     * @param jobId             the job that trained it
-     * @param createdAt         when the job finished
-     * @param epochs            epochs the job ran
-     * @param trainingLoss      final training loss
-     * @param validationLoss    final validation loss, or null
-     * @param validationMetrics final validation metrics (or training metrics without validation data)
+     * @param jobId          the job that trained it (null for an imported version)
+     * @param createdAt      when the job finished (or the import happened)
+     * @param epochs         epochs the job ran
+     * @param trainingLoss   final training loss
+     * @param validationLoss final validation loss, or null
+     * @param metrics        final validation metrics (or training metrics without validation data)
      */
-    public record Content(TrainedModel trainedModel, String jobId, Instant createdAt, int epochs, double trainingLoss,
-                          Double validationLoss, Map<String, Double> validationMetrics) {
-        public Content {
-            validationMetrics = Map.copyOf(validationMetrics);
+    public record Summary(String jobId, Instant createdAt, int epochs, double trainingLoss, Double validationLoss,
+                          Map<String, Double> metrics) {
+        public Summary {
+            metrics = Map.copyOf(metrics);
+            createdAt = createdAt.truncatedTo(ChronoUnit.MICROS); // what the database keeps
         }
     }
 
+    ModelVersion(String modelId, int number, Summary summary, String file, Supplier<TrainedModel> network) {
+        this.modelId = modelId;
+        this.number = number;
+        this.summary = summary;
+        this.file = file;
+        this.network = network;
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    /** 1, 2, 3, ... within the model. */
+    public int number() {
+        return number;
+    }
+
+    public Summary summary() {
+        return summary;
+    }
+
+    /** The version's file, relative to the data directory. */
+    String file() {
+        return file;
+    }
+
+    /** The trained network and its standardisation, read from the version's file when first needed. */
     public TrainedModel trainedModel() {
-        return content.trainedModel();
+        return network.get();
     }
 }

@@ -16,8 +16,9 @@ public final class TrainingJob {
     private final String id;
     private final String modelId;
     private final Instant createdAt;
-    private final TrainingJobSpec spec;
+    private final int plannedEpochs;
     private final long plannedBatches;
+    private final Integer fromVersion;
     private final List<EpochReport> history = new ArrayList<>();
     private final List<JobEvents> followers = new ArrayList<>();
     /** Runs once, just before the job shows its end (see {@link #finish}). */
@@ -36,12 +37,54 @@ public final class TrainingJob {
 
     /** @param release what the end gives back (the model's count of active jobs), run before the end is visible */
     TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, Runnable release) {
+        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), release);
+    }
+
+    private TrainingJob(String id, String modelId, Instant createdAt, int plannedEpochs, long plannedBatches,
+                        Integer fromVersion, Runnable release) {
         this.release = release;
         this.id = id;
-        this.modelId = spec.modelId();
+        this.modelId = modelId;
         this.createdAt = createdAt;
-        this.spec = spec;
-        this.plannedBatches = spec.plannedBatches();
+        this.plannedEpochs = plannedEpochs;
+        this.plannedBatches = plannedBatches;
+        this.fromVersion = fromVersion;
+    }
+
+    /**
+     * A job as its record left it at the last restart: a finished one as it ended; an unfinished one QUEUED, with
+     * its epochs so far, to run again from its last checkpoint.
+     */
+    static TrainingJob restored(JobRepository.JobRow row, long plannedBatches, Runnable release) {
+        TrainingJob job = new TrainingJob(row.id(), row.modelId(), row.createdAt(), row.settings().config().epochs(),
+                plannedBatches, row.settings().fromVersion(), release);
+        job.history.addAll(row.history());
+        job.currentEpoch = row.history().size();
+        job.batchesDone = row.batchesDone();
+        job.startedAt = row.startedAt();
+        if (row.status().isFinished()) {
+            job.status = row.status();
+            job.finishedAt = row.finishedAt();
+            job.failureReason = row.failureReason();
+            job.endReason = row.endReason();
+            job.resultVersion = row.resultVersion();
+            job.finalMetrics = Map.copyOf(row.finalMetrics());
+        }
+        return job;
+    }
+
+    /** Where a job that runs again starts: the epochs its checkpoint holds (none when it starts over). */
+    synchronized void resumeAt(List<EpochReport> done, long batches) {
+        history.clear();
+        history.addAll(done);
+        currentEpoch = done.size();
+        batchesDone = batches;
+    }
+
+    /** Minibatches run so far, and the epochs' reports, read together. */
+    synchronized long batchesDoneWith(List<EpochReport> into) {
+        into.addAll(history);
+        return batchesDone;
     }
 
     /** Checked by the training loop before every minibatch. */
@@ -132,10 +175,6 @@ public final class TrainingJob {
         return createdAt;
     }
 
-    TrainingJobSpec spec() {
-        return spec;
-    }
-
     public synchronized JobStatus status() {
         return status;
     }
@@ -153,7 +192,7 @@ public final class TrainingJob {
     }
 
     public int plannedEpochs() {
-        return spec.config().epochs();
+        return plannedEpochs;
     }
 
     public long plannedBatches() {
@@ -210,7 +249,7 @@ public final class TrainingJob {
     }
 
     public Integer fromVersion() {
-        return spec.fromVersion();
+        return fromVersion;
     }
 
     /** Everything a client sees of the job, read under one lock so the fields agree with each other. */

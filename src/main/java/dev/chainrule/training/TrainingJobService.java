@@ -1,12 +1,15 @@
 package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetUsage;
 import dev.chainrule.engine.Network;
+import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.EpochReport;
 import dev.chainrule.engine.training.Trainer;
+import dev.chainrule.engine.training.TrainingCheckpoint;
 import dev.chainrule.engine.training.TrainingListener;
 import dev.chainrule.engine.training.TrainingOutcome;
 import dev.chainrule.engine.training.TrainingResult;
@@ -18,8 +21,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.chainrule.storage.DataDirectory;
 import jakarta.annotation.PreDestroy;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,22 +46,34 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
  * Runs training jobs on a bounded pool of worker threads with a bounded queue. A full queue refuses new jobs
- * (nothing is created); a job that throws or diverges ends FAILED and its worker lives on; on shutdown,
- * queued and running jobs are cancelled (a running job stops within one minibatch) so none stays RUNNING.
+ * (nothing is created); a job that throws or diverges ends FAILED and its worker lives on.
+ *
+ * <p>Every job has a record in the database from the moment it is accepted, and its data in files of its own;
+ * every epoch's end updates the record (history, checkpoint). A shutdown, graceful or not, leaves unfinished jobs'
+ * records QUEUED or RUNNING: at the next start they are queued again, oldest first, and a RUNNING one continues
+ * from its last checkpoint.
  */
 @Service
-public class TrainingJobService {
+public class TrainingJobService implements DatasetUsage {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
 
     private final ModelService models;
+    private final JobRepository records;
+    private final DataDirectory files;
+    private final TransactionTemplate transaction;
     private final Clock clock;
     private final ChainruleProperties.Jobs settings;
     private final ThreadPoolExecutor workers;
@@ -57,14 +83,27 @@ public class TrainingJobService {
     private final Counter samplesTrained;
     private final Timer epochDuration;
     private final AtomicLong lastThroughput = new AtomicLong();
+    /** Unfinished jobs found at start, queued again once the service is ready. */
+    private final List<JobRepository.JobRow> toResume = new ArrayList<>();
+    /** Set by shutdown: running jobs stop, but their records stay unfinished so the next start resumes them. */
+    private volatile boolean shuttingDown;
 
-    public TrainingJobService(ModelService models, Clock clock, ChainruleProperties properties, MeterRegistry meters) {
+    public TrainingJobService(ModelService models, JobRepository records, DataDirectory files,
+                              TransactionTemplate transaction, Clock clock, ChainruleProperties properties,
+                              MeterRegistry meters) {
         this.models = models;
+        this.records = records;
+        this.files = files;
+        this.transaction = transaction;
         this.clock = clock;
         this.settings = properties.jobs();
+        for (JobRepository.JobRow row : records.all()) {
+            restore(row);
+        }
         AtomicInteger threadNumber = new AtomicInteger();
+        // room for every job found unfinished, even beyond the configured queue: none may be lost
         this.workers = new ThreadPoolExecutor(settings.workers(), settings.workers(), 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(settings.queueCapacity()), runnable -> {
+                new ArrayBlockingQueue<>(Math.max(settings.queueCapacity(), toResume.size())), runnable -> {
                     Thread thread = new Thread(runnable, "training-worker-" + threadNumber.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -89,18 +128,39 @@ public class TrainingJobService {
         if (spec.fromVersion() != null) {
             models.version(spec.modelId(), spec.fromVersion());
         }
+        if (workers.getQueue().remainingCapacity() == 0) {
+            throw queueFull(); // before anything is written; execute below still decides in a race
+        }
+        String id = UUID.randomUUID().toString();
+        Instant now = now();
+        // the data first (files nobody names yet), then the record that names them, then the queue
+        String trainingFile = writeData(id, "training", spec.training());
+        String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
+        JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
+                new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
+                spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null, List.of(),
+                0, null, null, null, null, null);
         // the job's end releases the model (before the end is visible: see TrainingJob.finish)
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), clock.instant(), spec, model::jobEnded);
-        model.jobStarted();
-        Runnable task = () -> run(job, model);
+        TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
+        models.jobStarted(model.id()); // refused if the model was deleted meanwhile
+        try {
+            records.insert(row);
+        } catch (RuntimeException e) {
+            models.jobEnded(model.id());
+            deleteData(row);
+            throw e;
+        }
+        Runnable task = () -> run(job, row, spec);
         synchronized (this) {
             pending.put(job.id(), task);
             try {
                 workers.execute(task);
             } catch (RejectedExecutionException e) {
                 pending.remove(job.id());
-                model.jobEnded();
-                throw new QueueFullException(settings.workers(), settings.queueCapacity(), retryAfterSeconds());
+                records.delete(id);
+                deleteData(row);
+                models.jobEnded(model.id());
+                throw queueFull();
             }
             jobs.put(job.id(), job);
         }
@@ -136,46 +196,108 @@ public class TrainingJobService {
         Runnable task = pending.remove(id);
         if (task != null && workers.remove(task)) {
             // still in the queue: it will never run, so it ends here and frees its queue slot
-            job.cancelled(clock.instant()); // releases the model
+            end(job, JobStatus.CANCELLED, null, null, null, Map.of()); // releases the model
         }
         return job;
+    }
+
+    /**
+     * Asked by the dataset store before it deletes a dataset: the job records say, so jobs found unfinished after a
+     * restart count too. (A job runs on its own copy of the rows, in its job files; the record names the dataset.)
+     */
+    @Override
+    public boolean usedByActiveJob(String datasetId) {
+        return records.activeJobUses(datasetId);
     }
 
     private synchronized long count(JobStatus status) {
         return jobs.values().stream().filter(job -> job.status() == status).count();
     }
 
-    private int retryAfterSeconds() {
+    private QueueFullException queueFull() {
         // a rough hint: the typical job here takes seconds to minutes
-        return 5;
+        return new QueueFullException(settings.workers(), settings.queueCapacity(), 5);
     }
 
-    private void run(TrainingJob job, Model model) {
+    /** A record found at start: a finished job is listed as it ended; an unfinished one waits to run again. */
+    private void restore(JobRepository.JobRow row) {
+        JobRepository.Settings s = row.settings();
+        int batch = Math.min(s.config().batchSize(), Math.max(1, s.trainingRows()));
+        long plannedBatches = (long) s.config().epochs() * ((s.trainingRows() + batch - 1) / batch);
+        boolean unfinished = !row.status().isFinished();
+        TrainingJob job = TrainingJob.restored(row, plannedBatches, () -> models.jobEnded(row.modelId()));
+        if (unfinished) {
+            try {
+                models.jobStarted(row.modelId());
+            } catch (RuntimeException e) {
+                // its model is gone (deleted between a crash and now is impossible, but a record may be damaged)
+                log.warn("job {} cannot resume: {}", row.id(), e.getMessage());
+                end(job, JobStatus.FAILED, "could not resume after a restart: " + e.getMessage(), null, null, Map.of());
+            }
+            if (!job.status().isFinished()) {
+                toResume.add(row);
+            }
+        }
+        jobs.put(row.id(), job);
+    }
+
+    /** Queues the jobs found unfinished at start, oldest first, once the service is ready to compute. */
+    @EventListener(ApplicationReadyEvent.class)
+    public synchronized void resumeUnfinished() {
+        for (JobRepository.JobRow row : toResume) {
+            TrainingJob job = jobs.get(row.id());
+            Runnable task = () -> run(job, row, null);
+            pending.put(row.id(), task);
+            workers.execute(task);
+            log.info("job {} of model {} queued again after a restart ({} epochs done before)", row.id(), row.modelId(),
+                    row.history().size());
+        }
+        toResume.clear();
+    }
+
+    /**
+     * Runs one job to its end.
+     *
+     * @param spec the job's spec; null for a job resumed after a restart, whose data is read back from its files
+     */
+    private void run(TrainingJob job, JobRepository.JobRow row, TrainingJobSpec spec) {
         pending.remove(job.id());
         try {
             if (job.isCancelRequested()) {
-                job.cancelled(clock.instant());
+                end(job, JobStatus.CANCELLED, null, null, null, Map.of());
                 return;
             }
-            job.started(clock.instant());
-            train(job, model);
+            if (shuttingDown) {
+                return; // left QUEUED: the next start runs it
+            }
+            Instant started = now();
+            records.started(job.id(), started);
+            job.started(started);
+            train(job, spec != null ? spec : readSpec(row), spec != null ? null : row.checkpoint());
         } catch (RuntimeException | Error e) {
+            if (shuttingDown) {
+                log.info("training job {} stopped by shutdown; it resumes at the next start", job.id());
+                return;
+            }
             log.warn("training job {} failed", job.id(), e);
-            job.failed(clock.instant(), "training failed: " + e);
+            end(job, JobStatus.FAILED, "training failed: " + e, null, null, Map.of());
         } finally {
             // every path above ends the job, which releases the model; this only guards against a path that did not
-            if (!job.status().isFinished()) {
-                job.failed(clock.instant(), "training ended without a result");
+            if (!job.status().isFinished() && !shuttingDown) {
+                end(job, JobStatus.FAILED, "training ended without a result", null, null, Map.of());
             }
         }
     }
 
-    private void train(TrainingJob job, Model model) {
-        TrainingJobSpec spec = job.spec();
+    /**
+     * @param checkpoint the record's checkpoint file to continue from (a job resumed after a restart), or null
+     */
+    private void train(TrainingJob job, TrainingJobSpec spec, String checkpoint) {
+        Model model = models.get(spec.modelId());
         Network network;
         Standardiser standardiser;
         if (spec.fromVersion() != null) {
-            TrainedModel start = model.version(spec.fromVersion()).orElseThrow().trainedModel();
+            TrainedModel start = models.version(spec.modelId(), spec.fromVersion()).trainedModel();
             network = start.network().copy();
             standardiser = start.standardiser();
         } else {
@@ -186,6 +308,19 @@ public class TrainingJobService {
         Dataset training = standardise(spec.training(), standardiser);
         Dataset validation = spec.validation() == null ? null : standardise(spec.validation(), standardiser);
         int rows = training.size();
+        int batchesPerEpoch = (rows + Math.min(spec.config().batchSize(), rows) - 1) / Math.min(spec.config().batchSize(), rows);
+        TrainingCheckpoint resumeFrom = null;
+        if (checkpoint != null && Files.exists(files.resolve(checkpoint))) {
+            resumeFrom = readCheckpoint(checkpoint, network);
+        } else if (checkpoint != null) {
+            // cannot happen with a durable database; starting over still ends with the same weights, only later
+            log.warn("job {}: checkpoint {} is missing; the job starts over", job.id(), checkpoint);
+            checkpoint = null;
+        }
+        // a job run again after a restart continues after its checkpoint's epochs (or starts over without one)
+        job.resumeAt(resumeFrom == null ? List.of() : resumeFrom.history(),
+                resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
+        String[] lastCheckpoint = {checkpoint, null}; // the newest checkpoint file, and the one before it
         TrainingListener listener = new TrainingListener() {
             @Override
             public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
@@ -199,22 +334,84 @@ public class TrainingJobService {
                 lastThroughput.set(Double.doubleToLongBits(rows / (report.durationNanos() / 1e9)));
                 job.epochDone(report);
             }
+
+            /** After every epoch: the checkpoint's file, then the record naming it, then the previous file goes. */
+            @Override
+            public void onCheckpoint(TrainingCheckpoint state) {
+                String file = writeCheckpoint(job.id(), state);
+                List<EpochReport> history = new ArrayList<>();
+                long batches = job.batchesDoneWith(history);
+                records.epochDone(job.id(), history, batches, file);
+                // the one before stays until the next epoch: the previous record may still name it if this
+                // commit is lost in a crash (the startup sweep removes whichever one no record names)
+                if (lastCheckpoint[1] != null) {
+                    files.delete(lastCheckpoint[1]);
+                }
+                lastCheckpoint[1] = lastCheckpoint[0];
+                lastCheckpoint[0] = file;
+            }
         };
-        TrainingResult result = new Trainer(network, spec.config()).fit(training, validation, listener, job::isCancelRequested);
+        TrainingResult result = new Trainer(network, spec.config()).fit(training, validation, listener,
+                () -> job.isCancelRequested() || shuttingDown, resumeFrom);
         if (result.outcome() == TrainingOutcome.CANCELLED) {
-            job.cancelled(clock.instant());
+            if (!job.isCancelRequested()) {
+                return; // stopped by shutdown, not by the user: the record stays RUNNING, to resume
+            }
+            end(job, JobStatus.CANCELLED, null, null, null, Map.of());
         } else if (result.outcome() == TrainingOutcome.DIVERGED) {
-            job.failed(clock.instant(), result.failureReason());
+            end(job, JobStatus.FAILED, result.failureReason(), null, null, Map.of());
         } else {
             EpochReport last = result.lastEpoch();
             EpochReport best = result.bestEpoch() > 0 ? result.history().get(result.bestEpoch() - 1) : last;
             boolean restored = spec.config().earlyStopping() != null && spec.config().earlyStopping().restoreBest();
             EpochReport reported = restored ? best : last;
             Map<String, Double> metrics = reported.validationLoss() != null ? reported.validationMetrics() : reported.trainingMetrics();
-            ModelVersion version = model.addVersion(new ModelVersion.Content(new TrainedModel(network, standardiser),
-                    job.id(), clock.instant(), last.epoch(), reported.trainingLoss(), reported.validationLoss(), metrics));
-            job.succeeded(clock.instant(), version.number(), metrics,
-                    result.outcome() == TrainingOutcome.EARLY_STOPPED ? "early_stopped" : "completed");
+            String endReason = result.outcome() == TrainingOutcome.EARLY_STOPPED ? "early_stopped" : "completed";
+            Instant finished = now();
+            // the version and the job's end in one transaction: a crash between them must not train it twice
+            ModelVersion version = transaction.execute(status -> {
+                ModelVersion v = models.addVersion(model.id(), new TrainedModel(network, standardiser),
+                        new ModelVersion.Summary(job.id(), finished, last.epoch(), reported.trainingLoss(),
+                                reported.validationLoss(), metrics));
+                records.finished(job.id(), JobStatus.SUCCEEDED, finished, job.batchesDone(), null, endReason, v.number(), metrics);
+                return v;
+            });
+            deleteData(job.id());
+            job.succeeded(finished, version.number(), metrics, endReason);
+        }
+    }
+
+    /** Records a job's end, then shows it (which releases the model). */
+    private void end(TrainingJob job, JobStatus status, String failureReason, String endReason, Integer version,
+                     Map<String, Double> metrics) {
+        Instant now = now();
+        try {
+            records.finished(job.id(), status, now, job.batchesDone(), failureReason, endReason, version, metrics);
+            deleteData(job.id());
+        } catch (RuntimeException e) {
+            log.error("could not record the end of job {} ({})", job.id(), status, e);
+        }
+        switch (status) {
+            case CANCELLED -> job.cancelled(now);
+            case FAILED -> job.failed(now, failureReason);
+            default -> throw new IllegalArgumentException("not an end without a version: " + status);
+        }
+    }
+
+    private String writeCheckpoint(String jobId, TrainingCheckpoint state) {
+        try {
+            return files.write("jobs/" + jobId + "/checkpoint-" + state.epochsCompleted() + ".bin",
+                    out -> CheckpointFile.write(state, out));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint of job " + jobId, e);
+        }
+    }
+
+    private TrainingCheckpoint readCheckpoint(String file, Network network) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(files.resolve(file)), 1 << 16)) {
+            return CheckpointFile.read(in, network);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + file, e);
         }
     }
 
@@ -222,23 +419,73 @@ public class TrainingJobService {
         return standardiser == null ? data : new Dataset(standardiser.apply(data.features()), data.targets());
     }
 
-    /** Cancels every queued and running job and waits for the workers to see it. */
+    /** Instants as the database keeps them (microseconds), so a job reads back as it was. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** A job's rows in a file of its own: features then targets, in ND4J's binary array format. */
+    private String writeData(String jobId, String name, Dataset data) {
+        try {
+            return files.write("jobs/" + jobId + "/" + name + ".nd4j", out -> {
+                DataOutputStream stream = new DataOutputStream(out);
+                Nd4j.write(data.features(), stream);
+                Nd4j.write(data.targets(), stream);
+                stream.flush();
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the data of job " + jobId, e);
+        }
+    }
+
+    private Dataset readData(String file) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(files.resolve(file)), 1 << 16)) {
+            DataInputStream stream = new DataInputStream(in);
+            INDArray features = Nd4j.read(stream);
+            INDArray targets = Nd4j.read(stream);
+            return new Dataset(features, targets);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read job data " + file, e);
+        }
+    }
+
+    private TrainingJobSpec readSpec(JobRepository.JobRow row) {
+        JobRepository.Settings s = row.settings();
+        return new TrainingJobSpec(row.modelId(), readData(row.trainingFile()),
+                row.validationFile() == null ? null : readData(row.validationFile()), s.config(), s.fromVersion(),
+                s.standardise());
+    }
+
+    private void deleteData(JobRepository.JobRow row) {
+        deleteData(row.id());
+    }
+
+    /** The job's files (data, checkpoint): no record names them once the job has ended. */
+    private void deleteData(String jobId) {
+        try (var stream = Files.list(files.resolve("jobs/" + jobId))) {
+            for (var file : stream.toList()) {
+                files.delete(files.root().relativize(file).toString());
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // nothing was written
+        } catch (IOException e) {
+            log.warn("could not delete the files of job {}", jobId, e);
+        }
+    }
+
+    /**
+     * Stops the workers for a shutdown: running jobs stop before their next minibatch and queued ones never start,
+     * but their records stay QUEUED or RUNNING, so the next start runs them again (a RUNNING one from its last
+     * checkpoint). Only a user's cancel makes a job CANCELLED.
+     */
     @PreDestroy
     public void shutdown() throws InterruptedException {
-        List<TrainingJob> active;
-        synchronized (this) {
-            active = jobs.values().stream().filter(job -> !job.status().isFinished()).toList();
-        }
-        active.forEach(TrainingJob::requestCancel);
+        shuttingDown = true;
+        // no interrupts: a worker may be writing a checkpoint; it stops itself before its next minibatch
         workers.shutdown();
+        workers.getQueue().clear();
         if (!workers.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
             log.warn("training workers did not stop within {} s", SHUTDOWN_WAIT_SECONDS);
-            workers.shutdownNow();
-        }
-        for (TrainingJob job : active) {
-            if (!job.status().isFinished()) {
-                job.cancelled(clock.instant());
-            }
         }
     }
 }

@@ -14,13 +14,22 @@ import java.util.Objects;
  * @param config       epochs, batch size, optimiser, penalties, shuffling, early stopping
  * @param fromVersion  continue from this version's weights (and its standardisation); null for a fresh start
  * @param standardise  fit z-score standardisation on the training rows (fresh starts only)
+ * @param trainingDatasetId   the stored dataset the training rows come from, or null for inline rows
+ * @param validationDatasetId the stored dataset the validation rows come from, or null
  */
 public record TrainingJobSpec(String modelId, Dataset training, Dataset validation, TrainingConfig config,
-                              Integer fromVersion, boolean standardise) {
+                              Integer fromVersion, boolean standardise, String trainingDatasetId,
+                              String validationDatasetId) {
     public TrainingJobSpec {
         Objects.requireNonNull(modelId, "modelId");
         Objects.requireNonNull(training, "training");
         Objects.requireNonNull(config, "config");
+    }
+
+    /** A job on rows given inline (no stored dataset). */
+    public TrainingJobSpec(String modelId, Dataset training, Dataset validation, TrainingConfig config,
+                           Integer fromVersion, boolean standardise) {
+        this(modelId, training, validation, config, fromVersion, standardise, null, null);
     }
 
     /** Minibatches the whole job plans to run (early stopping may end it sooner). */

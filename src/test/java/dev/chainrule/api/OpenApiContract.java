@@ -101,6 +101,8 @@ final class OpenApiContract {
             regex.append(Pattern.quote(template.substring(last)));
             templates.add(new PathTemplate(template, Pattern.compile(regex.toString()), names));
         }
+        // a literal segment wins over a variable one (/models/import before /models/{id}), as in the server
+        templates.sort(java.util.Comparator.comparingInt(t -> t.names().size()));
     }
 
     JsonNode spec() {
@@ -241,7 +243,17 @@ final class OpenApiContract {
             checkEventStream(media, body, what, problems);
             return;
         }
+        if (mediaType.equals("multipart/form-data")) {
+            JsonNode form = multipartForm(contentType, body == null ? "" : body, what, problems);
+            if (form != null) {
+                validate(resolve(media.at("schema")).pointer(), form, what, problems);
+            }
+            return;
+        }
         if (!isJson(mediaType)) {
+            if (media.at("schema").isMissing()) {
+                return; // binary content (a model file): the spec describes no structure to check
+            }
             validate(resolve(media.at("schema")).pointer(), JsonNodeFactory.instance.stringNode(body == null ? "" : body),
                     what, problems);
             return;
@@ -258,6 +270,50 @@ final class OpenApiContract {
             return;
         }
         validate(resolve(media.at("schema")).pointer(), json, what, problems);
+    }
+
+    /**
+     * A multipart/form-data body as the object its schema describes: each part by its name, the text of a file part
+     * as a string, a name sent more than once as an array of its values.
+     */
+    private static JsonNode multipartForm(String contentType, String body, String what, List<String> problems) {
+        Matcher boundary = Pattern.compile("boundary=\"?([^\";]+)\"?").matcher(contentType);
+        if (!boundary.find()) {
+            problems.add(what + ": multipart/form-data without a boundary");
+            return null;
+        }
+        String delimiter = "--" + boundary.group(1);
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        String[] parts = body.split(Pattern.quote(delimiter), -1);
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i];
+            if (part.startsWith("--")) {
+                break; // the closing delimiter
+            }
+            int headersEnd = part.indexOf("\r\n\r\n");
+            if (headersEnd < 0) {
+                problems.add(what + ": a part without headers");
+                return null;
+            }
+            Matcher name = Pattern.compile("(?i)content-disposition:[^\r\n]*;\\s*name=\"([^\"]*)\"").matcher(part.substring(0, headersEnd));
+            if (!name.find()) {
+                problems.add(what + ": a part without a name");
+                return null;
+            }
+            String content = part.substring(headersEnd + 4);
+            values.computeIfAbsent(name.group(1), k -> new ArrayList<>())
+                    .add(content.endsWith("\r\n") ? content.substring(0, content.length() - 2) : content);
+        }
+        ObjectNode form = JsonNodeFactory.instance.objectNode();
+        values.forEach((name, list) -> {
+            if (list.size() == 1) {
+                form.put(name, list.get(0));
+            } else {
+                ArrayNode array = form.putArray(name);
+                list.forEach(array::add);
+            }
+        });
+        return form;
     }
 
     private static boolean isJson(String mediaType) {

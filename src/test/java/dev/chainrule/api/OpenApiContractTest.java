@@ -53,7 +53,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>One worker and a queue of one make "queue full" reachable; a 64KB request limit makes 413 cheap.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.limits.max-request-size=64KB", "chainrule.jobs.workers=1", "chainrule.jobs.queue-capacity=1"})
+        "chainrule.limits.max-request-size=64KB", "chainrule.limits.max-dataset-size=64KB", "chainrule.jobs.workers=1",
+        "chainrule.jobs.queue-capacity=1"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiContractTest {
@@ -182,6 +183,24 @@ class OpenApiContractTest {
         JsonNode continued = waitFor(call("POST", "/train", json(more), 202).json().path("id").asString(), "SUCCEEDED");
         assertThat(continued.path("fromVersion").asInt()).isEqualTo(1);
         assertThat(continued.path("version").asInt()).isEqualTo(2);
+
+        // export version 2 as a file, import it as a new model: the same predictions, to the last bit
+        HttpResponse<byte[]> exported = sendBytes("GET", "/models/" + modelId + "/versions/2/export", null, null, 200);
+        assertThat(exported.headers().firstValue("Content-Disposition").orElse(""))
+                .isEqualTo("attachment; filename=\"iris-v2.chainrule\"");
+        HttpResponse<byte[]> imported = sendBytes("POST", "/models/import?name=iris-copy", "application/octet-stream",
+                exported.body(), 201);
+        JsonNode copy = JSON.readTree(imported.body());
+        assertThat(copy.path("name").asString()).isEqualTo("iris-copy");
+        assertThat(copy.path("latestVersion").asInt()).isEqualTo(1);
+        assertThat(imported.headers().firstValue("Location").orElse("")).isEqualTo(base() + "/models/" + copy.path("id").asString());
+        String predictAll = json(Map.of("instances", irisFeatures));
+        assertThat(call("POST", "/models/" + copy.path("id").asString() + "/predict", predictAll, 200).json().path("predictions"))
+                .isEqualTo(call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", irisFeatures, "version", 2)), 200)
+                        .json().path("predictions"));
+        sendBytes("GET", "/models/" + modelId + "/versions/9/export", null, null, 404);
+        sendBytes("POST", "/models/import", "application/octet-stream", "not a model".getBytes(StandardCharsets.UTF_8), 400);
+        call("DELETE", "/models/" + copy.path("id").asString(), null, 204);
 
         // the only worker busy and the queue of one full: 429; the model cannot go while its jobs are pending
         Map<String, Object> longJob = new LinkedHashMap<>();
@@ -362,10 +381,90 @@ class OpenApiContractTest {
         flowsPassed++;
     }
 
+    /**
+     * Datasets: upload iris as a raw body, gzip-compressed and as a multipart form, list and show them, train on one
+     * with another as validation rows, refuse deleting one while a job reads it, and every upload error.
+     */
+    @Test
+    @Order(5)
+    void datasetsConformToTheSpec() throws Exception {
+        String iris = Files.readString(sharedData("iris/iris.csv"));
+        Reply uploaded = call("POST", "/datasets?name=iris", "text/csv", iris, Sent.CONFORMING, 201);
+        String irisId = uploaded.json().path("id").asString();
+        assertThat(uploaded.header("Location")).isEqualTo(base() + "/datasets/" + irisId);
+        assertThat(uploaded.json().path("rows").asLong()).isEqualTo(150);
+        assertThat(uploaded.json().path("classCounts").path("2").asLong()).isEqualTo(50);
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream gzip = new java.util.zip.GZIPOutputStream(compressed)) {
+            gzip.write(iris.getBytes(StandardCharsets.UTF_8));
+        }
+        HttpResponse<byte[]> gzipped = sendBytes("POST", "/datasets?target=species", "application/octet-stream", compressed.toByteArray(), 201);
+        assertThat(JSON.readTree(gzipped.body()).path("columns")).isEqualTo(uploaded.json().path("columns"));
+        String boundary = "contract-boundary-7f3a";
+        String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"target\"\r\n\r\nspecies\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"iris.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                + iris + "\r\n--" + boundary + "--\r\n";
+        Reply multipart = call("POST", "/datasets", "multipart/form-data; boundary=" + boundary, form, Sent.CONFORMING, 201);
+        String validationId = multipart.json().path("id").asString();
+        assertThat(multipart.json().path("name").asString()).isEqualTo("iris");
+
+        assertThat(call("GET", "/datasets?page=0&size=10", null, 200).json().path("items").findValuesAsString("id"))
+                .contains(irisId, validationId);
+        assertThat(call("GET", "/datasets/" + irisId, null, 200).json()).isEqualTo(uploaded.json());
+
+        // train on one, validate on another
+        String modelId = call("POST", "/models", json(Map.of("name", "iris", "inputWidth", 4, "layers", List.of(
+                Map.of("units", 8, "activation", "relu"), Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy",
+                "seed", 42)), 201).json().path("id").asString();
+        JsonNode trained = waitFor(call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId,
+                "validationDatasetId", validationId, "epochs", 30, "batchSize", 16,
+                "optimizer", Map.of("type", "adam", "learningRate", 0.01))), 202).json().path("id").asString(), "SUCCEEDED");
+        assertThat(trained.path("finalMetrics").path("accuracy").asDouble()).isGreaterThan(0.9);
+        Reply unknownDataset = call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", "c0ffee00-0000-4000-8000-000000000000")), 400);
+        assertThat(unknownDataset.json().path("errors").findValuesAsString("field")).containsExactly("datasetId");
+        call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId, "data", Map.of("features", List.of(irisFeatures.get(0)),
+                "targets", List.of(0)))), Sent.NONCONFORMING, 400);
+
+        // a dataset a running job reads cannot go
+        String running = call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId, "epochs", 10000, "batchSize", 1)), 202)
+                .json().path("id").asString();
+        waitFor(running, "RUNNING");
+        Reply inUse = call("DELETE", "/datasets/" + irisId, null, 409);
+        assertThat(inUse.json().path("type").asString()).isEqualTo("/problems/dataset-in-use");
+        call("POST", "/jobs/" + running + "/cancel", null, 202);
+        waitFor(running, "CANCELLED");
+        call("DELETE", "/datasets/" + irisId, null, 204);
+        call("GET", "/datasets/" + irisId, null, 404);
+        call("DELETE", "/datasets/" + irisId, null, 404);
+
+        // upload errors: a bad cell, a missing target, a bad name, too large, not CSV
+        Reply badCell = call("POST", "/datasets", "text/csv", "a,b,y\n1,2,0\n3,x,1\n", Sent.CONFORMING, 400);
+        assertThat(badCell.json().path("type").asString()).isEqualTo("/problems/invalid-csv");
+        assertThat(badCell.json().path("line").asLong()).isEqualTo(3);
+        assertThat(badCell.json().path("column").asString()).isEqualTo("b");
+        Reply empty = call("POST", "/datasets", "multipart/form-data; boundary=" + boundary, "--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"empty.csv\"\r\n\r\n\r\n--" + boundary + "--\r\n",
+                Sent.CONFORMING, 400);
+        assertThat(empty.json().path("errors").findValuesAsString("field")).containsExactly("file");
+        Reply noTarget = call("POST", "/datasets?target=label", "text/csv", iris, Sent.CONFORMING, 400);
+        assertThat(noTarget.json().path("errors").findValuesAsString("field")).containsExactly("target");
+        call("POST", "/datasets?name=%20", "text/csv", iris, Sent.CONFORMING, 400);
+        call("POST", "/datasets?name=" + "n".repeat(201), "text/csv", iris, Sent.NONCONFORMING, 400);
+        Reply tooLarge = send("POST", "/datasets", "text/csv", "a,y\n" + "1,0\n".repeat(20_000), true, Sent.CONFORMING, 413);
+        assertThat(tooLarge.json().path("detail").asString()).contains("chainrule.limits.max-dataset-size");
+        call("POST", "/datasets", "application/json", "{}", Sent.NONCONFORMING, 415);
+        call("GET", "/datasets?size=0", null, Sent.NONCONFORMING, 400);
+
+        call("DELETE", "/datasets/" + validationId, null, 204);
+        call("DELETE", "/datasets/" + JSON.readTree(gzipped.body()).path("id").asString(), null, 204);
+        call("DELETE", "/models/" + modelId, null, 204);
+        flowsPassed++;
+    }
+
     @Test
     @Order(100)
     void everyOperationInTheSpecWasExercised() {
-        assumeTrue(flowsPassed == 3, "the flows above did not all pass, so coverage says nothing");
+        assumeTrue(flowsPassed == 4, "the flows above did not all pass, so coverage says nothing");
         Set<String> missing = new TreeSet<>(contract.operations());
         missing.removeAll(contract.exercised());
         assertThat(missing).as("operations in openapi.yaml that no test exercised").isEmpty();
@@ -497,10 +596,16 @@ class OpenApiContractTest {
                     continue;
                 }
                 // the examples name no model or job that exists, except that defining a model needs none
-                Reply reply = keyed(operation, ADMIN_KEY, operation.equals("POST /models") ? 201 : 404);
+                int expected = switch (operation) {
+                    case "POST /models", "POST /datasets" -> 201;
+                    case "POST /models/import" -> 400; // the body sent is no model file
+                    default -> 404;
+                };
+                Reply reply = keyed(operation, ADMIN_KEY, expected);
                 if (reply.status() == 201) {
+                    String collection = operation.substring(operation.indexOf(' ') + 1);
                     send(keyedBase(), Map.of("Authorization", "Bearer " + ADMIN_KEY), "DELETE",
-                            "/models/" + reply.json().path("id").asString(), null, null, false, Sent.CONFORMING, 204);
+                            collection + "/" + reply.json().path("id").asString(), null, null, false, Sent.CONFORMING, 204);
                 }
             }
         }
@@ -512,7 +617,8 @@ class OpenApiContractTest {
         private Reply keyed(String operation, String key, int expectedStatus) throws Exception {
             String method = operation.substring(0, operation.indexOf(' '));
             String template = operation.substring(operation.indexOf(' ') + 1);
-            String path = template.replace("{id}", UNKNOWN_ID).replace("{requiredMetricName}", "chainrule.training.throughput");
+            String path = template.replace("{id}", UNKNOWN_ID).replace("{version}", "1")
+                    .replace("{requiredMetricName}", "chainrule.training.throughput");
             assertThat(path).as(operation + ": a path parameter with no value to send").doesNotContain("{");
             OpenApiContract.Located examples = contract.resolve(operation(operation).at("requestBody"))
                     .at("content", "application/json", "examples");
@@ -521,9 +627,18 @@ class OpenApiContractTest {
                 String first = examples.node().propertyNames().iterator().next();
                 body = json(contract.resolve(examples.at(first)).node().path("value"));
             }
+            String contentType = body == null ? null : "application/json";
+            OpenApiContract.Located csvExamples = contract.resolve(operation(operation).at("requestBody")).at("content", "text/csv", "examples");
+            if (!csvExamples.isMissing()) {
+                String first = csvExamples.node().propertyNames().iterator().next();
+                body = contract.resolve(csvExamples.at(first)).node().path("value").asString();
+                contentType = "text/csv";
+            } else if (!contract.resolve(operation(operation).at("requestBody")).at("content", "application/octet-stream").isMissing()) {
+                body = "not a model file";
+                contentType = "application/octet-stream";
+            }
             Map<String, String> headers = key == null ? Map.of() : Map.of("Authorization", "Bearer " + key);
-            return send(keyedBase(), headers, method, path, body == null ? null : "application/json", body, false,
-                    Sent.CONFORMING, expectedStatus);
+            return send(keyedBase(), headers, method, path, contentType, body, false, Sent.CONFORMING, expectedStatus);
         }
 
         private String keyedBase() {
@@ -611,6 +726,33 @@ class OpenApiContractTest {
         String type = response.headers().firstValue("Content-Type").orElse("");
         JsonNode json = type.contains("json") && !response.body().isEmpty() ? JSON.readTree(response.body()) : null;
         return new Reply(response.statusCode(), response, json);
+    }
+
+    /**
+     * A request or response with a binary body (a model file), checked against the spec like the others: its
+     * media type and status, the JSON of a problem or a created model.
+     */
+    private HttpResponse<byte[]> sendBytes(String method, String pathAndQuery, String contentType, byte[] body,
+                                           int expectedStatus) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery)).timeout(Duration.ofMinutes(1))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        String responseType = response.headers().firstValue("Content-Type").orElse("");
+        String text = responseType.contains("json") ? new String(response.body(), StandardCharsets.UTF_8) : null;
+        URI uri = URI.create(pathAndQuery);
+        OpenApiContract.Exchange exchange = new OpenApiContract.Exchange(method, uri.getRawPath(), uri.getRawQuery(),
+                contentType, body == null ? null : "(" + body.length + " bytes)", response.statusCode(), response.headers().map(), text);
+        List<String> problems = new ArrayList<>(contract.checkRequest(exchange));
+        problems.addAll(contract.checkResponse(exchange));
+        String what = method + " " + pathAndQuery + " -> " + response.statusCode();
+        if (!problems.isEmpty()) {
+            fail(what + " breaks openapi.yaml:\n  " + String.join("\n  ", problems) + "\nbody: " + abbreviate(text));
+        }
+        assertThat(response.statusCode()).as(what + " " + abbreviate(text)).isEqualTo(expectedStatus);
+        return response;
     }
 
     /** Polls GET /jobs/{id} (each answer checked against the spec) until the job is in this state. */

@@ -287,6 +287,82 @@ class CsvDatasetReaderTest {
         assertThatThrownBy(() -> CsvDatasetReader.targetColumns()).isInstanceOf(IllegalArgumentException.class);
     }
 
+    // ---- limits for uploads ----------------------------------------------------------------------------------
+
+    @Test
+    void aHeaderOfExactlyTheColumnLimitPassesAndOneMoreColumnIsNamed() throws IOException {
+        CsvDatasetReader three = LAST.withMaxColumns(3, "the.setting");
+
+        assertThat(three.read(write("three.csv", "a,b,y\n1,2,0\n")).rows()).isEqualTo(1);
+        InvalidCsvException e = catchInvalid(() -> three.read(write("four.csv", "a,b,c,y\n1,2,3,0\n")));
+        assertThat(e.lineNumber()).isEqualTo(1);
+        assertThat(e.columnName()).isEqualTo("y");
+        assertThat(e).hasMessage("four.csv: line 1, column 'y': the header has 4 columns; at most 3 are allowed (the.setting): this is column 4");
+    }
+
+    @Test
+    void anEndlessLineStopsEarlyInsteadOfFillingTheHeap() throws IOException {
+        CsvDatasetReader two = LAST.withMaxColumns(2, "the.setting");
+        long[] served = {0};
+        // an endless first line of "1" cells: the header would never end
+        InputStream endless = new InputStream() {
+            @Override
+            public int read() {
+                served[0]++;
+                return served[0] % 2 == 0 ? ',' : '1';
+            }
+        };
+
+        InvalidCsvException e = catchInvalid(() -> two.read(endless, "endless"));
+
+        assertThat(e.lineNumber()).isEqualTo(1);
+        assertThat(e.getMessage()).contains("the row is longer than 128 characters (64 per column the column limit of 2 allows, the.setting)");
+        assertThat(served[0]).isLessThan(4 * 65_536); // stopped within a few buffers
+        // a row as long as the limit allows (a long quoted cell is one cell) still passes
+        String cell = "1." + "0".repeat(60);
+        assertThat(two.read(write("long-cells.csv", "a,y\n" + cell + "," + cell + "\n")).rows()).isEqualTo(1);
+    }
+
+    @Test
+    void theByteLimitCountsTheCsvAfterDecompressionAndPassesAtItsEdge() throws IOException {
+        String csv = "a,y\n1,0\n2,1\n";
+        assertThat(csv).hasSize(12);
+        assertThat(LAST.withMaxBytes(12, "max").read(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), "edge").rows())
+                .isEqualTo(2);
+        assertThatThrownBy(() -> LAST.withMaxBytes(11, "max").read(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), "over"))
+                .isInstanceOf(DatasetTooLargeException.class)
+                .hasMessage("over: the CSV is larger than 11 bytes (max); a gzip-compressed upload counts with its decompressed size");
+
+        String big = "a,y\n" + "1,0\n".repeat(100_000); // 400 KB of CSV, a few KB compressed
+        byte[] compressed = gzip(big);
+        assertThat(compressed.length).isLessThan(10_000);
+        assertThatThrownBy(() -> LAST.withMaxBytes(100_000, null).read(new ByteArrayInputStream(compressed), "bomb"))
+                .isInstanceOf(DatasetTooLargeException.class);
+        assertThat(LAST.withMaxBytes(big.length(), null).read(new ByteArrayInputStream(compressed), "fits").rows()).isEqualTo(100_000);
+    }
+
+    @Test
+    void streamHandsEachRowWithItsLineToTheSink() throws IOException {
+        List<String> seen = new java.util.ArrayList<>();
+        CsvRowSink sink = new CsvRowSink() {
+            @Override
+            public void columns(List<String> featureNames, List<String> targetNames) {
+                seen.add(featureNames + " -> " + targetNames);
+            }
+
+            @Override
+            public void row(float[] features, float[] targets, long line) {
+                seen.add(line + ": " + java.util.Arrays.toString(features) + " " + java.util.Arrays.toString(targets));
+            }
+        };
+
+        long rows = CsvDatasetReader.targetColumns(List.of("t")).stream(
+                new ByteArrayInputStream("t,a,b\n1,2,3\n\n4,5,6\n".getBytes(StandardCharsets.UTF_8)), "s", sink);
+
+        assertThat(rows).isEqualTo(2);
+        assertThat(seen).containsExactly("[a, b] -> [t]", "2: [2.0, 3.0] [1.0]", "4: [5.0, 6.0] [4.0]");
+    }
+
     // ---- the real datasets of shared/data ------------------------------------------------------------------
 
     @Test

@@ -99,4 +99,29 @@ public final class AdamOptimiser implements Optimiser {
     public long steps() {
         return steps;
     }
+
+    @Override
+    public OptimiserState state() {
+        Map<String, INDArray> arrays = new HashMap<>();
+        moments.forEach((name, state) -> {
+            arrays.put(name + "/m", state[0].dup('c'));
+            arrays.put(name + "/v", state[1].dup('c'));
+        });
+        return new OptimiserState(OptimiserSettings.Kind.ADAM, steps, arrays);
+    }
+
+    @Override
+    public void restore(OptimiserState state) {
+        state.requireKind(OptimiserSettings.Kind.ADAM);
+        moments.clear();
+        for (String key : state.arrays().keySet()) {
+            String name = key.substring(0, key.lastIndexOf('/'));
+            if (!moments.containsKey(name)) {
+                INDArray m = state.array(name, "m").dup('c');
+                // [m, v], as step() keeps them
+                moments.put(name, new INDArray[] {m, state.array(name, "v").dup('c')});
+            }
+        }
+        steps = state.steps();
+    }
 }

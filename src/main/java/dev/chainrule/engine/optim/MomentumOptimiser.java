@@ -72,4 +72,18 @@ public final class MomentumOptimiser implements Optimiser {
     public Map<String, INDArray> velocity() {
         return velocity;
     }
+
+    @Override
+    public OptimiserState state() {
+        Map<String, INDArray> arrays = new HashMap<>();
+        velocity.forEach((name, v) -> arrays.put(name + "/velocity", v.dup('c')));
+        return new OptimiserState(OptimiserSettings.Kind.MOMENTUM, 0, arrays);
+    }
+
+    @Override
+    public void restore(OptimiserState state) {
+        state.requireKind(OptimiserSettings.Kind.MOMENTUM);
+        velocity.clear();
+        state.arrays().forEach((name, v) -> velocity.put(name.substring(0, name.lastIndexOf('/')), v.dup('c')));
+    }
 }

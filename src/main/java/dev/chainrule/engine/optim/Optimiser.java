@@ -14,4 +14,13 @@ public interface Optimiser {
 
     /** The learning rate eta. */
     double learningRate();
+
+    /** A copy of everything the next steps depend on besides the parameters and gradients (for checkpoints). */
+    OptimiserState state();
+
+    /**
+     * Replaces this optimiser's state with a copy of {@code state}, taken from an optimiser of the same kind
+     * and settings, so that the following steps are those that optimiser would have made.
+     */
+    void restore(OptimiserState state);
 }

@@ -25,4 +25,15 @@ public final class SgdOptimiser implements Optimiser {
     public double learningRate() {
         return learningRate;
     }
+
+    /** Plain SGD remembers nothing between steps. */
+    @Override
+    public OptimiserState state() {
+        return OptimiserState.fresh(OptimiserSettings.Kind.SGD);
+    }
+
+    @Override
+    public void restore(OptimiserState state) {
+        state.requireKind(OptimiserSettings.Kind.SGD);
+    }
 }

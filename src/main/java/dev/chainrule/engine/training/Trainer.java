@@ -50,6 +50,18 @@ public final class Trainer {
      * @param cancelled  polled before every minibatch
      */
     public TrainingResult fit(Dataset training, Dataset validation, TrainingListener listener, BooleanSupplier cancelled) {
+        return fit(training, validation, listener, cancelled, null);
+    }
+
+    /**
+     * Trains the network in place, from the start or from a checkpoint: given one taken by a run with the same
+     * configuration and data, it sets the network's parameters and the optimiser's state from it, continues
+     * with the epoch after it, and ends as that run would have (same parameters, history and result).
+     *
+     * @param resumeFrom null to start at epoch 1
+     */
+    public TrainingResult fit(Dataset training, Dataset validation, TrainingListener listener, BooleanSupplier cancelled,
+                              TrainingCheckpoint resumeFrom) {
         checkData(training, "training");
         if (validation != null) {
             checkData(validation, "validation");
@@ -73,8 +85,28 @@ public final class Trainer {
         int bestEpoch = 0;
         int epochsWithoutImprovement = 0;
         List<INDArray> bestParameters = null;
+        int firstEpoch = 1;
+        if (resumeFrom != null) {
+            resume(resumeFrom);
+            history.addAll(resumeFrom.history());
+            bestLoss = resumeFrom.best().loss();
+            bestEpoch = resumeFrom.best().epoch();
+            epochsWithoutImprovement = resumeFrom.best().epochsWithoutImprovement();
+            if (stopping != null && stopping.restoreBest()) {
+                bestParameters = new ArrayList<>(resumeFrom.best().parameters().values());
+            }
+            firstEpoch = resumeFrom.epochsCompleted() + 1;
+            if (stopping != null && epochsWithoutImprovement >= stopping.patience()) {
+                // the checkpoint's own epoch ended the run: end it the same way
+                if (bestParameters != null) {
+                    network.restore(bestParameters);
+                }
+                return new TrainingResult(TrainingOutcome.EARLY_STOPPED, history, bestEpoch, null);
+            }
+        }
+        boolean checkpoints = overridesOnCheckpoint(listener);
 
-        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+        for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
             long started = System.nanoTime();
             fillOrder(order, epoch);
             MetricAccumulator trainingMetrics = new MetricAccumulator(network.definition().loss());
@@ -132,18 +164,82 @@ public final class Trainer {
                 }
             } else {
                 epochsWithoutImprovement++;
-                if (stopping != null && epochsWithoutImprovement >= stopping.patience()) {
-                    if (bestParameters != null) {
-                        network.restore(bestParameters);
-                    }
-                    return new TrainingResult(TrainingOutcome.EARLY_STOPPED, history, bestEpoch, null);
+            }
+            if (checkpoints) {
+                listener.onCheckpoint(new TrainingCheckpoint(epoch, named(network.snapshot()), optimiser.state(),
+                        new TrainingCheckpoint.BestSoFar(bestLoss, bestEpoch, epochsWithoutImprovement,
+                                bestParameters == null ? null : named(bestParameters)),
+                        history));
+            }
+            if (stopping != null && epochsWithoutImprovement >= stopping.patience()) {
+                if (bestParameters != null) {
+                    network.restore(bestParameters);
                 }
+                return new TrainingResult(TrainingOutcome.EARLY_STOPPED, history, bestEpoch, null);
             }
         }
         if (bestParameters != null && bestEpoch != config.epochs()) {
             network.restore(bestParameters);
         }
         return new TrainingResult(TrainingOutcome.COMPLETED, history, bestEpoch, null);
+    }
+
+    /** Sets the network and optimiser from a checkpoint after checking that it belongs to this run. */
+    private void resume(TrainingCheckpoint checkpoint) {
+        if (checkpoint.epochsCompleted() > config.epochs()) {
+            throw new IllegalArgumentException("the checkpoint is after epoch " + checkpoint.epochsCompleted()
+                    + " but this run has " + config.epochs() + " epochs");
+        }
+        EarlyStopping stopping = config.earlyStopping();
+        if (stopping != null && stopping.restoreBest() && checkpoint.best().parameters() == null) {
+            throw new IllegalArgumentException("early stopping restores the best epoch, but the checkpoint has no best parameters");
+        }
+        for (java.util.Map<String, INDArray> arrays : java.util.Arrays.asList(checkpoint.parameters(), checkpoint.best().parameters())) {
+            if (arrays != null) {
+                checkArrays(arrays);
+            }
+        }
+        checkpoint.optimiser().requireFits(network.parameters());
+        optimiser.restore(checkpoint.optimiser());
+        network.restore(new ArrayList<>(checkpoint.parameters().values()));
+    }
+
+    /** Fails unless the arrays are the network's parameters by name, in order, with their shapes and type. */
+    private void checkArrays(java.util.Map<String, INDArray> arrays) {
+        List<String> names = network.parameters().stream().map(dev.chainrule.engine.Parameter::name).toList();
+        if (!new ArrayList<>(arrays.keySet()).equals(names)) {
+            throw new IllegalArgumentException("the checkpoint has the parameters " + arrays.keySet() + "; the network has " + names);
+        }
+        for (dev.chainrule.engine.Parameter p : network.parameters()) {
+            INDArray actual = arrays.get(p.name());
+            if (!java.util.Arrays.equals(actual.shape(), p.value().shape()) || actual.dataType() != p.value().dataType()) {
+                throw new IllegalArgumentException("checkpoint array " + p.name() + " is " + actual.dataType() + " "
+                        + java.util.Arrays.toString(actual.shape()) + "; the network's is " + p.value().dataType() + " "
+                        + java.util.Arrays.toString(p.value().shape()));
+            }
+        }
+    }
+
+    /** Arrays in parameters() order, keyed by the parameters' names. */
+    private java.util.Map<String, INDArray> named(List<INDArray> arrays) {
+        java.util.Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < arrays.size(); i++) {
+            out.put(network.parameters().get(i).name(), arrays.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * Whether the listener implements onCheckpoint: asked once per run so that runs nobody checkpoints do not
+     * copy the parameters and optimiser state at every epoch end.
+     */
+    private static boolean overridesOnCheckpoint(TrainingListener listener) {
+        try {
+            return listener.getClass().getMethod("onCheckpoint", TrainingCheckpoint.class).getDeclaringClass()
+                    != TrainingListener.class;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("TrainingListener declares onCheckpoint", e);
+        }
     }
 
     /** Mean objective (without penalty) and the task's metrics over a whole dataset, in bounded chunks. */

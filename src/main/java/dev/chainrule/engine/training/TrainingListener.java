@@ -11,6 +11,14 @@ public interface TrainingListener {
     default void onEpoch(EpochReport report) {
     }
 
+    /**
+     * After each epoch, once onEpoch has run: what resuming after this epoch needs. The trainer copies the
+     * parameters and optimiser state for it only when the listener overrides this method, so runs nobody
+     * checkpoints pay nothing.
+     */
+    default void onCheckpoint(TrainingCheckpoint checkpoint) {
+    }
+
     TrainingListener NONE = new TrainingListener() {
     };
 }

@@ -1,0 +1,76 @@
+package dev.chainrule.client;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Export a trained version to a file and import it as a new model that predicts the same, against the real service. */
+@ExtendWith(LiveService.Extension.class)
+class ExportImportTest {
+
+    @Test
+    void anImportedVersionPredictsExactlyAsTheExportedOne(LiveService service, @TempDir Path temp) throws IOException {
+        ChainruleClient chainrule = service.admin();
+        Iris iris = Iris.load();
+        Model model = chainrule.createModel(Iris.model("iris"));
+        Job job = chainrule.waitForJob(chainrule.train(iris.training(model.id(), 10)).id(),
+                Duration.ofMinutes(3));
+        assertEquals(JobStatus.SUCCEEDED, job.status());
+
+        Path exported = chainrule.exportVersion(model.id(), 1, temp);
+        assertEquals(temp.resolve("iris-v1.chainrule"), exported, "the name the service gives it, in the directory");
+        assertTrue(Files.size(exported) > 0);
+        try (var leftovers = Files.list(temp)) {
+            assertEquals(1, leftovers.count(), "no partial file is left beside it");
+        }
+        Path named = chainrule.exportVersion(model.id(), 1, temp.resolve("copy.bin"));
+        assertArrayEquals(Files.readAllBytes(exported), Files.readAllBytes(named), "the same version, the same bytes");
+
+        Model imported = chainrule.importModel(exported);
+        assertNotEquals(model.id(), imported.id());
+        assertEquals(1, imported.versions().size());
+        assertEquals(1, imported.latestVersion());
+        assertEquals(model.layers(), imported.layers());
+        assertEquals(model.loss(), imported.loss());
+
+        Predictions original = chainrule.predict(model.id(), iris.features(), 1);
+        Predictions copy = chainrule.predict(imported.id(), iris.features(), 1);
+        for (int i = 0; i < iris.features().length; i++) {
+            assertArrayEquals(original.predictions().get(i).outputs(), copy.predictions().get(i).outputs(), 0.0,
+                    "row " + i + " predicts exactly the same");
+        }
+
+        Model renamed = chainrule.importModel(exported, "iris copy");
+        assertEquals("iris copy", renamed.name());
+    }
+
+    @Test
+    void exportAndImportErrorsAreTyped(LiveService service, @TempDir Path temp) throws IOException {
+        ChainruleClient chainrule = service.admin();
+        Model untrained = chainrule.createModel(Iris.model("iris-never-trained"));
+        ChainruleApiException noVersion = assertThrows(ChainruleApiException.class,
+                () -> chainrule.exportVersion(untrained.id(), 1, temp));
+        assertTrue(noVersion instanceof NotFoundException || noVersion instanceof ConflictException, noVersion.toString());
+        assertThrows(NotFoundException.class, () -> chainrule.exportVersion("c0ffee00-0000-4000-8000-000000000000", 1, temp));
+        try (var files = Files.list(temp)) {
+            assertEquals(0, files.count(), "a failed export writes no file");
+        }
+
+        Path garbage = Files.writeString(temp.resolve("garbage.chainrule"), "this is not a model file");
+        ChainruleApiException refused = assertThrows(ChainruleApiException.class, () -> chainrule.importModel(garbage));
+        assertTrue(refused.status() >= 400 && refused.status() < 500, refused.toString());
+        assertTrue(refused.type() != null && refused.type().startsWith("/problems/"), refused.toString());
+        assertTrue(refused instanceof ValidationException, "a file that is not a model file is bad input: " + refused);
+    }
+}

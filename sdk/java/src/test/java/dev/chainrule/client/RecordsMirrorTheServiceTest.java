@@ -1,0 +1,65 @@
+package dev.chainrule.client;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The client reads answers leniently (a newer service may add fields); here the service's real answers are read
+ * strictly into the client's records, so a field the records miss (or misspell) fails this test.
+ */
+@ExtendWith(LiveService.Extension.class)
+class RecordsMirrorTheServiceTest {
+    static final JsonMapper STRICT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    @Test
+    void everyFieldOfTheServicesAnswersHasAComponent(LiveService service) throws Exception {
+        ChainruleClient chainrule = service.admin();
+        Iris iris = Iris.load();
+        Model model = chainrule.createModel(ModelDefinition.builder(4).name("strict").description("read strictly")
+                .layer(8, Activation.TANH).layer(3, Activation.SOFTMAX).loss(Loss.CROSS_ENTROPY).build());
+        Job job = chainrule.train(TrainRequest.builder(model.id())
+                .data(InlineData.ofClasses(iris.features(), iris.classes())).validationSplit(0.2).epochs(3)
+                .earlyStopping(EarlyStopping.patience(2)).build());
+        assertEquals(JobStatus.SUCCEEDED, chainrule.waitForJob(job.id(), Duration.ofMinutes(3)).status());
+
+        Model strictModel = STRICT.readValue(get(service, "/models/" + model.id()), Model.class);
+        assertEquals(chainrule.getModel(model.id()), strictModel);
+        assertEquals("read strictly", strictModel.description());
+        Job strictJob = STRICT.readValue(get(service, "/jobs/" + job.id()), Job.class);
+        assertEquals(3, strictJob.history().size());
+        Predictions strictPredictions = STRICT.readValue(post(service, "/models/" + model.id() + "/predict",
+                "{\"instances\": [[5.1, 3.5, 1.4, 0.2]]}"), Predictions.class);
+        assertEquals(1, strictPredictions.predictions().size());
+        STRICT.readValue(get(service, "/models?page=0&size=5"),
+                STRICT.getTypeFactory().constructParametricType(Page.class, Model.class));
+        STRICT.readValue(get(service, "/jobs?page=0&size=5"),
+                STRICT.getTypeFactory().constructParametricType(Page.class, Job.class));
+    }
+
+    static String get(LiveService service, String path) throws IOException, InterruptedException {
+        return send(service, HttpRequest.newBuilder(service.baseUrl.resolve(path)).GET());
+    }
+
+    static String post(LiveService service, String path, String json) throws IOException, InterruptedException {
+        return send(service, HttpRequest.newBuilder(service.baseUrl.resolve(path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static String send(LiveService service, HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                request.header("Authorization", "Bearer " + service.adminKey).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return response.body();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.chainrule.dataset;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes a {@link DatasetFile} as rows arrive (a {@link CsvRowSink}), so the dataset never has to fit in memory:
+ * the header with the column names first, each row's float32 values as they come through a small buffer, and,
+ * once the row count and the statistics are known, the footer. Statistics and class counts are computed in
+ * the same pass.
+ *
+ * <p>{@link #finish()} completes the file and forces it to the disk; a writer closed before that leaves a file
+ * without a footer, which {@link DatasetFile#open} refuses, so the caller deletes it.
+ */
+public final class DatasetFileWriter implements CsvRowSink, Closeable {
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    private final Path file;
+    private final FileChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final CRC32C crc = new CRC32C();
+    private List<String> featureNames;
+    private List<String> targetNames;
+    private RunningMoments[] moments;
+    private ClassCounter classes;
+    private long rows;
+    private DatasetSummary summary;
+
+    /** Writes {@code file}, created or emptied (e.g. a fresh temp file of the data directory). */
+    public DatasetFileWriter(Path file) throws IOException {
+        this.file = file;
+        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Streams a CSV into a new dataset file.
+     *
+     * @return what the file holds
+     * @throws InvalidCsvException      the CSV's first problem; {@code file} is then deleted
+     * @throws DatasetTooLargeException over the reader's byte limit; {@code file} is then deleted
+     */
+    public static DatasetSummary fromCsv(CsvDatasetReader reader, InputStream csv, String source, Path file)
+            throws IOException {
+        boolean done = false;
+        try (DatasetFileWriter writer = new DatasetFileWriter(file)) {
+            reader.stream(csv, source, writer);
+            DatasetSummary summary = writer.finish();
+            done = true;
+            return summary;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    @Override
+    public void columns(List<String> featureNames, List<String> targetNames) throws IOException {
+        if (this.featureNames != null) {
+            throw new IllegalStateException("columns already given");
+        }
+        this.featureNames = List.copyOf(featureNames);
+        this.targetNames = List.copyOf(targetNames);
+        moments = new RunningMoments[featureNames.size() + targetNames.size()];
+        for (int c = 0; c < moments.length; c++) {
+            moments[c] = new RunningMoments();
+        }
+        classes = targetNames.size() == 1 ? new ClassCounter() : null;
+        byte[] header = DatasetFile.header(this.featureNames, this.targetNames);
+        ByteBuffer start = ByteBuffer.allocate(DatasetFile.MAGIC.length + 4 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+        start.put(DatasetFile.MAGIC).putInt(header.length).put(header).flip();
+        writeFully(start);
+    }
+
+    @Override
+    public void row(float[] features, float[] targets, long line) throws IOException {
+        if (featureNames == null) {
+            throw new IllegalStateException("columns first");
+        }
+        if (features.length != featureNames.size() || targets.length != targetNames.size()) {
+            throw new IllegalArgumentException("a row of " + features.length + " + " + targets.length + " values for "
+                    + featureNames.size() + " + " + targetNames.size() + " columns");
+        }
+        for (int j = 0; j < features.length; j++) {
+            put(features[j]);
+            moments[j].add(features[j]);
+        }
+        for (int k = 0; k < targets.length; k++) {
+            put(targets[k]);
+            moments[features.length + k].add(targets[k]);
+        }
+        if (classes != null) {
+            classes.add(targets[0]);
+        }
+        rows++;
+    }
+
+    /** Writes the footer, forces the file to the disk and closes it. */
+    public DatasetSummary finish() throws IOException {
+        if (summary != null) {
+            return summary;
+        }
+        if (featureNames == null || rows == 0) {
+            throw new IllegalStateException("a dataset file needs its columns and at least one row");
+        }
+        flush();
+        List<ColumnStatistics> columns = new ArrayList<>(moments.length);
+        for (int j = 0; j < featureNames.size(); j++) {
+            columns.add(moments[j].statistics(featureNames.get(j), ColumnStatistics.FEATURE));
+        }
+        for (int k = 0; k < targetNames.size(); k++) {
+            columns.add(moments[featureNames.size() + k].statistics(targetNames.get(k), ColumnStatistics.TARGET));
+        }
+        DatasetSummary result = new DatasetSummary(rows, featureNames, targetNames, columns,
+                classes == null ? null : classes.counts());
+        byte[] footer = DatasetFile.footer(result, crc.getValue());
+        ByteBuffer end = ByteBuffer.allocate(footer.length + 4 + DatasetFile.END.length).order(ByteOrder.LITTLE_ENDIAN);
+        end.put(footer).putInt(footer.length).put(DatasetFile.END).flip();
+        writeFully(end);
+        channel.force(true);
+        channel.close();
+        summary = result;
+        return result;
+    }
+
+    /** Where the file is being written. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    private void put(float value) throws IOException {
+        if (!buffer.hasRemaining()) {
+            flush();
+        }
+        buffer.putFloat(value);
+    }
+
+    private void flush() throws IOException {
+        buffer.flip();
+        crc.update(buffer.array(), buffer.arrayOffset(), buffer.limit());
+        writeFully(buffer);
+        buffer.clear();
+    }
+
+    private void writeFully(ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.chainrule.dataset;
+
+import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.model.Page;
+import dev.chainrule.storage.DataDirectory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Uploaded datasets: each CSV is streamed into a {@link DatasetFile} under the data directory's tmp/, forced to
+ * the disk and renamed into datasets/ before its row is inserted, so a failed or interrupted upload leaves neither
+ * a row nor (after the startup sweep) a file. Memory holds one row of the CSV at a time, whatever its size.
+ */
+@Service
+public class DatasetService {
+    static final String MAX_COLUMNS_SETTING = "chainrule.limits.max-dataset-columns";
+    static final String MAX_SIZE_SETTING = "chainrule.limits.max-dataset-size";
+
+    private final DatasetRepository repository;
+    private final DataDirectory files;
+    private final TransactionTemplate transaction;
+    private final Clock clock;
+    private final ObjectProvider<DatasetUsage> usage;
+    private final int maxColumns;
+    private final long maxBytes;
+
+    public DatasetService(DatasetRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
+                          ObjectProvider<DatasetUsage> usage, ChainruleProperties properties) {
+        this.repository = repository;
+        this.files = files;
+        this.transaction = transaction;
+        this.clock = clock;
+        this.usage = usage;
+        this.maxColumns = properties.limits().maxDatasetColumns();
+        this.maxBytes = properties.limits().maxDatasetSize().toBytes();
+    }
+
+    /**
+     * Reads a CSV to its end and stores it.
+     *
+     * @param source  how error messages name the upload (its file name)
+     * @param targets the target columns' names; empty for the last column
+     * @throws InvalidCsvException      the CSV's first problem, with its line and column; nothing is stored
+     * @throws DatasetTooLargeException more than chainrule.limits.max-dataset-size of CSV; nothing is stored
+     */
+    public StoredDataset upload(InputStream csv, String source, String name, List<String> targets) throws IOException {
+        CsvDatasetReader reader = CsvDatasetReader.targetColumns(targets).withMaxColumns(maxColumns, MAX_COLUMNS_SETTING)
+                .withMaxBytes(maxBytes, MAX_SIZE_SETTING);
+        Path temp = files.newTempFile();
+        try {
+            DatasetSummary summary = DatasetFileWriter.fromCsv(reader, csv, source, temp);
+            long size = Files.size(temp);
+            String id = UUID.randomUUID().toString();
+            String file = "datasets/" + id + ".bin";
+            files.commit(temp, file);
+            // microseconds: what the database keeps, so the dataset reads back as it was created
+            StoredDataset dataset = new StoredDataset(id, name, clock.instant().truncatedTo(ChronoUnit.MICROS), size, file, summary);
+            try {
+                repository.insert(dataset);
+            } catch (RuntimeException e) {
+                files.delete(file);
+                throw e;
+            }
+            return dataset;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    public StoredDataset get(String id) {
+        return repository.find(id).orElseThrow(() -> new DatasetNotFoundException(id));
+    }
+
+    /** A page of datasets, oldest first. */
+    public Page<StoredDataset> list(int page, int size) {
+        List<StoredDataset> items = repository.page((int) Math.min((long) page * size, Integer.MAX_VALUE), size);
+        return new Page<>(items, page, size, repository.count());
+    }
+
+    /** Deletes the dataset's row, then its file; refused while a queued or running job reads it. */
+    public void delete(String id) {
+        StoredDataset deleted = transaction.execute(status -> {
+            StoredDataset dataset = repository.lock(id).orElseThrow(() -> new DatasetNotFoundException(id));
+            DatasetUsage jobs = usage.getIfAvailable();
+            if (jobs != null && jobs.usedByActiveJob(id)) {
+                throw new DatasetInUseException(id);
+            }
+            repository.delete(id);
+            return dataset;
+        });
+        // the row is gone, so nothing names the file any more; a crash here leaves it to the startup sweep
+        files.delete(deleted.file());
+    }
+
+    /**
+     * The dataset's rows for a network: features T x D and the targets encoded for its loss and output.
+     *
+     * @return null when a target value does not fit (then {@code problems} says which)
+     */
+    public Dataset load(StoredDataset dataset, TargetEncoding encoding, DatasetFile.Problems problems) {
+        try {
+            return DatasetFile.open(files.resolve(dataset.file())).load(encoding, problems);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dataset " + dataset.id() + " from " + dataset.file(), e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.chainrule.model;
+
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.model.DefinitionJson;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The models and model_versions tables (db/migration). Rows only: the version files are ModelService's. */
+@Repository
+class ModelRepository {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final TypeReference<Map<String, Double>> METRICS = new TypeReference<>() {
+    };
+
+    private final JdbcClient db;
+
+    ModelRepository(JdbcClient db) {
+        this.db = db;
+    }
+
+    /** A models row. */
+    record ModelRow(String id, String name, String description, NetworkDefinition definition, long seed,
+                    double lossEpsilon, Instant createdAt) {
+    }
+
+    /** A model_versions row. */
+    record VersionRow(int number, ModelVersion.Summary summary, String file) {
+    }
+
+    void insert(ModelRow model) {
+        db.sql("""
+                INSERT INTO models (id, name, description, definition, seed, loss_epsilon, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                .params(model.id(), model.name(), model.description(), DefinitionJson.toText(model.definition()),
+                        model.seed(), model.lossEpsilon(), timestamp(model.createdAt()))
+                .update();
+    }
+
+    Optional<ModelRow> find(String id) {
+        return db.sql("SELECT * FROM models WHERE id = ?").param(id).query(ModelRepository::modelRow).optional();
+    }
+
+    /** Locks the model's row until the transaction ends, so version numbering and deletion take turns. */
+    boolean lock(String id) {
+        return db.sql("SELECT id FROM models WHERE id = ? FOR UPDATE").param(id).query(String.class).optional().isPresent();
+    }
+
+    List<ModelRow> page(int offset, int limit) {
+        return db.sql("SELECT * FROM models ORDER BY seq LIMIT ? OFFSET ?").params(limit, offset)
+                .query(ModelRepository::modelRow).list();
+    }
+
+    long count() {
+        return db.sql("SELECT count(*) FROM models").query(Long.class).single();
+    }
+
+    List<VersionRow> versions(String modelId) {
+        return db.sql("SELECT * FROM model_versions WHERE model_id = ? ORDER BY version").param(modelId)
+                .query(ModelRepository::versionRow).list();
+    }
+
+    /** One version's row, or the latest when {@code number} is null: one indexed query, for every prediction. */
+    Optional<VersionRow> version(String modelId, Integer number) {
+        return number == null
+                ? db.sql("SELECT * FROM model_versions WHERE model_id = ? ORDER BY version DESC LIMIT 1").param(modelId)
+                        .query(ModelRepository::versionRow).optional()
+                : db.sql("SELECT * FROM model_versions WHERE model_id = ? AND version = ?").params(modelId, number)
+                        .query(ModelRepository::versionRow).optional();
+    }
+
+    int lastVersion(String modelId) {
+        return db.sql("SELECT coalesce(max(version), 0) FROM model_versions WHERE model_id = ?").param(modelId)
+                .query(Integer.class).single();
+    }
+
+    void insertVersion(String modelId, VersionRow version) {
+        ModelVersion.Summary s = version.summary();
+        db.sql("""
+                INSERT INTO model_versions (model_id, version, job_id, created_at, epochs, training_loss,
+                                            validation_loss, metrics, file)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(modelId, version.number(), s.jobId(), timestamp(s.createdAt()), s.epochs(), s.trainingLoss(),
+                        s.validationLoss(), JSON.writeValueAsString(s.metrics()), version.file())
+                .update();
+    }
+
+    /** Deletes the model's row and, by cascade, its versions' rows. */
+    void delete(String id) {
+        db.sql("DELETE FROM models WHERE id = ?").param(id).update();
+    }
+
+    private static ModelRow modelRow(ResultSet rs, int row) throws SQLException {
+        return new ModelRow(rs.getString("id"), rs.getString("name"), rs.getString("description"),
+                DefinitionJson.fromText(rs.getString("definition")), rs.getLong("seed"), rs.getDouble("loss_epsilon"),
+                instant(rs, "created_at"));
+    }
+
+    private static VersionRow versionRow(ResultSet rs, int row) throws SQLException {
+        double validationLoss = rs.getDouble("validation_loss");
+        Double validation = rs.wasNull() ? null : validationLoss;
+        return new VersionRow(rs.getInt("version"), new ModelVersion.Summary(rs.getString("job_id"),
+                instant(rs, "created_at"), rs.getInt("epochs"), rs.getDouble("training_loss"), validation,
+                JSON.readValue(rs.getString("metrics"), METRICS)), rs.getString("file"));
+    }
+
+    static OffsetDateTime timestamp(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+}

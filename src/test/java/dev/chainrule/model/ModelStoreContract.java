@@ -1,0 +1,209 @@
+package dev.chainrule.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.engine.Network;
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.init.WeightInitialiser;
+import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.engine.loss.LossKind;
+import dev.chainrule.engine.model.Standardiser;
+import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.ServiceOnDisk;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The model store against a real database and a real data directory, including a restart of the whole
+ * application on the same ones. Runs on the embedded default (H2) and on PostgreSQL: see the subclasses.
+ */
+abstract class ModelStoreContract {
+    private final Path dataDir = Path.of("target", "test-data", "store-" + UUID.randomUUID()).toAbsolutePath();
+    private ConfigurableApplicationContext context;
+
+    /** Datasource settings for this database; empty for the embedded default. */
+    abstract Map<String, Object> database();
+
+    private ConfigurableApplicationContext start(Map<String, Object> settings) {
+        return ServiceOnDisk.start(dataDir, database(), settings);
+    }
+
+    @AfterEach
+    void stop() {
+        if (context != null) {
+            context.close();
+        }
+    }
+
+    private static NetworkDefinition definition() {
+        return new NetworkDefinition(3, List.of(new LayerSpec(5, Activation.TANH), new LayerSpec(2, Activation.SOFTMAX)),
+                LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
+    }
+
+    private static TrainedModel trained(long seed) {
+        Network network = Network.create(definition(), DataType.FLOAT, 1e-7);
+        network.initialise(seed);
+        Standardiser standardiser = new Standardiser(Nd4j.createFromArray(new double[][] {{1, 2, 3}}),
+                Nd4j.createFromArray(new double[][] {{0.5, 2, 4}}));
+        return new TrainedModel(network, standardiser);
+    }
+
+    private static ModelVersion.Summary summary(String jobId) {
+        return new ModelVersion.Summary(jobId, Instant.parse("2026-11-22T07:00:00Z"), 7, 0.25, 0.5, Map.of("accuracy", 0.9));
+    }
+
+    private static final INDArray INPUTS = Nd4j.createFromArray(new float[][] {{1, 2, 3}, {-4, 0.5f, 9}, {0, 0, 0}});
+
+    @Test
+    void modelsAndVersionsSurviveARestartWithIdenticalPredictions() throws IOException {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        Model a = models.create("a", "first", definition(), 11, 1e-7);
+        Model b = models.create(null, null, definition(), 12, 1e-6);
+        TrainedModel v1 = trained(1);
+        TrainedModel v2 = trained(2);
+        models.addVersion(a.id(), v1, summary("job-1"));
+        models.addVersion(a.id(), v2, summary("job-2"));
+        float[] expected1 = v1.predict(INPUTS).data().asFloat();
+        float[] expected2 = v2.predict(INPUTS).data().asFloat();
+        context.close();
+
+        context = start(Map.of());
+        models = context.getBean(ModelService.class);
+        Page<Model> page = models.list(0, 10);
+        assertThat(page.items()).extracting(Model::id).containsExactly(a.id(), b.id());
+        Model again = models.get(a.id());
+        assertThat(again.name()).isEqualTo("a");
+        assertThat(again.description()).isEqualTo("first");
+        assertThat(again.definition()).isEqualTo(definition());
+        assertThat(again.seed()).isEqualTo(11);
+        assertThat(again.createdAt()).isEqualTo(a.createdAt());
+        assertThat(again.trainingState()).isEqualTo(Model.TrainingState.TRAINED);
+        assertThat(again.versions()).extracting(ModelVersion::number).containsExactly(1, 2);
+        assertThat(again.versions().get(0).summary()).isEqualTo(summary("job-1"));
+        assertThat(models.version(a.id(), 1).trainedModel().predict(INPUTS).data().asFloat()).isEqualTo(expected1);
+        assertThat(models.version(a.id(), null).trainedModel().predict(INPUTS).data().asFloat()).isEqualTo(expected2);
+        Model untrained = models.get(b.id());
+        assertThat(untrained.name()).isNull();
+        assertThat(untrained.lossEpsilon()).isEqualTo(1e-6);
+        assertThat(untrained.trainingState()).isEqualTo(Model.TrainingState.UNTRAINED);
+    }
+
+    @Test
+    void aVersionEvictedFromMemoryIsReadBackFromItsFile() {
+        context = start(Map.of("chainrule.models.cached-versions", "1"));
+        ModelService models = context.getBean(ModelService.class);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        TrainedModel v1 = trained(1);
+        models.addVersion(model.id(), v1, summary("j1"));
+        models.addVersion(model.id(), trained(2), summary("j2")); // pushes v1 out of the cache
+
+        TrainedModel reread = models.version(model.id(), 1).trainedModel();
+        assertThat(reread).isNotSameAs(v1);
+        assertThat(reread.predict(INPUTS).data().asFloat()).isEqualTo(v1.predict(INPUTS).data().asFloat());
+    }
+
+    @Test
+    void pagesListModelsOldestFirst() {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(models.create("m" + i, null, definition(), i, 1e-7).id());
+        }
+        assertThat(models.list(0, 2).items()).extracting(Model::id).containsExactly(ids.get(0), ids.get(1));
+        assertThat(models.list(2, 2).items()).extracting(Model::id).containsExactly(ids.get(4));
+        assertThat(models.list(3, 2).items()).isEmpty();
+        assertThat(models.list(0, 2).totalItems()).isEqualTo(5);
+    }
+
+    @Test
+    void deletingAModelRemovesItsRowsAndFilesAndIsRefusedWhileAJobUsesIt() throws IOException {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        JdbcClient db = context.getBean(JdbcClient.class);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+        models.addVersion(model.id(), trained(2), summary("j2"));
+        Path modelDir = dataDir.resolve("models").resolve(model.id());
+        try (var files = Files.list(modelDir)) {
+            assertThat(files.count()).isEqualTo(2);
+        }
+
+        models.jobStarted(model.id());
+        assertThatThrownBy(() -> models.delete(model.id())).isInstanceOf(ModelInUseException.class);
+        assertThat(models.get(model.id()).trainingState()).isEqualTo(Model.TrainingState.TRAINING);
+        models.jobEnded(model.id());
+
+        models.delete(model.id());
+        assertThatThrownBy(() -> models.get(model.id())).isInstanceOf(ModelNotFoundException.class);
+        assertThat(db.sql("SELECT count(*) FROM model_versions WHERE model_id = ?").param(model.id()).query(Long.class).single()).isZero();
+        assertThat(modelDir).doesNotExist();
+        assertThatThrownBy(() -> models.addVersion(model.id(), trained(3), summary("late")))
+                .isInstanceOf(ModelNotFoundException.class);
+        assertThat(modelDir).doesNotExist();
+    }
+
+    @Test
+    void anExportedVersionImportsAsANewModelWithIdenticalPredictions() throws IOException {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        Model model = models.create("iris net", "exported", definition(), 5, 1e-7);
+        TrainedModel v1 = trained(9);
+        models.addVersion(model.id(), v1, summary("job-9"));
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        models.export(model.id(), 1, file);
+
+        Model imported = models.importModel(new ByteArrayInputStream(file.toByteArray()), null, definition -> {
+        });
+        assertThat(imported.id()).isNotEqualTo(model.id());
+        assertThat(imported.name()).isEqualTo("iris net");
+        assertThat(imported.description()).isEqualTo("exported");
+        assertThat(imported.seed()).isEqualTo(5);
+        assertThat(imported.definition()).isEqualTo(definition());
+        assertThat(imported.versions()).hasSize(1);
+        ModelVersion.Summary s = imported.versions().get(0).summary();
+        assertThat(s.epochs()).isEqualTo(7);
+        assertThat(s.trainingLoss()).isEqualTo(0.25);
+        assertThat(s.validationLoss()).isEqualTo(0.5);
+        assertThat(s.metrics()).isEqualTo(Map.of("accuracy", 0.9));
+        assertThat(models.version(imported.id(), 1).trainedModel().predict(INPUTS).data().asFloat())
+                .isEqualTo(v1.predict(INPUTS).data().asFloat());
+    }
+
+    @Test
+    void aFileNoRowNamesIsRemovedAtStartupAndNamedFilesAreKept() throws IOException {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+        context.close();
+        // what a crash between a file's rename and its row leaves behind
+        DataDirectory files = new DataDirectory(dataDir);
+        String orphan = files.write("models/" + model.id() + "/orphan.model", out -> out.write(new byte[] {1, 2, 3}));
+        Path halfWritten = files.newTempFile();
+
+        context = start(Map.of());
+        assertThat(dataDir.resolve(orphan)).doesNotExist();
+        assertThat(halfWritten).doesNotExist();
+        ModelVersion kept = context.getBean(ModelService.class).version(model.id(), 1);
+        assertThat(kept.trainedModel().predict(INPUTS).data().asFloat()).isEqualTo(trained(1).predict(INPUTS).data().asFloat());
+    }
+}

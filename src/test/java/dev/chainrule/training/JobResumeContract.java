@@ -1,0 +1,137 @@
+package dev.chainrule.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chainrule.dataset.CsvDatasetReader;
+import dev.chainrule.dataset.CsvTable;
+import dev.chainrule.dataset.SharedData;
+import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.Parameter;
+import dev.chainrule.engine.init.WeightInitialiser;
+import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.engine.loss.LossKind;
+import dev.chainrule.engine.optim.OptimiserSettings;
+import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.engine.training.EarlyStopping;
+import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.engine.training.TrainingConfig;
+import dev.chainrule.model.Model;
+import dev.chainrule.model.ModelService;
+import dev.chainrule.storage.ServiceOnDisk;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * A job interrupted by a shutdown comes back by itself at the next start, continues from its last epoch
+ * checkpoint, and ends with exactly the weights of a run that was never interrupted. Runs on the embedded default
+ * and on PostgreSQL (the subclasses).
+ */
+abstract class JobResumeContract {
+    private final Path dataDir = Path.of("target", "test-data", "resume-" + UUID.randomUUID()).toAbsolutePath();
+    private ConfigurableApplicationContext context;
+
+    abstract Map<String, Object> database();
+
+    private ConfigurableApplicationContext start() {
+        return ServiceOnDisk.start(dataDir, database(), Map.of("chainrule.jobs.workers", 1));
+    }
+
+    @AfterEach
+    void stop() {
+        if (context != null) {
+            context.close();
+        }
+    }
+
+    private static NetworkDefinition iris() {
+        return new NetworkDefinition(4, List.of(new LayerSpec(16, Activation.TANH), new LayerSpec(3, Activation.SOFTMAX)),
+                LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
+    }
+
+    /** Iris, one-hot, the first 120 rows to train on and the rest to validate; Adam, with early stopping. */
+    private static TrainingJobSpec spec(String modelId) throws IOException {
+        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("iris/iris.csv"));
+        INDArray x = table.features(DataType.FLOAT);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 3);
+        for (int i = 0; i < x.rows(); i++) {
+            y.putScalar(i, (int) table.target(i, 0), 1f);
+        }
+        Dataset training = new Dataset(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 120)).dup(),
+                y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 120)).dup());
+        Dataset validation = new Dataset(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(120, 150)).dup(),
+                y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(120, 150)).dup());
+        TrainingConfig config = TrainingConfig.of(60, 1, OptimiserSettings.adam(0.002), 17)
+                .withEarlyStopping(new EarlyStopping(1000, 0, true));
+        return new TrainingJobSpec(modelId, training, validation, config, null, true);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 240_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static Map<String, float[]> weights(ModelService models, String modelId) {
+        Map<String, float[]> out = new HashMap<>();
+        for (Parameter p : models.version(modelId, 1).trainedModel().network().parameters()) {
+            out.put(p.name(), p.value().dup().data().asFloat());
+        }
+        return out;
+    }
+
+    @Test
+    void aJobStoppedByAShutdownResumesFromItsCheckpointAndEndsWithTheUninterruptedWeights() throws Exception {
+        context = start();
+        ModelService models = context.getBean(ModelService.class);
+        Model interrupted = models.create("interrupted", null, iris(), 5, 1e-7);
+        TrainingJob job = context.getBean(TrainingJobService.class).submit(spec(interrupted.id()));
+        await(() -> job.history().size() >= 3, "three epochs");
+        context.close(); // a graceful shutdown in the middle of the job
+        assertThat(job.status()).as("a shutdown does not cancel").isEqualTo(JobStatus.RUNNING);
+        List<EpochReport> before = job.history();
+        assertThat(before.size()).isGreaterThanOrEqualTo(3).isLessThan(60);
+
+        context = start();
+        TrainingJobService jobs = context.getBean(TrainingJobService.class);
+        TrainingJob resumed = jobs.get(job.id());
+        await(() -> resumed.status().isFinished(), "the resumed job to end");
+        assertThat(resumed.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(resumed.history()).hasSize(60);
+        // the epochs before the last checkpoint were not run again: their reports, wall times included, are kept
+        assertThat(resumed.history().subList(0, 3)).isEqualTo(before.subList(0, 3));
+        JdbcClient db = context.getBean(JdbcClient.class);
+        assertThat(db.sql("SELECT checkpoint FROM jobs WHERE id = ?").param(job.id()).query(String.class).optional())
+                .as("the end lets go of the checkpoint").isEmpty();
+        assertThat(dataDir.resolve("jobs").resolve(job.id())).doesNotExist();
+
+        ModelService restartedModels = context.getBean(ModelService.class);
+        Model reference = restartedModels.create("uninterrupted", null, iris(), 5, 1e-7);
+        TrainingJob straight = jobs.submit(spec(reference.id()));
+        await(() -> straight.status().isFinished(), "the uninterrupted job");
+        assertThat(straight.history()).extracting(EpochReport::validationLoss)
+                .isEqualTo(resumed.history().stream().map(EpochReport::validationLoss).toList());
+        Map<String, float[]> expected = weights(restartedModels, reference.id());
+        Map<String, float[]> actual = weights(restartedModels, interrupted.id());
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        for (String name : expected.keySet()) {
+            assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));
+        }
+    }
+}
