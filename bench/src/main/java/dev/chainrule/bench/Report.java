@@ -172,8 +172,9 @@ final class Report {
 
         line("## GEMM at the MLP's shapes (float32)");
         line("");
-        line("`Nd4j.gemm(a, b, c, transposeA, transposeB, 1, 0)` into a preallocated c, as FullyConnectedLayer calls it. "
-                + "\"cblas\" is the same product through OpenBLAS's `cblas_sgemm` directly (no ND4J op), for comparison. "
+        line("\"cblas\" is OpenBLAS's `cblas_sgemm` on the arrays' memory into a preallocated c, as the engine's "
+                + "FullyConnectedLayer calls it (through `Blas`); `Nd4j.gemm(a, b, c, transposeA, transposeB, 1, 0)` is the same "
+                + "product through ND4J's Mmul op (what the engine called before issue 5), for comparison. "
                 + "GFLOP/s = 2 m k n / time.");
         line("");
         for (ConfigResult c : configs) {
@@ -204,10 +205,10 @@ final class Report {
             }
             line("");
             line("The eight training products: " + f3(flops / 1e6) + " MFLOP per batch (= " + f3(flops / 128 / 1e6)
-                    + " MFLOP per sample), " + f1(gemmMicros) + " us per batch through Nd4j.gemm -> GEMM limit "
-                    + f1(flops / gemmMicros / 1e3) + " GFLOP/s, " + f0(128e6 / gemmMicros) + " samples/s; through cblas "
-                    + f1(cblasMicros) + " us (" + f1(flops / cblasMicros / 1e3) + " GFLOP/s). The three bias row sums "
-                    + "(1^T delta, also Nd4j.gemm) add " + f1(biasMicros) + " us per batch.");
+                    + " MFLOP per sample), " + f1(cblasMicros) + " us per batch through cblas -> GEMM limit "
+                    + f1(flops / cblasMicros / 1e3) + " GFLOP/s, " + f0(128e6 / cblasMicros) + " samples/s; through "
+                    + "Nd4j.gemm " + f1(gemmMicros) + " us (" + f1(flops / gemmMicros / 1e3) + " GFLOP/s). The three bias "
+                    + "row sums (1^T delta, timed through Nd4j.gemm) add " + f1(biasMicros) + " us per batch.");
             line("");
         }
 
@@ -216,7 +217,7 @@ final class Report {
         line("FLOPs per training sample: minimum " + f3(minFlops / 1e6) + " MFLOP = forward 2(784*256 + 256*128 + "
                 + "128*10) + the same for dW + the same without layer 1 for dX (the first layer needs no input "
                 + "gradient); conventional 3 x forward = " + f3(convFlops / 1e6) + " MFLOP. The limit is the eight "
-                + "training GEMMs' FLOPs over the sum of their measured times (Nd4j.gemm, same thread setting), i.e. "
+                + "training GEMMs' FLOPs over the sum of their measured times (cblas, as the engine calls them; same thread setting), i.e. "
                 + "the training loop if it did nothing but its GEMMs.");
         line("");
         line("| thread setting | training GFLOP/s (1.01 MFLOP count) | training GFLOP/s (1.41 count) | GEMM limit GFLOP/s "
@@ -345,7 +346,7 @@ final class Report {
         double micros = 0;
         for (GemmBench.Result r : gemm) {
             if (r.shape().inTraining()) {
-                micros += r.microsPerCall();
+                micros += r.directMicrosPerCall();
             }
         }
         return 128e6 / micros;
