@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The steps of one predict request timed one by one, now and as proposed (bench/http/PredictPathMicro.java),
-# with the service's own classes: builds the jar, unpacks its BOOT-INF into a temporary folder, writes the same
-# request bodies as bench/http/run.sh, and writes bench/results/YYYY-MM-DD-http-micro.md. No HTTP, no network.
+# The steps of one predict request timed one by one (bench/http/PredictPathMicro.java), with the service's own
+# classes: builds the jar, unpacks its BOOT-INF into a temporary folder, writes the same request bodies as
+# bench/http/run.sh, and writes bench/results/YYYY-MM-DD-http-micro[-$BENCH_TAG].md. No HTTP, no network.
 #
-#   bench/http/micro.sh [ROUND_MS [ROUNDS]]     defaults 300 ms x 7 rounds per variant (about 2 minutes)
+#   bench/http/micro.sh [ROUND_MS [ROUNDS]]     defaults 300 ms x 7 rounds per step (under a minute)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 round_ms="${1:-300}"
@@ -30,14 +30,14 @@ table="$(java -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dlogging.lev
   -cp "$work/BOOT-INF/classes:$work/BOOT-INF/lib/*" bench/http/PredictPathMicro.java "$work" "$round_ms" "$rounds" \
   2> "$work/stderr.log" | grep -E '^(\||Rounds: )')" || { tail -n 30 "$work/stderr.log" >&2; exit 1; }  # ND4J logs to stdout
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
-out="bench/results/$(date +%F)-http-micro.md"
+out="bench/results/$(date +%F)-http-micro${BENCH_TAG:+-$BENCH_TAG}.md"
 {
   echo "# Predict path, step by step, $(date +%F) (bench/http/micro.sh)"
   echo
   echo "One predict request's steps outside HTTP, each timed alone on one thread with the service's own classes"
   echo "(\`$jar\`, revision \`$(git rev-parse --short HEAD)\`), the same MNIST-shaped model (784-256-128-10, standardised"
-  echo "inputs) and the same request bodies as \`bench/http/run.sh\`. *now* is the service's code; *proposed* are"
-  echo "prototypes in \`bench/http/PredictPathMicro.java\`, each checked to give the same numbers first."
+  echo "inputs) and the same request bodies as \`bench/http/run.sh\`; the compute step is PredictionService's, written out in"
+  echo "\`bench/http/PredictPathMicro.java\` and checked to give TrainedModel.predict's numbers first."
   echo
   echo "- **Command:** \`bench/http/micro.sh${*:+ $*}\`; started $started"
   echo "- **Load average:** $load_start at the start, $load_end at the end (1, 5, 15 min; 2 shared cores): **preliminary**"
