@@ -146,4 +146,24 @@ class StandardiserTest {
         standardiser.apply(argument);
         assertThat(java(argument)).isEqualTo(fresh);
     }
+
+    /**
+     * float32 rows take a two-pass Java path (sums in float64) instead of ND4J's column reductions; it must give
+     * the same standardisation the float32 network sees, to the bit, including constant columns.
+     */
+    @Test
+    void theFloat32PathStandardisesExactlyAsTheFloat64Path() throws java.io.IOException {
+        INDArray x = dev.chainrule.dataset.CsvDatasetReader.lastColumnAsTarget()
+                .read(dev.chainrule.dataset.SharedData.file("breast_cancer/breast_cancer.csv")).features(DataType.FLOAT);
+        x.getColumn(3).assign(0.1f); // a constant column
+        Standardiser rows = Standardiser.fit(x);
+        Standardiser reductions = Standardiser.fit(x.dup('f')); // column-major: not the row path
+        float[] rowsMean = rows.mean().castTo(DataType.FLOAT).toFloatVector();
+        float[] rowsStd = rows.std().castTo(DataType.FLOAT).toFloatVector();
+        assertThat(rowsMean).isEqualTo(reductions.mean().castTo(DataType.FLOAT).toFloatVector());
+        assertThat(rowsStd).isEqualTo(reductions.std().castTo(DataType.FLOAT).toFloatVector());
+        assertThat(rowsStd[3]).isEqualTo(1f);
+        assertThat(rows.apply(x)).isEqualTo(reductions.apply(x));
+        assertThat(rows.apply(x).getColumn(3).maxNumber().floatValue()).isZero();
+    }
 }
