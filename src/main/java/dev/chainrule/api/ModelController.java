@@ -51,8 +51,7 @@ class ModelController {
         double epsilon = request.lossEpsilon() == null ? LossKind.DEFAULT_EPSILON : request.lossEpsilon();
         Model model = models.create(request.name(), request.description(), definition,
                 request.seed() == null ? 0 : request.seed(), epsilon);
-        URI location = ServletUriComponentsBuilder.fromCurrentContextPath().path("/models/{id}").buildAndExpand(model.id()).toUri();
-        return ResponseEntity.created(location).body(ModelResponse.of(model));
+        return created(model);
     }
 
     @GetMapping
@@ -89,8 +88,7 @@ class ModelController {
     @PostMapping(path = "/import", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     ResponseEntity<ModelResponse> importModel(InputStream body, @RequestParam(required = false) String name) throws IOException {
         if (name != null && name.length() > MAX_NAME_LENGTH) {
-            throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("name",
-                    "must be at most " + MAX_NAME_LENGTH + " characters, got " + name.length())));
+            throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("name", tooLong(name, MAX_NAME_LENGTH))));
         }
         Model model;
         try {
@@ -99,6 +97,15 @@ class ModelController {
             throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("body",
                     "is not a Chainrule model file: " + e.getMessage())));
         }
+        return created(model);
+    }
+
+    private static String tooLong(String text, int max) {
+        return "must be at most " + max + " characters, got " + text.length();
+    }
+
+    /** 201 with the model and its absolute URL as Location. */
+    private static ResponseEntity<ModelResponse> created(Model model) {
         URI location = ServletUriComponentsBuilder.fromCurrentContextPath().path("/models/{id}").buildAndExpand(model.id()).toUri();
         return ResponseEntity.created(location).body(ModelResponse.of(model));
     }
@@ -123,10 +130,10 @@ class ModelController {
     private NetworkDefinition definition(CreateModelRequest request) {
         FieldErrors errors = new FieldErrors();
         if (request.name() != null && request.name().length() > MAX_NAME_LENGTH) {
-            errors.add("name", "must be at most " + MAX_NAME_LENGTH + " characters, got " + request.name().length());
+            errors.add("name", tooLong(request.name(), MAX_NAME_LENGTH));
         }
         if (request.description() != null && request.description().length() > MAX_DESCRIPTION_LENGTH) {
-            errors.add("description", "must be at most " + MAX_DESCRIPTION_LENGTH + " characters, got " + request.description().length());
+            errors.add("description", tooLong(request.description(), MAX_DESCRIPTION_LENGTH));
         }
         if (request.inputWidth() == null) {
             errors.add("inputWidth", "is required");

@@ -147,7 +147,7 @@ public class TrainingJobService implements DatasetUsage {
             records.insert(row);
         } catch (RuntimeException e) {
             models.jobEnded(model.id());
-            deleteData(row);
+            deleteData(id);
             throw e;
         }
         Runnable task = () -> run(job, row, spec);
@@ -158,7 +158,7 @@ public class TrainingJobService implements DatasetUsage {
             } catch (RejectedExecutionException e) {
                 pending.remove(job.id());
                 records.delete(id);
-                deleteData(row);
+                deleteData(id);
                 models.jobEnded(model.id());
                 throw queueFull();
             }
@@ -466,10 +466,6 @@ public class TrainingJobService implements DatasetUsage {
         return new TrainingJobSpec(row.modelId(), readData(row.trainingFile()),
                 row.validationFile() == null ? null : readData(row.validationFile()), s.config(), s.fromVersion(),
                 s.standardise());
-    }
-
-    private void deleteData(JobRepository.JobRow row) {
-        deleteData(row.id());
     }
 
     /** The job's files (data, checkpoint): no record names them once the job has ended. */

@@ -88,6 +88,23 @@ class RequestValidationApiTest extends ApiTestSupport {
     }
 
     @Test
+    void aNameAndDescriptionLongerThanTheirColumnsAreRefusedAtTheEdge() {
+        String name200 = "n".repeat(200);
+        String description2000 = "d".repeat(2000);
+        Map<String, Object> longest = definition("name", name200);
+        longest.put("description", description2000);
+        Response created = postModel(longest);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(get("/models/" + created.json().get("id").asString()).json().get("name").asString()).isEqualTo(name200);
+
+        Map<String, Object> tooLong = definition("name", name200 + "n");
+        tooLong.put("description", description2000 + "d");
+        JsonNode problem = assertProblem(postModel(tooLong), 400, "invalid-request", "name", "description");
+        assertThat(reason(problem, "name")).isEqualTo("must be at most 200 characters, got 201");
+        assertThat(reason(problem, "description")).isEqualTo("must be at most 2000 characters, got 2001");
+    }
+
+    @Test
     void wrongTypesAreRefusedNamingTheField() {
         JsonNode problem = assertProblem(postModel(definition("inputWidth", "four")), 400, "invalid-request", "inputWidth");
         assertThat(reason(problem, "inputWidth")).isEqualTo("must be an integer");
