@@ -100,18 +100,6 @@ public final class Blas {
         }
     }
 
-    /** The sum of x_i y_i over all elements (same length, both contiguous), accumulated by OpenBLAS. */
-    public static double dot(INDArray x, INDArray y) {
-        commonType(x, y, y);
-        if (x.length() != y.length()) {
-            throw new IllegalArgumentException("dot lengths differ: " + x.length() + " and " + y.length());
-        }
-        int n = Math.toIntExact(x.length());
-        return x.dataType() == DataType.FLOAT
-                ? openblas_nolapack.cblas_sdot(n, floats(x), 1, floats(y), 1)
-                : openblas_nolapack.cblas_ddot(n, doubles(x), 1, doubles(y), 1);
-    }
-
     /** Whether BLAS and the element loops can read this array as it is: contiguous, row-major, float32 or float64. */
     public static boolean isDirectlyUsable(INDArray array) {
         DataType type = array.dataType();

@@ -26,10 +26,6 @@ public final class Regularisation {
         this.l2 = l2;
     }
 
-    public static Regularisation none() {
-        return new Regularisation(0, 0);
-    }
-
     public boolean isActive() {
         return l1 > 0 || l2 > 0;
     }

@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -145,21 +147,25 @@ public class ModelService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store a version of model " + id, e);
         }
-        try {
-            int number = transaction.execute(status -> {
-                if (!repository.lock(id)) {
-                    throw new ModelNotFoundException(id);
+        int number = transaction.execute(status -> {
+            // the file goes when the row does not stay: this transaction, or a caller's it joined, rolled back
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int outcome) {
+                    if (outcome != STATUS_COMMITTED) {
+                        files.delete(file);
+                    }
                 }
-                int next = repository.lastVersion(id) + 1;
-                repository.insertVersion(id, new VersionRow(next, summary, file));
-                return next;
             });
-            // not cached here: the caller's transaction may still roll the row back
-            return new ModelVersion(id, number, summary, file, () -> trained);
-        } catch (RuntimeException e) {
-            files.delete(file);
-            throw e;
-        }
+            if (!repository.lock(id)) {
+                throw new ModelNotFoundException(id);
+            }
+            int next = repository.lastVersion(id) + 1;
+            repository.insertVersion(id, new VersionRow(next, summary, file));
+            return next;
+        });
+        // not cached here: the caller's transaction may still roll the row back
+        return new ModelVersion(id, number, summary, file, () -> trained);
     }
 
     /** Writes a version as one self-contained model file: network, standardisation, and the model's metadata. */

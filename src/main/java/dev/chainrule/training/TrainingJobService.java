@@ -133,23 +133,24 @@ public class TrainingJobService implements DatasetUsage {
         }
         String id = UUID.randomUUID().toString();
         Instant now = now();
-        // the data first (files nobody names yet), then the record that names them, then the queue
-        String trainingFile = writeData(id, "training", spec.training());
-        String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
-        JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
-                new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
-                spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null, List.of(),
-                0, null, null, null, null, null);
-        // the job's end releases the model (before the end is visible: see TrainingJob.finish)
-        TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
         models.jobStarted(model.id()); // refused if the model was deleted meanwhile
+        JobRepository.JobRow row;
         try {
+            // the data first (files nobody names yet), then the record that names them, then the queue
+            String trainingFile = writeData(id, "training", spec.training());
+            String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
+            row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
+                    new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
+                    spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null,
+                    List.of(), 0, null, null, null, null, null);
             records.insert(row);
         } catch (RuntimeException e) {
             models.jobEnded(model.id());
             deleteData(id);
             throw e;
         }
+        // the job's end releases the model (before the end is visible: see TrainingJob.finish)
+        TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
         Runnable task = () -> run(job, row, spec);
         synchronized (this) {
             pending.put(job.id(), task);
@@ -349,7 +350,11 @@ public class TrainingJobService implements DatasetUsage {
                 // the one before stays until the next epoch: the previous record may still name it if this
                 // commit is lost in a crash (the startup sweep removes whichever one no record names)
                 if (lastCheckpoint[1] != null) {
-                    files.delete(lastCheckpoint[1]);
+                    try {
+                        files.delete(lastCheckpoint[1]);
+                    } catch (UncheckedIOException e) {
+                        log.warn("job {}: could not delete {}; the next start's sweep will", job.id(), lastCheckpoint[1], e);
+                    }
                 }
                 lastCheckpoint[1] = lastCheckpoint[0];
                 lastCheckpoint[0] = file;
@@ -476,7 +481,8 @@ public class TrainingJobService implements DatasetUsage {
             }
         } catch (java.nio.file.NoSuchFileException e) {
             // nothing was written
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: no record names them any more, so the next start's sweep removes what is left
             log.warn("could not delete the files of job {}", jobId, e);
         }
     }

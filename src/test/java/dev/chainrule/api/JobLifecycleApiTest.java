@@ -161,7 +161,7 @@ class JobLifecycleApiTest extends ApiTestSupport {
         String cancelled = train(longJob(first)).get("id").asString();
         awaitRunning(cancelled);
         cancel(cancelled);
-        awaitEnd(cancelled, Duration.ofSeconds(5));
+        assertThat(status(awaitEnd(cancelled, Duration.ofSeconds(5)))).isEqualTo("CANCELLED");
         String done1 = train(shortJob(first)).get("id").asString();
         // a job shows its end a moment before its worker is free; once done1 has left the queue, two more fit
         awaitJob(done1, j -> !status(j).equals("QUEUED"), Duration.ofSeconds(20), "taken by the worker");

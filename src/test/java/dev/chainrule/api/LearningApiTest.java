@@ -70,9 +70,9 @@ class LearningApiTest extends ApiTestSupport {
             batches = job.get("batchesDone").asLong();
             epoch = job.get("currentEpoch").asInt();
             if (status(job).equals("RUNNING") && batches > 0) {
-                assertThat(job.get("startedAt")).isNotNull();
+                assertThat(job.get("startedAt").isString()).as("startedAt in %s", job).isTrue();
                 assertThat(job.get("currentEpoch").asInt()).isBetween(1, epochs);
-                assertThat(job.get("etaSeconds")).as("etaSeconds in %s", job).isNotNull();
+                assertThat(job.get("etaSeconds").isNumber()).as("etaSeconds in %s", job).isTrue();
                 assertThat(job.get("etaSeconds").asDouble()).isGreaterThanOrEqualTo(0);
                 assertThat(job.get("history").size()).isLessThanOrEqualTo(job.get("currentEpoch").asInt());
                 if (p > 0 && p < 1) {

@@ -74,7 +74,7 @@ class OpenApiContractTest {
     private OpenApiContract contract;
     private List<double[]> irisFeatures;
     private List<Integer> irisSpecies;
-    /** How many of the three flows that exercise the operations passed; coverage only means something after all. */
+    /** How many of the four flows that exercise the operations passed; coverage only means something after all. */
     private int flowsPassed;
 
     /** Whether the request itself must conform to the spec, or is a deliberately invalid one the spec rejects too. */

@@ -29,6 +29,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The model store against a real database and a real data directory, including a restart of the whole
@@ -158,6 +159,22 @@ abstract class ModelStoreContract {
         assertThat(modelDir).doesNotExist();
         assertThatThrownBy(() -> models.addVersion(model.id(), trained(3), summary("late")))
                 .isInstanceOf(ModelNotFoundException.class);
+        assertThat(modelDir).doesNotExist();
+    }
+
+    @Test
+    void aVersionWhoseCallersTransactionRollsBackLeavesNoFile() throws IOException {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
+        assertThatThrownBy(() -> transaction.executeWithoutResult(status -> {
+            models.addVersion(model.id(), trained(1), summary("j1"));
+            throw new IllegalStateException("the job's record could not be written");
+        })).hasMessage("the job's record could not be written");
+
+        assertThat(models.get(model.id()).versions()).isEmpty();
+        Path modelDir = dataDir.resolve("models").resolve(model.id());
         assertThat(modelDir).doesNotExist();
     }
 

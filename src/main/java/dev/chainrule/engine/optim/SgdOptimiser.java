@@ -1,5 +1,6 @@
 package dev.chainrule.engine.optim;
 
+import dev.chainrule.engine.Blas;
 import dev.chainrule.engine.Parameter;
 import java.util.List;
 
@@ -17,7 +18,7 @@ public final class SgdOptimiser implements Optimiser {
     @Override
     public void step(List<Parameter> parameters) {
         for (Parameter p : parameters) {
-            Axpy.apply(-learningRate, p.gradient(), p.value());
+            Blas.axpy(-learningRate, p.gradient(), p.value());
         }
     }
 

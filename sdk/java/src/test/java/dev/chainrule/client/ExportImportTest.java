@@ -59,18 +59,20 @@ class ExportImportTest {
     void exportAndImportErrorsAreTyped(LiveService service, @TempDir Path temp) throws IOException {
         ChainruleClient chainrule = service.admin();
         Model untrained = chainrule.createModel(Iris.model("iris-never-trained"));
-        ChainruleApiException noVersion = assertThrows(ChainruleApiException.class,
-                () -> chainrule.exportVersion(untrained.id(), 1, temp));
-        assertTrue(noVersion instanceof NotFoundException || noVersion instanceof ConflictException, noVersion.toString());
+        // a model with no version at all is a state conflict (train it first), not a missing resource
+        ConflictException noVersion = assertThrows(ConflictException.class, () -> chainrule.exportVersion(untrained.id(), 1, temp));
+        assertEquals(409, noVersion.status());
+        assertEquals("/problems/model-not-trained", noVersion.type());
         assertThrows(NotFoundException.class, () -> chainrule.exportVersion("c0ffee00-0000-4000-8000-000000000000", 1, temp));
         try (var files = Files.list(temp)) {
             assertEquals(0, files.count(), "a failed export writes no file");
         }
 
         Path garbage = Files.writeString(temp.resolve("garbage.chainrule"), "this is not a model file");
-        ChainruleApiException refused = assertThrows(ChainruleApiException.class, () -> chainrule.importModel(garbage));
-        assertTrue(refused.status() >= 400 && refused.status() < 500, refused.toString());
-        assertTrue(refused.type() != null && refused.type().startsWith("/problems/"), refused.toString());
-        assertTrue(refused instanceof ValidationException, "a file that is not a model file is bad input: " + refused);
+        ValidationException refused = assertThrows(ValidationException.class, () -> chainrule.importModel(garbage));
+        assertEquals(400, refused.status());
+        assertEquals("/problems/invalid-request", refused.type());
+        assertEquals("body", refused.errors().get(0).field());
+        assertTrue(refused.errors().get(0).reason().startsWith("is not a Chainrule model file"), refused.toString());
     }
 }
