@@ -1,10 +1,8 @@
 package dev.chainrule.dataset;
 
+import dev.chainrule.storage.DatabaseTime;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -27,7 +25,7 @@ class DatasetRepository {
                 INSERT INTO datasets (id, name, row_count, size_bytes, summary, file, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""")
                 .params(dataset.id(), dataset.name(), dataset.summary().rows(), dataset.sizeBytes(),
-                        JSON.writeValueAsString(dataset.summary()), dataset.file(), dataset.createdAt().atOffset(ZoneOffset.UTC))
+                        JSON.writeValueAsString(dataset.summary()), dataset.file(), DatabaseTime.parameter(dataset.createdAt()))
                 .update();
     }
 
@@ -54,8 +52,7 @@ class DatasetRepository {
     }
 
     private static StoredDataset row(ResultSet rs, int row) throws SQLException {
-        OffsetDateTime created = rs.getObject("created_at", OffsetDateTime.class);
-        return new StoredDataset(rs.getString("id"), rs.getString("name"), created == null ? Instant.EPOCH : created.toInstant(),
+        return new StoredDataset(rs.getString("id"), rs.getString("name"), DatabaseTime.read(rs, "created_at"),
                 rs.getLong("size_bytes"), rs.getString("file"), JSON.readValue(rs.getString("summary"), DatasetSummary.class));
     }
 }

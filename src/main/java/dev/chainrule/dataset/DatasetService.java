@@ -4,13 +4,13 @@ import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.model.Page;
 import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.DatabaseTime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
@@ -65,7 +65,7 @@ public class DatasetService {
             String file = "datasets/" + id + ".bin";
             files.commit(temp, file);
             // microseconds: what the database keeps, so the dataset reads back as it was created
-            StoredDataset dataset = new StoredDataset(id, name, clock.instant().truncatedTo(ChronoUnit.MICROS), size, file, summary);
+            StoredDataset dataset = new StoredDataset(id, name, DatabaseTime.now(clock), size, file, summary);
             try {
                 repository.insert(dataset);
             } catch (RuntimeException e) {

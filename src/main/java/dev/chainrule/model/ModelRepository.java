@@ -2,11 +2,10 @@ package dev.chainrule.model;
 
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.model.DefinitionJson;
+import dev.chainrule.storage.DatabaseTime;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +41,7 @@ class ModelRepository {
                 INSERT INTO models (id, name, description, definition, seed, loss_epsilon, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""")
                 .params(model.id(), model.name(), model.description(), DefinitionJson.toText(model.definition()),
-                        model.seed(), model.lossEpsilon(), timestamp(model.createdAt()))
+                        model.seed(), model.lossEpsilon(), DatabaseTime.parameter(model.createdAt()))
                 .update();
     }
 
@@ -89,7 +88,7 @@ class ModelRepository {
                 INSERT INTO model_versions (model_id, version, job_id, created_at, epochs, training_loss,
                                             validation_loss, metrics, file)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(modelId, version.number(), s.jobId(), timestamp(s.createdAt()), s.epochs(), s.trainingLoss(),
+                .params(modelId, version.number(), s.jobId(), DatabaseTime.parameter(s.createdAt()), s.epochs(), s.trainingLoss(),
                         s.validationLoss(), JSON.writeValueAsString(s.metrics()), version.file())
                 .update();
     }
@@ -102,23 +101,14 @@ class ModelRepository {
     private static ModelRow modelRow(ResultSet rs, int row) throws SQLException {
         return new ModelRow(rs.getString("id"), rs.getString("name"), rs.getString("description"),
                 DefinitionJson.fromText(rs.getString("definition")), rs.getLong("seed"), rs.getDouble("loss_epsilon"),
-                instant(rs, "created_at"));
+                DatabaseTime.read(rs, "created_at"));
     }
 
     private static VersionRow versionRow(ResultSet rs, int row) throws SQLException {
         double validationLoss = rs.getDouble("validation_loss");
         Double validation = rs.wasNull() ? null : validationLoss;
         return new VersionRow(rs.getInt("version"), new ModelVersion.Summary(rs.getString("job_id"),
-                instant(rs, "created_at"), rs.getInt("epochs"), rs.getDouble("training_loss"), validation,
+                DatabaseTime.read(rs, "created_at"), rs.getInt("epochs"), rs.getDouble("training_loss"), validation,
                 JSON.readValue(rs.getString("metrics"), METRICS)), rs.getString("file"));
-    }
-
-    static OffsetDateTime timestamp(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
-    }
-
-    static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
     }
 }

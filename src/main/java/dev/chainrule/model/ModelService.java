@@ -7,6 +7,7 @@ import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.model.ModelRepository.ModelRow;
 import dev.chainrule.model.ModelRepository.VersionRow;
 import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.DatabaseTime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,9 +64,8 @@ public class ModelService {
     }
 
     public Model create(String name, String description, NetworkDefinition definition, long seed, double lossEpsilon) {
-        // microseconds: what the database keeps, so the model reads back as it was created
         ModelRow row = new ModelRow(UUID.randomUUID().toString(), name, description, definition, seed, lossEpsilon,
-                clock.instant().truncatedTo(ChronoUnit.MICROS));
+                DatabaseTime.now(clock));
         repository.insert(row);
         return model(row);
     }

@@ -2,11 +2,10 @@ package dev.chainrule.training;
 
 import dev.chainrule.engine.training.EpochReport;
 import dev.chainrule.engine.training.TrainingConfig;
+import dev.chainrule.storage.DatabaseTime;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -52,7 +51,7 @@ class JobRepository {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(job.id(), job.modelId(), job.status().name(), JSON.writeValueAsString(job.settings()),
                         job.trainingDatasetId(), job.validationDatasetId(), job.trainingFile(), job.validationFile(),
-                        timestamp(job.createdAt()), "[]")
+                        DatabaseTime.parameter(job.createdAt()), "[]")
                 .update();
     }
 
@@ -65,7 +64,7 @@ class JobRepository {
     }
 
     void started(String id, Instant startedAt) {
-        db.sql("UPDATE jobs SET status = 'RUNNING', started_at = ? WHERE id = ?").params(timestamp(startedAt), id).update();
+        db.sql("UPDATE jobs SET status = 'RUNNING', started_at = ? WHERE id = ?").params(DatabaseTime.parameter(startedAt), id).update();
     }
 
     /** An epoch's end: the history so far and (when one was written) the checkpoint to resume from. */
@@ -82,7 +81,7 @@ class JobRepository {
                                 result_version = ?, final_metrics = ?, checkpoint = NULL, training_file = NULL,
                                 validation_file = NULL
                 WHERE id = ?""")
-                .params(status.name(), timestamp(finishedAt), batchesDone, failureReason, endReason, resultVersion,
+                .params(status.name(), DatabaseTime.parameter(finishedAt), batchesDone, failureReason, endReason, resultVersion,
                         finalMetrics == null ? null : JSON.writeValueAsString(finalMetrics), id)
                 .update();
     }
@@ -104,18 +103,9 @@ class JobRepository {
         return new JobRow(rs.getString("id"), rs.getString("model_id"), JobStatus.valueOf(rs.getString("status")),
                 JSON.readValue(rs.getString("spec"), Settings.class), rs.getString("training_dataset_id"),
                 rs.getString("validation_dataset_id"), rs.getString("training_file"), rs.getString("validation_file"),
-                instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
+                DatabaseTime.read(rs, "created_at"), DatabaseTime.read(rs, "started_at"), DatabaseTime.read(rs, "finished_at"),
                 JSON.readValue(rs.getString("history"), HISTORY), rs.getLong("batches_done"), rs.getString("checkpoint"),
                 rs.getString("failure_reason"), rs.getString("end_reason"), resultVersion,
                 metrics == null ? Map.of() : JSON.readValue(metrics, METRICS));
-    }
-
-    private static OffsetDateTime timestamp(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
     }
 }
