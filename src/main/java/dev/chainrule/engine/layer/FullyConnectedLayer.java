@@ -1,9 +1,13 @@
 package dev.chainrule.engine.layer;
 
 import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.NioView;
 import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.Parameter;
 import dev.chainrule.engine.ReusedArray;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,6 +33,10 @@ public final class FullyConnectedLayer implements Layer {
     private final ReusedArray output = new ReusedArray();
     private final ReusedArray inputGradient = new ReusedArray();
     private final ReusedArray ones = new ReusedArray();
+    private final NioView biasView = new NioView();
+    private final NioView outputView = new NioView();
+    private float[] biasFloats = new float[0];
+    private double[] biasDoubles = new double[0];
     private INDArray input;
 
     /** A layer with zero weights and bias, to be set by an initialiser or a loaded model. */
@@ -59,11 +67,31 @@ public final class FullyConnectedLayer implements Layer {
             Blas.copy(bias, h);
             Blas.rowTimesMatrix(x, weights, false, h, 1.0, 1.0);
         } else {
-            // h = 1 b (every row starts as the bias), then h += x W: two GEMMs straight into OpenBLAS
-            Blas.gemm(ones.getOnes(type, x.rows(), 1), false, bias, false, h, 1.0, 0.0);
+            // every row of h starts as the bias (a bulk copy per row: half the time of a rank-1 GEMM, which
+            // also wakes OpenBLAS's threads), then h += x W in one GEMM straight into OpenBLAS
+            fillRowsWithBias(h);
             Blas.gemm(x, false, weights, false, h, 1.0, 1.0);
         }
         return h;
+    }
+
+    private void fillRowsWithBias(INDArray h) {
+        int rows = (int) h.rows();
+        if (Elements.isFloat(h)) {
+            float[] row = biasFloats.length == outputWidth ? biasFloats : (biasFloats = new float[outputWidth]);
+            biasView.floats(bias).get(0, row, 0, outputWidth);
+            FloatBuffer out = outputView.floats(h);
+            for (int r = 0; r < rows; r++) {
+                out.put(r * outputWidth, row, 0, outputWidth);
+            }
+        } else {
+            double[] row = biasDoubles.length == outputWidth ? biasDoubles : (biasDoubles = new double[outputWidth]);
+            biasView.doubles(bias).get(0, row, 0, outputWidth);
+            DoubleBuffer out = outputView.doubles(h);
+            for (int r = 0; r < rows; r++) {
+                out.put(r * outputWidth, row, 0, outputWidth);
+            }
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.chainrule.engine.layer;
 
 import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.FloatExponential;
+import dev.chainrule.engine.NioView;
 import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,9 +14,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * one element-wise pass per row.
  *
  * <p>Forward subtracts each row's maximum before exponentiating, so large logits do not overflow (the result
- * is the same: the factor e^-max cancels), and sums in double.
+ * is the same: the factor e^-max cancels), and sums in double. In float32 it works on a bulk copy of the logits
+ * in a Java array with {@link FloatExponential} (a third of the time of Math.exp through the native memory).
  */
 public final class SoftmaxActivation extends ActivationLayer {
+    private final NioView zView = new NioView();
+    private final NioView hView = new NioView();
+    private float[] work = new float[0];
     private INDArray h;
 
     @Override
@@ -23,25 +29,28 @@ public final class SoftmaxActivation extends ActivationLayer {
         int rows = (int) z.rows();
         int k = (int) z.columns();
         if (Elements.isFloat(z)) {
-            FloatRawIndexer zi = Elements.floats(z);
-            FloatRawIndexer hi = Elements.floats(h);
+            int n = rows * k;
+            float[] values = work = work.length >= n ? work : new float[n];
+            zView.floats(z).get(0, values, 0, n);
             for (int r = 0; r < rows; r++) {
-                long zr = (long) r * k;
-                long hr = (long) r * k;
-                float max = zi.getRaw(zr);
-                for (int j = 1; j < k; j++) {
-                    max = Math.max(max, zi.getRaw(zr + j)); // Math.max keeps a NaN, which then spreads to the row
+                int from = r * k;
+                int to = from + k;
+                float max = values[from];
+                for (int i = from + 1; i < to; i++) {
+                    max = Math.max(max, values[i]); // Math.max keeps a NaN, which then spreads to the row
                 }
                 double sum = 0;
-                for (int j = 0; j < k; j++) {
-                    float e = (float) Math.exp(zi.getRaw(zr + j) - max);
-                    hi.putRaw(hr + j, e);
+                for (int i = from; i < to; i++) {
+                    float e = FloatExponential.exp(values[i] - max);
+                    values[i] = e;
                     sum += e;
                 }
-                for (int j = 0; j < k; j++) {
-                    hi.putRaw(hr + j, (float) (hi.getRaw(hr + j) / sum));
+                double inverse = 1 / sum;
+                for (int i = from; i < to; i++) {
+                    values[i] = (float) (values[i] * inverse);
                 }
             }
+            hView.floats(h).put(0, values, 0, n);
         } else {
             DoubleRawIndexer zi = Elements.doubles(z);
             DoubleRawIndexer hi = Elements.doubles(h);
