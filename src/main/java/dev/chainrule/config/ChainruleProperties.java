@@ -23,7 +23,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0) : jobs;
         security = security == null ? new Security(List.of()) : security;
-        models = models == null ? new Models(0) : models;
+        models = models == null ? new Models(0, null) : models;
     }
 
     /**
@@ -74,10 +74,19 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     /**
      * @param cachedVersions trained versions kept loaded for predictions, least recently used dropped first
      *                       (default 16); the rest are read from their files when next asked for
+     * @param versionLookupTtl how long a version looked up for a prediction (which version is the latest, and its
+     *                         row) is reused without asking the database (default 1s). This process's own new versions
+     *                         and deletions take effect at once; the setting bounds how long one made by another
+     *                         process on the same database goes unseen. 0 asks the database every time.
      */
-    public record Models(int cachedVersions) {
+    public record Models(int cachedVersions, java.time.Duration versionLookupTtl) {
         public Models {
             cachedVersions = cachedVersions > 0 ? cachedVersions : 16;
+            if (versionLookupTtl == null) {
+                versionLookupTtl = java.time.Duration.ofSeconds(1);
+            } else if (versionLookupTtl.isNegative()) {
+                throw new IllegalArgumentException("chainrule.models.version-lookup-ttl must not be negative, got " + versionLookupTtl);
+            }
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.chainrule.model;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.model.ModelFile;
@@ -15,13 +18,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Collections;
+import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -32,35 +35,48 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Keeps the models users defined and the versions their jobs trained: rows in the database, each version's
- * network in a model file under the data directory (written whole before its row names it). Loaded versions are
- * kept in a small cache, since predictions want them in memory and versions never change.
+ * network in a model file under the data directory (written whole before its row names it). Two bounded caches
+ * serve predictions, which want versions in memory and must not wait on the database: loaded networks (versions
+ * never change) and version lookups (which is the latest, and its row), dropped at once by this process's own new
+ * versions and deletions and after {@code chainrule.models.version-lookup-ttl} for another process's.
  */
 @Service
 public class ModelService {
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Version rows kept for lookups: small records, so many models' can stay. */
+    private static final int MAX_LOOKUPS = 10_000;
 
     private final ModelRepository repository;
     private final DataDirectory files;
     private final TransactionTemplate transaction;
     private final Clock clock;
-    /** Loaded networks by "modelId/version", least recently used first. */
-    private final Map<String, TrainedModel> loaded;
+    /** Loaded networks by "modelId/version". */
+    private final Cache<String, TrainedModel> loaded;
+    /** Version rows by model and number (null: the latest); the row of a lookup that found none is not kept. */
+    private final Cache<VersionKey, VersionRow> lookups;
     /** Queued or running jobs per model id, counted by the job service. */
     private final Map<String, Integer> activeJobs = new HashMap<>();
 
+    @Autowired
     public ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
                         ChainruleProperties properties) {
+        this(repository, files, transaction, clock, properties, Ticker.systemTicker());
+    }
+
+    /** With the time source of the lookups' expiry given (tests). */
+    ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
+                 ChainruleProperties properties, Ticker ticker) {
         this.repository = repository;
         this.files = files;
         this.transaction = transaction;
         this.clock = clock;
-        int capacity = properties.models().cachedVersions();
-        this.loaded = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, TrainedModel> eldest) {
-                return size() > capacity;
-            }
-        });
+        this.loaded = Caffeine.newBuilder().maximumSize(properties.models().cachedVersions()).build();
+        this.lookups = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS)
+                .expireAfterWrite(properties.models().versionLookupTtl()).ticker(ticker).build();
+    }
+
+    /** A version lookup: the model and the version's number, or null for the latest. */
+    private record VersionKey(String modelId, Integer number) {
     }
 
     public Model create(String name, String description, NetworkDefinition definition, long seed, double lossEpsilon) {
@@ -98,18 +114,18 @@ public class ModelService {
                 return rows;
             });
         }
+        forget(id);
         // the rows are gone, so nothing names these files any more; a crash here leaves them to the startup sweep
         for (VersionRow version : versions) {
-            loaded.remove(key(id, version.number()));
             files.delete(version.file());
         }
     }
 
     /** The named version, or the latest when {@code number} is null. */
     public ModelVersion version(String id, Integer number) {
-        Optional<VersionRow> row = repository.version(id, number);
-        if (row.isPresent()) {
-            VersionRow v = row.get();
+        // a lookup that finds nothing returns null and leaves no entry, so a first version is seen as soon as it exists
+        VersionRow v = lookups.get(new VersionKey(id, number), key -> repository.version(id, number).orElse(null));
+        if (v != null) {
             return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v));
         }
         Model model = get(id); // to tell which is missing: the model, any version, or this one
@@ -161,6 +177,7 @@ public class ModelService {
             }
             int next = repository.lastVersion(id) + 1;
             repository.insertVersion(id, new VersionRow(next, summary, file));
+            afterCommit(() -> lookups.invalidate(new VersionKey(id, null)));
             return next;
         });
         // not cached here: the caller's transaction may still roll the row back
@@ -230,10 +247,35 @@ public class ModelService {
                 row.createdAt(), versions, active);
     }
 
+    /** Drops what the caches hold of a deleted model. */
+    private void forget(String id) {
+        lookups.asMap().keySet().removeIf(key -> key.modelId().equals(id));
+        loaded.asMap().keySet().removeIf(key -> key.startsWith(id + "/"));
+    }
+
+    /** Runs when the current transaction commits (the caller's, if this one joined it). */
+    private static void afterCommit(Runnable action) {
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                action.run();
+            }
+        });
+    }
+
     private TrainedModel load(String modelId, VersionRow version) {
-        return loaded.computeIfAbsent(key(modelId, version.number()), key -> {
+        // Caffeine loads a key once and blocks only lookups of that key meanwhile, not every prediction
+        return loaded.get(key(modelId, version.number()), key -> {
             try (InputStream in = Files.newInputStream(files.resolve(version.file()))) {
                 return ModelFile.read(new java.io.BufferedInputStream(in, 1 << 16));
+            } catch (NoSuchFileException e) {
+                // a lookup made just before the model was deleted (here or by another process): say so, not 500
+                if (repository.find(modelId).isEmpty()) {
+                    forget(modelId);
+                    throw new ModelNotFoundException(modelId);
+                }
+                throw new UncheckedIOException("the file of version " + version.number() + " of model " + modelId
+                        + " is missing: " + version.file(), e);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read version " + version.number() + " of model " + modelId
                         + " from " + version.file(), e);

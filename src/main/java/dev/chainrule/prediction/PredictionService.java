@@ -22,19 +22,19 @@ import org.springframework.stereotype.Service;
 
 /**
  * Runs trained versions forward for predictions and input gradients. A network's work buffers serve one
- * thread at a time, so each version keeps a small pool of copies: a request borrows one, runs its whole batch
- * as one forward pass, and gives it back.
+ * thread at a time, so each version keeps a small pool of replicas (its weights shared, not copied; buffers of
+ * their own): a request borrows one, runs its whole batch as one forward pass, and gives it back.
  */
 @Service
 public class PredictionService {
     private final ModelService models;
     private final Timer latency;
     /**
-     * Copies of each version's network not in use right now, keyed by the version's own network (identity:
+     * Replicas of each version's network not in use right now, keyed by the version's own network (identity:
      * Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on every
      * request); weak keys let deleted versions go.
      */
-    private final Map<Network, ConcurrentLinkedQueue<Replica>> idleCopies =
+    private final Map<Network, ConcurrentLinkedQueue<Replica>> idleReplicas =
             Collections.synchronizedMap(new WeakHashMap<>());
 
     public PredictionService(ModelService models, MeterRegistry meters) {
@@ -53,33 +53,33 @@ public class PredictionService {
      * Outputs for {@code rows} rows of raw inputs given row-major in {@code features} (rows x the model's input
      * width), as row-major float32 values (rows x the output width). The request's array is the network's input
      * after standardisation in place, so the caller must not need it afterwards. One copy in, one copy out, no
-     * native allocation once a copy's buffers exist.
+     * native allocation once a replica's buffers exist.
      */
     public float[] predict(ModelVersion version, float[] features, int rows) {
-        return latency.record(() -> withCopy(version.trainedModel(), copy -> copy.predict(features, rows)));
+        return latency.record(() -> withReplica(version.trainedModel(), replica -> replica.predict(features, rows)));
     }
 
     /** Each row's dJ/dx for its target, w.r.t. the raw inputs. */
     public INDArray inputGradients(ModelVersion version, INDArray instances, INDArray targets) {
-        return withCopy(version.trainedModel(), copy -> copy.model.inputGradient(instances, targets));
+        return withReplica(version.trainedModel(), replica -> replica.model.inputGradient(instances, targets));
     }
 
-    private <R> R withCopy(TrainedModel master, Function<Replica, R> work) {
+    private <R> R withReplica(TrainedModel master, Function<Replica, R> work) {
         ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
-        ConcurrentLinkedQueue<Replica> idle = idleCopies.computeIfAbsent(master.network(), k -> new ConcurrentLinkedQueue<>());
-        Replica copy = idle.poll();
-        if (copy == null) {
-            copy = new Replica(new TrainedModel(master.network().copy(), master.standardiser()));
+        ConcurrentLinkedQueue<Replica> idle = idleReplicas.computeIfAbsent(master.network(), k -> new ConcurrentLinkedQueue<>());
+        Replica replica = idle.poll();
+        if (replica == null) {
+            replica = new Replica(new TrainedModel(master.network().replica(), master.standardiser()));
         }
         try {
-            return work.apply(copy);
+            return work.apply(replica);
         } finally {
-            idle.offer(copy);
+            idle.offer(replica);
         }
     }
 
     /**
-     * A version's network copy with what a float32 predict needs, prepared once: the standardisation as float32
+     * A replica of a version's network with what a float32 predict needs, prepared once: the standardisation as float32
      * mean and standard deviation (the same float32 arithmetic, (x - mean) / std, that Standardiser.apply does
      * on a float32 network), and reused input buffer and views.
      */

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** snapshot / restore / copy, which early stopping's restore-best and the tests' manual replays rely on. */
+/** snapshot / restore / copy / replica, which early stopping's restore-best and the tests' manual replays rely on. */
 class NetworkStateTest {
 
     private static Network network() {
@@ -58,6 +58,61 @@ class NetworkStateTest {
         }
         copy.parameters().get(0).value().addi(1);
         assertThat(TestArrays.java(copy.predict(x))).isNotEqualTo(TestArrays.java(network.predict(x)));
+    }
+
+    @Test
+    void replicaSharesTheWeightsButNotTheBuffersOrGradients() throws Exception {
+        Network network = network();
+        network.setFusedSoftmaxCrossEntropy(false);
+        Network replica = network.replica();
+        assertThat(replica.dataType()).isEqualTo(DataType.DOUBLE);
+        assertThat(replica.lossEpsilon()).isEqualTo(1e-9);
+        for (int i = 0; i < 4; i++) {
+            assertThat(replica.parameters().get(i).value()).as("the same array").isSameAs(network.parameters().get(i).value());
+            assertThat(replica.parameters().get(i).gradient()).isNotSameAs(network.parameters().get(i).gradient());
+        }
+
+        SplittableRandom random = new SplittableRandom(223);
+        INDArray a = TestArrays.nd(TestArrays.uniform(random, 5, 3, -1, 1));
+        INDArray b = TestArrays.nd(TestArrays.uniform(random, 2, 3, -1, 1));
+        INDArray y = TestArrays.nd(TestArrays.oneHot(random, 5, 2));
+        double[][] expectedA = TestArrays.java(network.predict(a));
+        double[][] expectedB = TestArrays.java(network.predict(b));
+        // each network's forward result is its own buffer: one pass on the replica leaves the original's alone
+        INDArray fromNetwork = network.forward(a);
+        replica.forward(b);
+        assertThat(TestArrays.java(fromNetwork)).isEqualTo(expectedA);
+        assertThat(TestArrays.java(replica.lastOutput())).isEqualTo(expectedB);
+
+        // passes on two threads at once give what one network gives alone
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = threads.submit(() -> repeatedPredictions(network, a));
+            var second = threads.submit(() -> repeatedPredictions(replica, b));
+            assertThat(first.get()).allSatisfy(p -> assertThat(p).isEqualTo(expectedA));
+            assertThat(second.get()).allSatisfy(p -> assertThat(p).isEqualTo(expectedB));
+        } finally {
+            threads.shutdown();
+        }
+
+        // the fused flag came along (see copyIsIndependent...), and gradients land in the replica's own arrays
+        network.computeGradients(a, y);
+        double[] networkGradient = network.parameters().get(0).gradient().data().asDouble();
+        replica.computeGradients(a, y);
+        assertThat(replica.parameters().get(0).gradient().data().asDouble()).isEqualTo(networkGradient);
+
+        network.parameters().get(0).value().addi(1);
+        assertThat(TestArrays.java(replica.predict(a))).as("a change to the weights shows in the replica")
+                .isEqualTo(TestArrays.java(network.predict(a)))
+                .isNotEqualTo(expectedA);
+    }
+
+    private static List<double[][]> repeatedPredictions(Network network, INDArray x) {
+        List<double[][]> results = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            results.add(TestArrays.java(network.predict(x)));
+        }
+        return results;
     }
 
     @Test

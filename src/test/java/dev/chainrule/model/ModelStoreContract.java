@@ -18,10 +18,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -119,6 +121,41 @@ abstract class ModelStoreContract {
         TrainedModel reread = models.version(model.id(), 1).trainedModel();
         assertThat(reread).isNotSameAs(v1);
         assertThat(reread.predict(INPUTS).data().asFloat()).isEqualTo(v1.predict(INPUTS).data().asFloat());
+    }
+
+    @Test
+    void newVersionsAndDeletionsShowAtOnceHereAndWithinTheLookupTtlInAnotherProcess() {
+        context = start(Map.of("chainrule.models.version-lookup-ttl", "2s"));
+        ModelService models = context.getBean(ModelService.class);
+        // a second process on the same database and data directory, whose clock for the lookups the test moves
+        AtomicLong nanos = new AtomicLong();
+        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(DataDirectory.class),
+                context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
+                context.getBean(dev.chainrule.config.ChainruleProperties.class), nanos::get);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+
+        assertThatThrownBy(() -> models.version(model.id(), null)).isInstanceOf(VersionNotFoundException.class);
+        assertThatThrownBy(() -> other.version(model.id(), null)).isInstanceOf(VersionNotFoundException.class);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+        assertThat(models.version(model.id(), null).number()).as("a first version, at once").isEqualTo(1);
+        assertThat(other.version(model.id(), null).number()).as("no lookup was kept while there was none").isEqualTo(1);
+
+        models.addVersion(model.id(), trained(2), summary("j2"));
+        assertThat(models.version(model.id(), null).number()).as("this process's own new version, at once").isEqualTo(2);
+        assertThat(other.version(model.id(), null).number()).as("the other process, within its ttl").isEqualTo(1);
+        nanos.addAndGet(Duration.ofMillis(1999).toNanos());
+        assertThat(other.version(model.id(), null).number()).isEqualTo(1);
+        nanos.addAndGet(Duration.ofMillis(2).toNanos());
+        assertThat(other.version(model.id(), null).number()).as("after the ttl").isEqualTo(2);
+        assertThat(other.version(model.id(), 1).summary()).isEqualTo(summary("j1"));
+
+        models.delete(model.id());
+        assertThatThrownBy(() -> models.version(model.id(), null)).isInstanceOf(ModelNotFoundException.class);
+        // the other process still has the row for up to its ttl; its file is gone, so it answers "not found" too
+        ModelVersion stale = other.version(model.id(), null);
+        assertThatThrownBy(stale::trainedModel).isInstanceOf(ModelNotFoundException.class);
+        assertThatThrownBy(() -> other.version(model.id(), null)).as("the stale lookup was dropped")
+                .isInstanceOf(ModelNotFoundException.class);
     }
 
     @Test

@@ -41,18 +41,32 @@ public final class FullyConnectedLayer implements Layer {
 
     /** A layer with zero weights and bias, to be set by an initialiser or a loaded model. */
     public FullyConnectedLayer(String name, int inputWidth, int outputWidth, DataType type) {
-        if (inputWidth <= 0 || outputWidth <= 0) {
-            throw new IllegalArgumentException("layer widths must be positive, got " + inputWidth + " x " + outputWidth);
-        }
+        this(name, checkedWidth(inputWidth, outputWidth), outputWidth,
+                Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c'), Nd4j.create(type, new long[] {1, outputWidth}, 'c'));
+    }
+
+    private FullyConnectedLayer(String name, int inputWidth, int outputWidth, INDArray weights, INDArray bias) {
         this.inputWidth = inputWidth;
         this.outputWidth = outputWidth;
-        this.weights = Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c');
-        this.bias = Nd4j.create(type, new long[] {1, outputWidth}, 'c');
-        this.weightGradient = Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c');
-        this.biasGradient = Nd4j.create(type, new long[] {1, outputWidth}, 'c');
+        this.weights = weights;
+        this.bias = bias;
+        this.weightGradient = Nd4j.create(weights.dataType(), new long[] {inputWidth, outputWidth}, 'c');
+        this.biasGradient = Nd4j.create(weights.dataType(), new long[] {1, outputWidth}, 'c');
         this.parameters = List.of(
                 new Parameter(name + ".W", weights, weightGradient, true),
                 new Parameter(name + ".b", bias, biasGradient, false));
+    }
+
+    /** A layer that reads {@code source}'s weight and bias arrays (not copies) with its own buffers and gradients. */
+    public static FullyConnectedLayer sharingParameters(String name, FullyConnectedLayer source) {
+        return new FullyConnectedLayer(name, source.inputWidth, source.outputWidth, source.weights, source.bias);
+    }
+
+    private static int checkedWidth(int inputWidth, int outputWidth) {
+        if (inputWidth <= 0 || outputWidth <= 0) {
+            throw new IllegalArgumentException("layer widths must be positive, got " + inputWidth + " x " + outputWidth);
+        }
+        return inputWidth;
     }
 
     @Override
