@@ -1,5 +1,7 @@
 package dev.chainrule.api;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +36,27 @@ public record InstanceRows(float[] values, int[] rowStarts, int[] nullRows, List
 
     /** A number that does not fit a float32: its row, its column and the value as written. */
     public record OutOfRange(int row, int column, double value) {
+    }
+
+    /**
+     * Rows of little-endian float32 values back to back, {@code width} to a row (the body's length a multiple of
+     * 4 x width). A NaN or infinity is kept in {@link #outOfRange} like a JSON number that does not fit a float32.
+     */
+    static InstanceRows fromFloat32(byte[] body, int width) {
+        float[] values = new float[body.length / Float.BYTES];
+        ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        int rows = values.length / width;
+        int[] starts = new int[rows + 1];
+        for (int r = 0; r <= rows; r++) {
+            starts[r] = r * width;
+        }
+        List<OutOfRange> outOfRange = new ArrayList<>();
+        for (int i = 0; i < values.length && outOfRange.size() < MAX_REPORTED; i++) {
+            if (!Float.isFinite(values[i])) {
+                outOfRange.add(new OutOfRange(i / width, i % width, values[i]));
+            }
+        }
+        return new InstanceRows(values, starts, new int[0], List.copyOf(outOfRange));
     }
 
     public int rows() {

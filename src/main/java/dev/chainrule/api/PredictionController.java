@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Predictions and input gradients from a trained version. */
@@ -25,11 +27,26 @@ class PredictionController {
         this.limits = properties.limits();
     }
 
-    @PostMapping("/models/{id}/predict")
+    @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
     PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
         ModelVersion version = predictions.resolve(id, request.version());
-        NetworkDefinition definition = checked(version, request);
-        InstanceRows instances = request.instances();
+        return predict(id, version, checked(version, request.instances(), "instances"), request.instances());
+    }
+
+    /**
+     * The same prediction from rows of little-endian float32 values back to back (rows x the model's input
+     * width): a client holding its rows as numbers skips writing and parsing ~6 characters per value, which is
+     * most of a large JSON predict's time (bench/results/*-http*.md).
+     */
+    @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
+                                   @RequestBody(required = false) byte[] body) {
+        ModelVersion resolved = predictions.resolve(id, version);
+        InstanceRows instances = float32Rows(resolved, body);
+        return predict(id, resolved, checked(resolved, instances, "body"), instances);
+    }
+
+    private PredictResponse predict(String id, ModelVersion version, NetworkDefinition definition, InstanceRows instances) {
         float[] outputs = predictions.predict(version, instances.values(), instances.rows());
         int k = outputs.length / instances.rows();
         Activation output = definition.layers().get(definition.layers().size() - 1).activation();
@@ -56,22 +73,48 @@ class PredictionController {
      * the model the same way; the answer says how many rows would be predicted. A client can check a request
      * without computing, and the HTTP benchmark gets the framework's ceiling for a body of the same size.
      */
-    @PostMapping("/models/{id}/predict/dry-run")
+    @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_JSON_VALUE)
     PredictDryRunResponse predictDryRun(@PathVariable String id, @RequestBody PredictRequest request) {
         ModelVersion version = predictions.resolve(id, request.version());
-        NetworkDefinition definition = checked(version, request);
+        return dryRun(id, version, checked(version, request.instances(), "instances"), request.instances());
+    }
+
+    @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
+                                               @RequestBody(required = false) byte[] body) {
+        ModelVersion resolved = predictions.resolve(id, version);
+        InstanceRows instances = float32Rows(resolved, body);
+        return dryRun(id, resolved, checked(resolved, instances, "body"), instances);
+    }
+
+    private static PredictDryRunResponse dryRun(String id, ModelVersion version, NetworkDefinition definition,
+                                                InstanceRows instances) {
         Activation output = definition.layers().get(definition.layers().size() - 1).activation();
-        return new PredictDryRunResponse(id, version.number(), task(output), request.instances().rows());
+        return new PredictDryRunResponse(id, version.number(), task(output), instances.rows());
     }
 
     /** The version's definition, once the request's rows fit it (else a 400 naming every problem). */
-    private NetworkDefinition checked(ModelVersion version, PredictRequest request) {
+    private NetworkDefinition checked(ModelVersion version, InstanceRows instances, String field) {
         NetworkDefinition definition = version.trainedModel().network().definition();
         FieldErrors errors = new FieldErrors();
-        FeatureRows.check(request.instances(), definition.inputWidth(), "instances", limits.maxPredictRows(),
+        FeatureRows.check(instances, definition.inputWidth(), field, limits.maxPredictRows(),
                 "chainrule.limits.max-predict-rows", errors);
         errors.throwIfAny();
         return definition;
+    }
+
+    /** A float32 body as rows of the version's input width (a 400 on "body" when it does not divide into them). */
+    private static InstanceRows float32Rows(ModelVersion version, byte[] body) {
+        int width = version.trainedModel().network().definition().inputWidth();
+        int length = body == null ? 0 : body.length;
+        long rowBytes = (long) width * Float.BYTES;
+        if (length % rowBytes != 0) {
+            FieldErrors errors = new FieldErrors();
+            errors.add("body", "has " + length + " bytes, not a whole number of rows of " + width
+                    + " float32 values (the model's inputWidth; " + rowBytes + " bytes a row)");
+            errors.throwIfAny();
+        }
+        return InstanceRows.fromFloat32(body == null ? new byte[0] : body, width);
     }
 
     private static String task(Activation output) {

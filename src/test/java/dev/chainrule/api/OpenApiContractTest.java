@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -157,6 +158,13 @@ class OpenApiContractTest {
         assertThat(predicted.json().path("predictions").get(0).path("classIndex").asInt()).isEqualTo(0);
         call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", flowers.subList(0, 1), "version", 1)), 200);
         call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", flowers.subList(0, 1), "version", 9)), 404);
+        // the same rows as little-endian float32: the same answer
+        java.nio.ByteBuffer float32 = java.nio.ByteBuffer.allocate(3 * 4 * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        flowers.forEach(row -> Arrays.stream(row).forEach(v -> float32.putFloat((float) v)));
+        HttpResponse<byte[]> binary = sendBytes("POST", "/models/" + modelId + "/predict?version=1", "application/octet-stream",
+                float32.array(), 200);
+        assertThat(JSON.readTree(binary.body())).isEqualTo(predicted.json());
+        sendBytes("POST", "/models/" + modelId + "/predict/dry-run", "application/octet-stream", Arrays.copyOf(float32.array(), 20), 400);
         // the same checks without the forward pass: the count and task predict would answer with, or predict's 400
         Reply dryRun = call("POST", "/models/" + modelId + "/predict/dry-run", json(Map.of("instances", flowers, "version", 1)), 200);
         assertThat(dryRun.json().path("instances").asInt()).isEqualTo(3);

@@ -348,6 +348,61 @@ class RequestValidationApiTest extends ApiTestSupport {
         assertThat(reason(problem, "validation.features")).contains("chainrule.limits.max-inline-rows");
     }
 
+    /** Rows as little-endian float32 values back to back, as a float32 predict body. */
+    static byte[] float32(double[]... rows) {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(rows.length * rows[0].length * Float.BYTES)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (double[] row : rows) {
+            for (double v : row) {
+                buffer.putFloat((float) v);
+            }
+        }
+        return buffer.array();
+    }
+
+    Response postFloat32(String path, byte[] body) {
+        return send(java.net.http.HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/octet-stream")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    @Test
+    void float32RowsPredictExactlyWhatTheSameJsonRowsPredict() {
+        Response binary = postFloat32("/models/" + reference + "/predict", float32(FIVE_IRIS));
+        assertThat(binary.status()).as(binary.body()).isEqualTo(200);
+        assertThat(binary.json()).isEqualTo(referencePredictions);
+        Response pinned = postFloat32("/models/" + reference + "/predict?version=1", float32(FIVE_IRIS));
+        assertThat(pinned.json()).isEqualTo(referencePredictions); // version 1 is the latest
+
+        Response dryRun = postFloat32("/models/" + reference + "/predict/dry-run", float32(FIVE_IRIS));
+        assertThat(dryRun.status()).as(dryRun.body()).isEqualTo(200);
+        assertThat(dryRun.json().get("instances").asInt()).isEqualTo(5);
+        assertThat(dryRun.json().get("task").asString()).isEqualTo("classification");
+    }
+
+    @Test
+    void float32BodiesThatDoNotFitTheModelAreRefusedNamingTheBody() {
+        String predict = "/models/" + reference + "/predict";
+        byte[] fiveRows = float32(FIVE_IRIS);
+        JsonNode problem = assertProblem(postFloat32(predict, Arrays.copyOf(fiveRows, fiveRows.length - 4)),
+                400, "invalid-request", "body");
+        assertThat(reason(problem, "body")).contains("76 bytes").contains("rows of 4 float32 values").contains("16 bytes a row");
+        problem = assertProblem(postFloat32(predict, new byte[0]), 400, "invalid-request", "body");
+        assertThat(reason(problem, "body")).contains("at least one row");
+        assertProblem(postFloat32(predict, float32(new double[] {1, 2, Double.NaN, 4}, new double[] {1, 2, 3, Double.POSITIVE_INFINITY})),
+                400, "invalid-request", "body[0][2]", "body[1][3]");
+
+        double[][] rows = new double[MAX_PREDICT_ROWS + 1][];
+        Arrays.fill(rows, FIVE_IRIS[0]);
+        assertThat(postFloat32(predict, float32(Arrays.copyOf(rows, MAX_PREDICT_ROWS))).status()).isEqualTo(200);
+        problem = assertProblem(postFloat32(predict, float32(rows)), 400, "invalid-request", "body");
+        assertThat(reason(problem, "body")).contains("chainrule.limits.max-predict-rows");
+
+        assertProblem(postFloat32("/models/" + reference + "/predict?version=99", fiveRows), 404, "not-found");
+        assertProblem(send(java.net.http.HttpRequest.newBuilder(uri(predict)).header("Content-Type", "text/plain")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("5.1 3.5 1.4 0.2"))), 415, "unsupported-media-type");
+        assertThat(get("/models/" + reference).json()).isEqualTo(referenceBefore);
+    }
+
     @Test
     void predictRowLimitHoldsAtItsEdge() {
         double[][] rows = new double[MAX_PREDICT_ROWS + 1][];
