@@ -46,10 +46,17 @@ ENDPOINTS = [
      "path": "/models/{id}/predict", "uri": "/models/{id}/predict", "body": "predict-1.json"},
     {"key": "predict128", "label": "POST predict, 128 rows", "method": "POST", "rows": 128,
      "path": "/models/{id}/predict", "uri": "/models/{id}/predict", "body": "predict-128.json"},
+    # the same 128 rows as little-endian float32 (application/octet-stream): predict without parsing text
+    {"key": "dryrun128f32", "label": "POST predict/dry-run, 128 rows as float32 (no-op with predict's body)",
+     "method": "POST", "rows": 0, "path": "/models/{id}/predict/dry-run", "uri": "/models/{id}/predict/dry-run",
+     "body": "predict-128.f32", "content_type": "application/octet-stream"},
+    {"key": "predict128f32", "label": "POST predict, 128 rows as float32", "method": "POST", "rows": 128,
+     "path": "/models/{id}/predict", "uri": "/models/{id}/predict", "body": "predict-128.f32",
+     "content_type": "application/octet-stream"},
 ]
 NOOPS = ("liveness", "model")
 # the ceiling each predict is held against: the dry-run of the same body
-DRY_RUN_OF = {"predict1": "dryrun1", "predict128": "dryrun128"}
+DRY_RUN_OF = {"predict1": "dryrun1", "predict128": "dryrun128", "predict128f32": "dryrun128f32"}
 
 
 def log(message):
@@ -74,10 +81,10 @@ def children_cpu_seconds():
 
 # ---------------------------------------------------------------------------------------------- HTTP client
 
-def http(base, method, path, body=None, timeout=60):
+def http(base, method, path, body=None, timeout=60, content_type="application/json"):
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"} if data is not None else {})
+                                     headers={"Content-Type": content_type} if data is not None else {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
@@ -221,7 +228,8 @@ def wrk(args, base, endpoint, work, connections, duration, record=True):
     threads = max(1, min(args.threads, connections))
     url = base + endpoint["path"].replace("{id}", args.model_id)
     env = dict(os.environ, WRK_METHOD=endpoint["method"],
-               WRK_BODY_FILE=os.path.join(work, endpoint["body"]) if endpoint.get("body") else "")
+               WRK_BODY_FILE=os.path.join(work, endpoint["body"]) if endpoint.get("body") else "",
+               WRK_CONTENT_TYPE=endpoint.get("content_type", "application/json"))
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"--timeout={args.timeout}s",
                "--latency", "-s", os.path.join(HERE, "request.lua"), url]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 60)
@@ -590,6 +598,11 @@ def write_report(args, env, runs, profiles, final_metrics, engine, started, fini
                 f"{verdict(ratio >= 0.5) if is_best else 'info'} |")
             if is_best:
                 verdicts["batch"] = ratio >= 0.5
+        for c in conns:  # the same rows as float32: what the service does once no text is parsed
+            r = by.get(("predict128f32", c))
+            if r is not None:
+                add(f"| batch-128 predict as float32 (no JSON to parse) vs in-process inference | {c} | "
+                    f"{fmt(r['samples_per_s'])} samples/s vs {fmt(inproc)} | - | {pct(r['samples_per_s'] / inproc)} | info |")
     else:
         add("| batch-128 predict >= 50% of in-process inference | - | no engine results file with the service's "
             "thread setting | 50% | n/a | n/a |")
@@ -662,7 +675,8 @@ def write_report(args, env, runs, profiles, final_metrics, engine, started, fini
         f"min({args.threads}, connections); wrk itself runs on the same 2 cores as the service (its CPU use is in "
         "the table).")
     add("")
-    add("Request bodies: " + "; ".join(f"`{e['body']}` {env['bodies'][e['key']]}" for e in ENDPOINTS if e.get("body")) + ".")
+    by_file = {e["body"]: env["bodies"][e["key"]] for e in ENDPOINTS if e.get("body")}  # a dry-run shares its predict's
+    add("Request bodies: " + "; ".join(f"`{name}` {note}" for name, note in by_file.items()) + ".")
     add("")
 
     # ----- service metrics
@@ -873,17 +887,25 @@ def main():
     # -- the request bodies: real MNIST test pixels / 255, as a client's json.dumps writes them
     bodies = {"predict1": {"instances": [pixels(test[0])]}, "predict128": {"instances": [pixels(r) for r in test]}}
     body_notes = {}
+    bodies["predict128f32"] = bodies["predict128"]
     for e in ENDPOINTS:
         if e.get("body"):
             body = bodies[{v: k for k, v in DRY_RUN_OF.items()}.get(e["key"], e["key"])]
-            raw = json.dumps(body, separators=(",", ":")).encode()
+            if e.get("content_type") == "application/octet-stream":
+                values = [v for row in body["instances"] for v in row]
+                raw = struct.pack(f"<{len(values)}f", *values)
+                kind = "little-endian float32"
+            else:
+                raw = json.dumps(body, separators=(",", ":")).encode()
+                kind = "JSON"
             with open(os.path.join(args.work, e["body"]), "wb") as f:
                 f.write(raw)
-            body_notes[e["key"]] = f"{len(raw):,} bytes ({len(body['instances'])} x 784 values, MNIST t10k pixels / 255)"
+            body_notes[e["key"]] = (f"{len(raw):,} bytes of {kind} ({len(body['instances'])} x 784 values, "
+                                    "MNIST t10k pixels / 255)")
     for e in ENDPOINTS:  # every endpoint answers 200 before it is measured
         path = e["path"].replace("{id}", args.model_id)
         raw = open(os.path.join(args.work, e["body"]), "rb").read() if e.get("body") else None
-        status, answer = http(args.base, e["method"], path, raw)
+        status, answer = http(args.base, e["method"], path, raw, content_type=e.get("content_type", "application/json"))
         if status != 200:
             raise SystemExit(f"{e['method']} {path} answered {status}: {answer[:300]!r}")
         if e["rows"]:

@@ -1,6 +1,7 @@
 -- wrk script for bench/http/run.sh: one fixed request per endpoint, and a machine-readable summary.
 --   WRK_METHOD     GET (default) or POST
---   WRK_BODY_FILE  file whose bytes are the request body (sent as application/json); unset for no body
+--   WRK_BODY_FILE  file whose bytes are the request body; unset for no body
+--   WRK_CONTENT_TYPE  the body's media type (default application/json)
 -- The request is built once per thread (no request() function), so the client adds no per-request Lua work.
 -- done() prints one line "WRK_JSON {...}" after wrk's own report (which --latency extends with the
 -- latency distribution); bench/http/bench.py reads that line.
@@ -10,7 +11,8 @@ if body_file ~= nil and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))
   wrk.body = f:read("*a")
   f:close()
-  wrk.headers["Content-Type"] = "application/json"
+  local content_type = os.getenv("WRK_CONTENT_TYPE")
+  wrk.headers["Content-Type"] = (content_type ~= nil and content_type ~= "") and content_type or "application/json"
 end
 
 function done(summary, latency, requests)
