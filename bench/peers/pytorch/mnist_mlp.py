@@ -7,7 +7,8 @@ CrossEntropyLoss (log-softmax + NLL, i.e. softmax + cross-entropy), plain SGD lr
 shuffled each epoch, seed 42. Measures
 
 - training samples/s: one warm-up epoch, then --epochs timed epochs (each one figure);
-- inference samples/s at batch 128 and batch 1 under torch.inference_mode(), in timed chunks;
+- inference samples/s at batch 128 and batch 1 under torch.inference_mode(), in timed chunks, as class
+  probabilities (model(x).softmax(1)), the output the engine's and DL4J's softmax output layers give;
 - test accuracy (10k) after training;
 - torch's own GEMM speed at the products of one training step (its "GEMM limit"), as torch lays them out;
 
@@ -365,7 +366,7 @@ def run(a):
     with torch.inference_mode():
         for b in (128, 1):
             xb = xt[:b].contiguous()
-            inference[f"b{b}"] = timed_chunks(lambda xb=xb: model(xb), a.chunks, a.chunk_seconds, b)
+            inference[f"b{b}"] = timed_chunks(lambda xb=xb: model(xb).softmax(1), a.chunks, a.chunk_seconds, b)
     gemm = None if a.no_gemm else gemm_section(a.batch, a.chunks, a.chunk_seconds)
 
     result = {
@@ -433,7 +434,7 @@ def serve(a):
             model.eval()
             with torch.inference_mode():
                 for b, xb in inputs.items():
-                    fn = (lambda xb=xb: model(xb))
+                    fn = (lambda xb=xb: model(xb).softmax(1))  # probabilities, as the other systems give
                     if b not in calls:   # the first round warms up and sizes the chunks
                         calls[b] = timed_chunks(fn, 1, a.chunk_seconds, b)["calls_per_chunk"]
                     s = time.perf_counter()

@@ -56,7 +56,10 @@ final class ComparisonReport {
                 + " system, under each of its thread settings, trains one epoch (continuing) and runs one chunk of inference at"
                 + " batch 128 and batch 1, one after the other; then the GEMM limit gets a chunk. Round 0 warms up; the " + timed
                 + " timed rounds give each figure as **median (min - max)**, and each round's figures of two systems are a"
-                + " back-to-back pair whose ratio is taken per round (the *ratio* columns are the median (min - max) of those).");
+                + " back-to-back pair whose ratio is taken per round (the *ratio* columns are the median (min - max) of those)."
+                + " Inference ends in the class probabilities for every system: Chainrule's and DL4J's output layers are"
+                + " softmax, and PyTorch's model (which ends at the logits, its loss applying log-softmax) is called as"
+                + " `model(x).softmax(1)`.");
         line();
         line("- **Command:** `" + command + "`");
         line("- **Engine revision:** `" + revision + "`");
