@@ -75,7 +75,10 @@ class TrainingJobController {
 
     /**
      * Server-Sent Events: the epochs so far, then an "epoch" event per finished epoch and one "end" event with
-     * the final job, after which the stream closes. {@code curl -N http://host/jobs/ID/events}.
+     * the final job, after which the stream closes. {@code curl -N http://host/jobs/ID/events}. The events are sent on
+     * the job service's delivery threads, one at a time per stream; a stream more than
+     * {@code chainrule.jobs.max-pending-events} behind is closed without its end (a client may reconnect: the epochs
+     * are replayed).
      */
     @GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable String id) {
@@ -93,6 +96,11 @@ class TrainingJobController {
                 send(emitter, SseEmitter.event().name("end").id(j.id() + "/end")
                         .data(JobResponse.of(j, clock.instant()), MediaType.APPLICATION_JSON));
                 emitter.complete();
+            }
+
+            @Override
+            public void dropped(TrainingJob j) {
+                emitter.complete(); // the client falls too far behind to be kept; its stream ends without "end"
             }
         };
         emitter.onCompletion(() -> job.unfollow(follower));

@@ -9,8 +9,10 @@ import java.util.Map;
 
 /**
  * One training run of a model, from queue to end. Written by its worker thread, read by HTTP threads: every
- * accessor is synchronized, and followers are told of epochs and the end under the same lock, so a follower
- * that subscribes mid-run gets the history so far and then every later event, none twice.
+ * accessor is synchronized. Epochs and the end are handed to each follower's mailbox under the same lock, so a
+ * follower that subscribes mid-run gets the history so far and then every later event, none twice; the mailboxes
+ * call the followers later, on delivery threads outside the lock, so a slow follower never holds up the job or a
+ * read of it (see {@link FollowerMailbox}).
  */
 public final class TrainingJob {
     private final String id;
@@ -20,7 +22,9 @@ public final class TrainingJob {
     private final long plannedBatches;
     private final Integer fromVersion;
     private final List<EpochReport> history = new ArrayList<>();
-    private final List<JobEvents> followers = new ArrayList<>();
+    /** Followers of the running job; a finished job has none (its end was the last thing handed to them). */
+    private final List<FollowerMailbox> followers = new ArrayList<>();
+    private final FollowerMailbox.Delivery delivery;
     /** Runs once, just before the job shows its end (see {@link #finish}). */
     private final Runnable release;
 
@@ -35,14 +39,19 @@ public final class TrainingJob {
     private String endReason;
     private volatile boolean cancelRequested;
 
-    /** @param release what the end gives back (the model's count of active jobs), run before the end is visible */
-    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, Runnable release) {
-        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), release);
+    /**
+     * @param release  what the end gives back (the model's count of active jobs), run before the end is visible
+     * @param delivery where followers' events are delivered, and how far behind a follower may fall
+     */
+    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, Runnable release, FollowerMailbox.Delivery delivery) {
+        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), release,
+                delivery);
     }
 
     private TrainingJob(String id, String modelId, Instant createdAt, int plannedEpochs, long plannedBatches,
-                        Integer fromVersion, Runnable release) {
+                        Integer fromVersion, Runnable release, FollowerMailbox.Delivery delivery) {
         this.release = release;
+        this.delivery = delivery;
         this.id = id;
         this.modelId = modelId;
         this.createdAt = createdAt;
@@ -55,9 +64,10 @@ public final class TrainingJob {
      * A job as its record left it at the last restart: a finished one as it ended; an unfinished one QUEUED, with
      * its epochs so far, to run again from its last checkpoint.
      */
-    static TrainingJob restored(JobRepository.JobRow row, long plannedBatches, Runnable release) {
+    static TrainingJob restored(JobRepository.JobRow row, long plannedBatches, Runnable release,
+                                FollowerMailbox.Delivery delivery) {
         TrainingJob job = new TrainingJob(row.id(), row.modelId(), row.createdAt(), row.settings().config().epochs(),
-                plannedBatches, row.settings().fromVersion(), release);
+                plannedBatches, row.settings().fromVersion(), release, delivery);
         job.history.addAll(row.history());
         job.currentEpoch = row.history().size();
         job.batchesDone = row.batchesDone();
@@ -109,9 +119,7 @@ public final class TrainingJob {
     synchronized void epochDone(EpochReport report) {
         history.add(report);
         currentEpoch = report.epoch();
-        for (JobEvents follower : List.copyOf(followers)) {
-            follower.epochFinished(this, report);
-        }
+        followers.removeIf(follower -> !follower.epochFinished(report)); // a dropped one is told so, and no more
     }
 
     synchronized void succeeded(Instant now, int version, Map<String, Double> metrics, String endReason) {
@@ -139,28 +147,33 @@ public final class TrainingJob {
         release.run();
         status = end;
         finishedAt = now;
-        for (JobEvents follower : List.copyOf(followers)) {
-            follower.jobFinished(this);
+        for (FollowerMailbox follower : followers) {
+            follower.jobFinished();
         }
         followers.clear();
     }
 
     /**
      * Replays the epochs so far to the follower, then keeps it informed; a finished job replays and ends at once.
+     * Returns at once: the follower is called later, in order, on a delivery thread.
      */
     public synchronized void follow(JobEvents follower) {
-        for (EpochReport report : history) {
-            follower.epochFinished(this, report);
-        }
-        if (status.isFinished()) {
-            follower.jobFinished(this);
-        } else {
-            followers.add(follower);
+        FollowerMailbox mailbox = new FollowerMailbox(this, follower, delivery);
+        mailbox.replay(history, status.isFinished());
+        if (!status.isFinished()) {
+            followers.add(mailbox);
         }
     }
 
+    /** The follower left: what has not reached it yet never will (a call in progress finishes). */
     public synchronized void unfollow(JobEvents follower) {
-        followers.remove(follower);
+        followers.removeIf(mailbox -> {
+            if (mailbox.follower() != follower) {
+                return false;
+            }
+            mailbox.close();
+            return true;
+        });
     }
 
     public String id() {

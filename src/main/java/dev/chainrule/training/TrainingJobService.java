@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,11 @@ public class TrainingJobService implements DatasetUsage {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
+    /**
+     * Threads that deliver jobs' events to their followers. A stalled SSE client holds one until its send fails
+     * (the server's write timeout); the others' events wait meanwhile, within their bound of pending events.
+     */
+    static final int FOLLOWER_THREADS = 8;
 
     private final ModelService models;
     private final JobRepository records;
@@ -77,6 +83,9 @@ public class TrainingJobService implements DatasetUsage {
     private final Clock clock;
     private final ChainruleProperties.Jobs settings;
     private final ThreadPoolExecutor workers;
+    /** Delivers jobs' events to followers, off the training workers and outside the jobs' locks. */
+    private final ThreadPoolExecutor followerThreads;
+    private final FollowerMailbox.Delivery followerDelivery;
     private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
     /** Tasks handed to the pool and not yet started, so a queued job can be taken out of the queue. */
     private final Map<String, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
@@ -97,6 +106,16 @@ public class TrainingJobService implements DatasetUsage {
         this.transaction = transaction;
         this.clock = clock;
         this.settings = properties.jobs();
+        AtomicInteger followerThreadNumber = new AtomicInteger();
+        // at most one task per follower waits here (FollowerMailbox), so the queue is bounded by the followers
+        this.followerThreads = new ThreadPoolExecutor(FOLLOWER_THREADS, FOLLOWER_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "job-events-" + followerThreadNumber.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        followerThreads.allowCoreThreadTimeOut(true); // none while nobody follows
+        this.followerDelivery = new FollowerMailbox.Delivery(followerThreads, settings.maxPendingEvents());
         for (JobRepository.JobRow row : records.all()) {
             restore(row);
         }
@@ -150,7 +169,7 @@ public class TrainingJobService implements DatasetUsage {
             throw e;
         }
         // the job's end releases the model (before the end is visible: see TrainingJob.finish)
-        TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()));
+        TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()), followerDelivery);
         Runnable task = () -> run(job, row, spec);
         synchronized (this) {
             pending.put(job.id(), task);
@@ -226,7 +245,7 @@ public class TrainingJobService implements DatasetUsage {
         int batch = Math.min(s.config().batchSize(), Math.max(1, s.trainingRows()));
         long plannedBatches = (long) s.config().epochs() * ((s.trainingRows() + batch - 1) / batch);
         boolean unfinished = !row.status().isFinished();
-        TrainingJob job = TrainingJob.restored(row, plannedBatches, () -> models.jobEnded(row.modelId()));
+        TrainingJob job = TrainingJob.restored(row, plannedBatches, () -> models.jobEnded(row.modelId()), followerDelivery);
         if (unfinished) {
             try {
                 models.jobStarted(row.modelId());
@@ -500,6 +519,11 @@ public class TrainingJobService implements DatasetUsage {
         workers.getQueue().clear();
         if (!workers.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
             log.warn("training workers did not stop within {} s", SHUTDOWN_WAIT_SECONDS);
+        }
+        // events already handed over still go out; a follower stalled in a send is not waited for
+        followerThreads.shutdown();
+        if (!followerThreads.awaitTermination(1, TimeUnit.SECONDS)) {
+            followerThreads.shutdownNow();
         }
     }
 }

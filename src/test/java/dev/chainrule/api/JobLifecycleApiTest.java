@@ -1,17 +1,22 @@
 package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Training jobs over HTTP on one worker with a queue of two: cancelling running and queued jobs, a full
  * queue refusing work with 429 and creating nothing, listing with filters and pages, deleting a model while a
- * job uses it, and a diverging job that fails without taking its worker down.
+ * job uses it, a diverging job that fails without taking its worker down, and following a running job.
  */
 @ConstrainedService
 class JobLifecycleApiTest extends ApiTestSupport {
@@ -258,6 +263,74 @@ class JobLifecycleApiTest extends ApiTestSupport {
         JsonNode next = awaitEnd(train(shortJob(healthy)).get("id").asString(), Duration.ofSeconds(20));
         assertThat(status(next)).isEqualTo("SUCCEEDED");
         assertThat(next.get("version").asInt()).isEqualTo(1);
+    }
+
+    /** One Server-Sent Event. */
+    record SseEvent(String name, String id, String data) {
+        JsonNode json() {
+            return JSON.readTree(data);
+        }
+    }
+
+    @Test
+    void aFollowerJoiningARunningJobGetsTheEpochsSoFarThenTheLiveOnesThenOneEnd() {
+        String modelId = regressionModel();
+        String jobId = train(longJob(modelId)).get("id").asString();
+        int before = awaitJob(jobId, j -> j.get("history").size() >= 2, Duration.ofSeconds(60), "two epochs done")
+                .get("history").size();
+
+        // a hang guard, not a timing assertion: the stream must end once the job does
+        List<SseEvent> events = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "/events"))
+                    .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+            assertThat(response.statusCode()).isEqualTo(200);
+            List<SseEvent> received = new ArrayList<>();
+            int followedAt = -1; // epochs done once the first event arrived: the subscription is in place by then
+            try (Stream<String> lines = response.body()) {
+                Iterator<String> line = lines.iterator();
+                String[] fields = new String[3];
+                while (line.hasNext()) {
+                    String text = line.next();
+                    if (!text.isEmpty()) {
+                        int colon = text.indexOf(':');
+                        int field = List.of("event", "id", "data").indexOf(colon < 0 ? text : text.substring(0, colon));
+                        if (field >= 0) {
+                            fields[field] = text.substring(colon + 1).replaceFirst("^ ", "");
+                        }
+                        continue;
+                    }
+                    if (fields[2] == null) {
+                        continue;
+                    }
+                    SseEvent event = new SseEvent(fields[0], fields[1], fields[2]);
+                    java.util.Arrays.fill(fields, null);
+                    received.add(event);
+                    if (followedAt < 0) {
+                        followedAt = job(jobId).get("history").size();
+                    } else if (event.name().equals("epoch") && event.json().get("epoch").asInt() == followedAt + 1) {
+                        cancel(jobId); // an epoch that ended after the subscription came live: enough
+                    }
+                }
+            }
+            return received;
+        });
+
+        SseEvent end = events.get(events.size() - 1);
+        assertThat(end.name()).isEqualTo("end");
+        assertThat(end.id()).isEqualTo(jobId + "/end");
+        assertThat(status(end.json())).isEqualTo("CANCELLED");
+        List<SseEvent> epochs = events.subList(0, events.size() - 1);
+        assertThat(epochs).extracting(SseEvent::name).containsOnly("epoch");
+        int k = epochs.size();
+        assertThat(k).as("epochs done before following, then at least one more").isGreaterThan(before);
+        JsonNode history = end.json().get("history");
+        assertThat(history.size()).isEqualTo(k);
+        for (int e = 0; e < k; e++) {
+            JsonNode epoch = epochs.get(e).json();
+            assertThat(epoch.get("epoch").asInt()).as("epoch %d of %d, in order, none twice", e + 1, k).isEqualTo(e + 1);
+            assertThat(epochs.get(e).id()).isEqualTo(jobId + "/" + (e + 1));
+            assertThat(epoch.get("trainingLoss").asDouble()).isEqualTo(history.get(e).get("trainingLoss").asDouble());
+        }
     }
 
     static List<String> ids(JsonNode page) {

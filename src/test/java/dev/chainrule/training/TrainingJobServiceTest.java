@@ -2,6 +2,7 @@ package dev.chainrule.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.NetworkDefinition;
@@ -14,8 +15,15 @@ import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelInUseException;
 import dev.chainrule.model.ModelService;
+import dev.chainrule.engine.training.EpochReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,13 +33,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.annotation.DirtiesContext;
 
 /**
- * The job service's life cycle without HTTP: worker pool, queue, cancellation, shutdown; one worker and a queue of
- * one, and a fresh service (and data directory) for every test.
+ * The job service's life cycle without HTTP: worker pool, queue, cancellation, shutdown, followers; one worker, a
+ * queue of one, followers at most five events behind, and a fresh service (and data directory) for every test.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"chainrule.jobs.workers=1", "chainrule.jobs.queue-capacity=1"})
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {"chainrule.jobs.workers=1",
+        "chainrule.jobs.queue-capacity=1", "chainrule.jobs.max-pending-events=" + TrainingJobServiceTest.MAX_PENDING})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class TrainingJobServiceTest {
+    static final int MAX_PENDING = 5;
+
     @Autowired
     private ModelService models;
     @Autowired
@@ -118,5 +128,137 @@ class TrainingJobServiceTest {
         assertThat(running.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(recordedStatus(running.id())).isEqualTo("CANCELLED");
         models.delete(model.id());
+    }
+
+    /**
+     * Writes down what it is told ("epoch 3", "end SUCCEEDED", "dropped"), and the model's training state when told
+     * of the end; a holding one stays in its first call, as a client that stopped reading would, until released.
+     */
+    private final class RecordingFollower implements JobEvents {
+        final List<String> received = new CopyOnWriteArrayList<>();
+        final List<Model.TrainingState> modelAtEnd = new CopyOnWriteArrayList<>();
+        private final CountDownLatch release;
+
+        RecordingFollower(boolean holding) {
+            release = new CountDownLatch(holding ? 1 : 0);
+        }
+
+        @Override
+        public void epochFinished(TrainingJob job, EpochReport report) {
+            received.add("epoch " + report.epoch());
+            holdOnce();
+        }
+
+        @Override
+        public void jobFinished(TrainingJob job) {
+            modelAtEnd.add(models.get(job.modelId()).trainingState());
+            received.add("end " + job.status());
+            holdOnce();
+        }
+
+        @Override
+        public void dropped(TrainingJob job) {
+            received.add("dropped");
+            holdOnce();
+        }
+
+        private void holdOnce() {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void release() {
+            release.countDown();
+        }
+
+        boolean got(String event) {
+            return received.contains(event);
+        }
+    }
+
+    private static List<String> epochsThen(int epochs, String last) {
+        List<String> events = new ArrayList<>(IntStream.rangeClosed(1, epochs).mapToObj(e -> "epoch " + e).toList());
+        events.add(last);
+        return events;
+    }
+
+    /**
+     * Submits the job behind one that keeps the only worker busy, so that it is still QUEUED (no epochs yet, so a
+     * follower's every event is live) when it is followed; then frees the worker.
+     */
+    private TrainingJob followedFromTheStart(Model model, TrainingJobSpec spec, JobEvents... followers)
+            throws InterruptedException {
+        TrainingJob blocker = jobs.submit(spec(model, 2000, 1000, 1));
+        await(() -> blocker.status() == JobStatus.RUNNING, "the blocker to take the worker");
+        TrainingJob job = jobs.submit(spec);
+        assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+        for (JobEvents follower : followers) {
+            job.follow(follower);
+        }
+        jobs.cancel(blocker.id());
+        return job;
+    }
+
+    @Test
+    void aFollowerThatStopsTakingEventsHoldsUpNeitherTheJobNorItsReaders() throws InterruptedException {
+        Model model = regressionModel();
+        TrainingJob job = jobs.submit(spec(model, 200, 3, 20));
+        RecordingFollower stalled = new RecordingFollower(true);
+        job.follow(stalled);
+        // a hang guard, not a timing assertion: with events sent under the job's lock, status() would block here
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> await(() -> job.status().isFinished(), "the job to end"));
+        await(() -> stalled.got("epoch 1"), "the follower to be in its first call");
+        assertThat(stalled.received).as("still in its first call").containsExactly("epoch 1");
+        TrainingJob.Snapshot snapshot = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> job.snapshot(Instant.now()));
+        assertThat(snapshot.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(snapshot.history()).hasSize(3);
+        assertThat(snapshot.resultVersion()).isEqualTo(1);
+        assertThat(jobs.get(job.id())).isSameAs(job);
+        assertThat(jobs.list(model.id(), JobStatus.SUCCEEDED, 0, 10).items()).containsExactly(job);
+        assertThat(recordedStatus(job.id())).isEqualTo("SUCCEEDED");
+
+        stalled.release();
+        await(() -> stalled.got("end SUCCEEDED"), "the follower to get the end");
+        assertThat(stalled.received).containsExactly("epoch 1", "epoch 2", "epoch 3", "end SUCCEEDED");
+        assertThat(stalled.modelAtEnd).as("released before the end was told").containsExactly(Model.TrainingState.TRAINED);
+
+        // a follower of the finished job gets the same, the history replayed
+        RecordingFollower late = new RecordingFollower(false);
+        job.follow(late);
+        await(() -> late.got("end SUCCEEDED"), "the late follower to get the end");
+        assertThat(late.received).isEqualTo(stalled.received);
+    }
+
+    @Test
+    void aFollowerIsDroppedOneEventPastItsBoundNotBeforeAndOthersStillGetEverything() throws InterruptedException {
+        Model model = regressionModel();
+
+        // epochs and the end exactly as many as the bound: the stalled follower is kept and, released, gets them all
+        RecordingFollower atBound = new RecordingFollower(true);
+        TrainingJob first = followedFromTheStart(model, spec(model, 200, MAX_PENDING - 1, 20), atBound);
+        await(() -> first.status().isFinished(), "the first job to end");
+        assertThat(first.status()).isEqualTo(JobStatus.SUCCEEDED);
+        await(() -> atBound.got("epoch 1"), "the follower to be in its first call");
+        assertThat(atBound.received).containsExactly("epoch 1");
+        atBound.release();
+        await(() -> atBound.got("end SUCCEEDED"), "the follower at the bound to get the end");
+        assertThat(atBound.received).isEqualTo(epochsThen(MAX_PENDING - 1, "end SUCCEEDED"));
+
+        // one event more: the end would be its sixth pending one, so it is dropped instead; the other gets everything
+        RecordingFollower pastBound = new RecordingFollower(true);
+        RecordingFollower reading = new RecordingFollower(false);
+        TrainingJob second = followedFromTheStart(model, spec(model, 200, MAX_PENDING, 20), pastBound, reading);
+        await(() -> reading.got("end SUCCEEDED"), "the reading follower to get the end");
+        assertThat(reading.received).isEqualTo(epochsThen(MAX_PENDING, "end SUCCEEDED"));
+        assertThat(second.status()).isEqualTo(JobStatus.SUCCEEDED);
+        await(() -> pastBound.got("epoch 1"), "the follower to be in its first call");
+        assertThat(pastBound.received).containsExactly("epoch 1");
+        pastBound.release();
+        await(() -> pastBound.got("dropped"), "the stalled follower to be told it is dropped");
+        assertThat(pastBound.received).containsExactly("epoch 1", "dropped");
+        assertThat(pastBound.modelAtEnd).isEmpty();
     }
 }
