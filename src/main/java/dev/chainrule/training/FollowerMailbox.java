@@ -43,6 +43,10 @@ final class FollowerMailbox {
     private final JobEvents follower;
     private final Delivery delivery;
     // guarded by this
+    /** The epochs the follower followed into, and how many of them have been taken for delivery. */
+    private List<EpochReport> replay = List.of();
+    private int replayed;
+    /** Live events (and the end of a job that had ended when followed), after the replay. */
     private final ArrayDeque<Event> waiting = new ArrayDeque<>();
     /** Live events handed over and not yet delivered, the one in delivery included. */
     private int behind;
@@ -64,9 +68,7 @@ final class FollowerMailbox {
      * @param ended   whether the job has ended already: its end follows the history, and nothing more
      */
     synchronized void replay(List<EpochReport> history, boolean ended) {
-        for (EpochReport report : history) {
-            waiting.add(new Event(Kind.EPOCH, report, false));
-        }
+        replay = List.copyOf(history); // a reference per epoch, however far the follower is from reading them
         if (ended) {
             waiting.add(new Event(Kind.END, null, false));
             closed = true;
@@ -92,7 +94,21 @@ final class FollowerMailbox {
     /** The follower left (its stream completed): what waits is discarded; a call in progress finishes. */
     synchronized void close() {
         closed = true;
+        discardWaiting();
+    }
+
+    private void discardWaiting() {
+        replay = List.of();
+        replayed = 0;
         waiting.clear();
+    }
+
+    /** The next event to deliver, or null. */
+    private Event next() {
+        if (replayed < replay.size()) {
+            return new Event(Kind.EPOCH, replay.get(replayed++), false);
+        }
+        return waiting.poll();
     }
 
     private boolean offer(Event event) {
@@ -102,7 +118,7 @@ final class FollowerMailbox {
         if (behind == delivery.maxPendingEvents()) {
             // this one would put it past the bound: drop it rather than queue for it without limit
             log.info("job {}: a follower fell more than {} events behind and is dropped", job.id(), behind);
-            waiting.clear();
+            discardWaiting();
             waiting.add(new Event(Kind.DROPPED, null, false));
             closed = true;
             schedule();
@@ -115,7 +131,7 @@ final class FollowerMailbox {
     }
 
     private void schedule() {
-        if (scheduled || waiting.isEmpty()) {
+        if (scheduled || (replayed == replay.size() && waiting.isEmpty())) {
             return;
         }
         scheduled = true;
@@ -125,7 +141,7 @@ final class FollowerMailbox {
             // the service is shutting down: nothing more is delivered
             scheduled = false;
             closed = true;
-            waiting.clear();
+            discardWaiting();
         }
     }
 
@@ -134,7 +150,7 @@ final class FollowerMailbox {
         for (int delivered = 0; delivered < EVENTS_PER_TURN; delivered++) {
             Event event;
             synchronized (this) {
-                event = waiting.poll();
+                event = next();
                 if (event == null) {
                     scheduled = false;
                     return;
