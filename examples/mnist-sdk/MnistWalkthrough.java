@@ -84,11 +84,12 @@ public class MnistWalkthrough {
         int right = 0;
         for (int from = 0; from < images.length; from += PREDICT_BATCH) {
             int to = Math.min(images.length, from + PREDICT_BATCH);
-            double[][] rows = new double[to - from][];
+            // the pixels as float32 rows, one after the other: sent as they are, no double[][] in between
+            float[] rows = new float[(to - from) * PIXELS];
             for (int i = from; i < to; i++) {
-                rows[i - from] = pixels(images[i]);
+                pixels(images[i], rows, (i - from) * PIXELS);
             }
-            int[] predicted = chainrule.predict(model.id(), rows).classIndices();
+            int[] predicted = chainrule.predict(model.id(), rows, PIXELS, null).classIndices();
             for (int i = from; i < to; i++) {
                 right += predicted[i - from] == labels[i] ? 1 : 0;
             }
@@ -192,13 +193,11 @@ public class MnistWalkthrough {
         }
     }
 
-    /** Raw pixel values 0..255, as in the CSV: the service standardises them as it did the training rows. */
-    private static double[] pixels(byte[] image) {
-        double[] row = new double[image.length];
+    /** Raw pixel values 0..255 into rows from offset, as in the CSV: the service standardises them as it did the training rows. */
+    private static void pixels(byte[] image, float[] rows, int offset) {
         for (int j = 0; j < image.length; j++) {
-            row[j] = image[j] & 0xFF;
+            rows[offset + j] = image[j] & 0xFF;
         }
-        return row;
     }
 
     private static double seconds(long since) {

@@ -22,6 +22,8 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -364,18 +366,130 @@ public final class ChainruleClient {
 
     // ------------------------------------------------------------------------------------------- predictions
 
-    /** The latest version's predictions for these raw feature rows (one forward pass). */
+    /**
+     * The latest version's predictions for these raw feature rows (one forward pass); see
+     * {@link #predict(String, double[][], Integer)}.
+     */
     public Predictions predict(String modelId, double[][] rows) {
         return predict(modelId, rows, null);
     }
 
-    /** The given version's predictions for these raw feature rows; the latest version when {@code version} is null. */
+    /**
+     * The given version's predictions for these raw feature rows; the latest version when {@code version} is
+     * null. The rows go as float32 values ({@code application/octet-stream}): 4 bytes a value instead of a JSON
+     * number's text, and the service reads them without parsing. Each value is cast to float, as the service
+     * does with a JSON number, so the predictions are those of the same rows sent as JSON.
+     *
+     * @param rows one row per instance, each with the model's inputWidth values
+     * @throws IllegalArgumentException before sending, naming the row, when {@code rows} is null or empty, a row
+     *                                  is null or empty or differs in length from the first, or a value is NaN,
+     *                                  infinite or too large for a float32; after the answer, when the rows are not
+     *                                  of the model's inputWidth but their values happened to fill whole rows of it
+     */
     public Predictions predict(String modelId, double[][] rows, Integer version) {
-        return call("POST", "/models/" + segment(modelId) + "/predict", jsonBody(new PredictBody(rows, version)), JSON,
-                type(Predictions.class));
+        String path = predictPath(modelId, version);
+        int width = rowWidth(rows);
+        ByteBuffer body = float32Buffer(rows.length, width);
+        for (int r = 0; r < rows.length; r++) {
+            double[] row = rows[r];
+            if (row == null) {
+                throw new IllegalArgumentException("rows[" + r + "] is null");
+            }
+            if (row.length != width) {
+                throw new IllegalArgumentException("rows[" + r + "] has " + row.length + " values but rows[0] has "
+                        + width + ": every row needs the model's inputWidth values");
+            }
+            for (int c = 0; c < width; c++) {
+                float value = (float) row[c];
+                if (!Float.isFinite(value)) {
+                    throw new IllegalArgumentException("rows[" + r + "][" + c + "] " + notFloat32(row[c]));
+                }
+                body.putFloat(value);
+            }
+        }
+        return predictFloat32(path, body, rows.length, width);
     }
 
-    private record PredictBody(double[][] instances, Integer version) {
+    /**
+     * The given version's predictions (the latest when {@code version} is null) for rows already held as float32
+     * values, row after row: row r is {@code rowMajor[r * width]} to {@code rowMajor[r * width + width - 1]}.
+     * Sent as they are ({@code application/octet-stream}), with no double[][] in between.
+     *
+     * @param width the values in a row: the model's inputWidth
+     * @throws IllegalArgumentException before sending, naming the row, when {@code rowMajor} is null or empty or
+     *                                  not a whole number of rows of {@code width}, or a value is NaN or infinite;
+     *                                  after the answer, when {@code width} is not the model's inputWidth but the
+     *                                  values happened to fill whole rows of it
+     */
+    public Predictions predict(String modelId, float[] rowMajor, int width, Integer version) {
+        String path = predictPath(modelId, version);
+        if (rowMajor == null || rowMajor.length == 0) {
+            throw new IllegalArgumentException("rowMajor needs at least one row of values, got "
+                    + (rowMajor == null ? "null" : "none"));
+        }
+        if (width < 1 || rowMajor.length % width != 0) {
+            throw new IllegalArgumentException("rowMajor has " + rowMajor.length + " values, not a whole number of rows of "
+                    + width + " (the width given)");
+        }
+        ByteBuffer body = float32Buffer(rowMajor.length / width, width);
+        for (int i = 0; i < rowMajor.length; i++) {
+            if (!Float.isFinite(rowMajor[i])) {
+                throw new IllegalArgumentException("row " + i / width + ", column " + i % width + " (rowMajor[" + i + "]) "
+                        + notFloat32(rowMajor[i]));
+            }
+            body.putFloat(rowMajor[i]);
+        }
+        return predictFloat32(path, body, rowMajor.length / width, width);
+    }
+
+    private static String predictPath(String modelId, Integer version) {
+        return "/models/" + segment(modelId) + "/predict" + (version == null ? "" : query(Map.of("version", version)));
+    }
+
+    /** The first row's length, once there is a first row with values in it. */
+    private static int rowWidth(double[][] rows) {
+        if (rows == null || rows.length == 0) {
+            throw new IllegalArgumentException("rows needs at least one row of values, got " + (rows == null ? "null" : "none"));
+        }
+        if (rows[0] == null || rows[0].length == 0) {
+            throw new IllegalArgumentException("rows[0] " + (rows[0] == null ? "is null" : "has no values"));
+        }
+        return rows[0].length;
+    }
+
+    private static ByteBuffer float32Buffer(int rows, int width) {
+        int bytes;
+        try {
+            bytes = Math.multiplyExact(Math.multiplyExact(rows, width), Float.BYTES);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(rows + " rows of " + width + " values are more than one request can hold");
+        }
+        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static String notFloat32(double value) {
+        return Double.isNaN(value) || Double.isInfinite(value)
+                ? "is " + value + ": every value must be a finite number"
+                : "is " + value + ", which does not fit a float32 (at most " + Float.MAX_VALUE + " in magnitude)";
+    }
+
+    /**
+     * Sends the rows and checks that an answer came for each of them: the body does not say its width, so the
+     * service cuts it by the model's inputWidth, and rows of another width that happen to fill whole rows of it
+     * come back as a different number of predictions.
+     */
+    private Predictions predictFloat32(String path, ByteBuffer body, int rows, int width) {
+        Predictions predictions = call("POST", path, BodyPublishers.ofByteArray(body.array()), "application/octet-stream",
+                type(Predictions.class));
+        int answered = predictions.predictions() == null ? 0 : predictions.predictions().size();
+        if (answered != rows) {
+            long values = (long) rows * width;
+            throw new IllegalArgumentException("the rows have " + width + " values each, but model " + predictions.modelId()
+                    + " (version " + predictions.version() + ") takes " + (answered == 0 ? "another number" : values / answered)
+                    + ": the service read the " + values + " values as " + answered + (answered == 1 ? " row" : " rows")
+                    + ", not " + rows);
+        }
+        return predictions;
     }
 
     /**

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 /**
  * The real service, started once for all the tests from its packaged jar (never a mock): a separate JVM on a free
  * loopback port, with a data directory of its own, an ADMIN and a READ API key, one training worker and a queue of
- * one job (so that a third job is refused with 429), and uploads limited to 1 MB. Tests get it as a parameter ({@code @ExtendWith(LiveService.Extension.class)}).
+ * one job (so that a third job is refused with 429), uploads limited to 1 MB and predictions to 200 rows. Tests get
+ * it as a parameter ({@code @ExtendWith(LiveService.Extension.class)}).
  *
  * <p>The jar is {@code -Dchainrule.jar} (a jar, or a directory holding {@code chainrule-*.jar}), by default
  * {@code ../../target} from {@code sdk/java}: build it first with {@code ./mvnw package -DskipTests} at the
@@ -37,6 +38,8 @@ final class LiveService implements AutoCloseable {
     private static final Duration READY_WITHIN = Duration.ofSeconds(180);
     /** The service's upload limit here: iris is 3 KB, so a test can pass the limit without sending much. */
     static final long MAX_DATASET_BYTES = 1 << 20;
+    /** The service's predict row limit here: above iris's 150 rows, so that a test can pass it with a small body. */
+    static final int MAX_PREDICT_ROWS = 200;
 
     final URI baseUrl;
     final String adminKey;
@@ -76,7 +79,8 @@ final class LiveService implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", jar.toString(),
                 "--server.address=127.0.0.1", "--server.port=" + port, "--chainrule.data-dir=" + dataDir,
                 "--chainrule.jobs.workers=1", "--chainrule.jobs.queue-capacity=1",
-                "--chainrule.limits.max-dataset-size=" + MAX_DATASET_BYTES));
+                "--chainrule.limits.max-dataset-size=" + MAX_DATASET_BYTES,
+                "--chainrule.limits.max-predict-rows=" + MAX_PREDICT_ROWS));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         // the keys go in the environment, as an operator gives them (not on the command line, where ps shows them)
         builder.environment().put("CHAINRULE_SECURITY_API_KEYS_0_KEY", adminKey);
