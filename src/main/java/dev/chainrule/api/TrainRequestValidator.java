@@ -50,7 +50,7 @@ class TrainRequestValidator {
         Model model = models.get(request.modelId()); // 404 when unknown
         NetworkDefinition definition = model.definition();
 
-        // a stored dataset's rows are read once everything else is known to be valid
+        // a stored dataset is checked against the model by its summary: its rows are read when the job runs
         Rows dataRows = rows(request.data(), "data", request.datasetId(), "datasetId", definition, errors, true);
         boolean validationGiven = request.validation() != null || request.validationDatasetId() != null;
         Rows givenValidation = rows(request.validation(), "validation", request.validationDatasetId(), "validationDatasetId",
@@ -92,55 +92,49 @@ class TrainRequestValidator {
             default -> errors.add("initialization", "must be \"fresh\" or \"continue\", got \"" + request.initialization() + "\"");
         }
         errors.throwIfAny();
-        Dataset data = dataRows.read(datasets, errors);
-        Dataset validation = givenValidation.read(datasets, errors);
-        errors.throwIfAny();
         if ("continue".equals(initialization)) {
             // 409 when the model has no version yet, 404 when the named one does not exist
             fromVersion = models.version(model.id(), fromVersion).number();
         }
 
         long shuffleSeed = request.shuffleSeed() == null ? model.seed() : request.shuffleSeed();
+        Dataset data = dataRows.inline();
+        Dataset validation = givenValidation.inline();
+        int trainingRows = dataRows.rows();
+        TrainingJobSpec.ValidationSplit heldOut = null;
         if (split != null) {
-            int validationRows = validationRows(data.size(), split);
-            if (validationRows == 0 || validationRows == data.size()) {
+            int validationRows = validationRows(dataRows.rows(), split);
+            if (validationRows == 0 || validationRows == dataRows.rows()) {
                 throw new InvalidRequestException(java.util.List.of(new InvalidRequestException.FieldError("validationSplit",
-                        "leaves " + (data.size() - validationRows) + " training and " + validationRows
+                        "leaves " + (dataRows.rows() - validationRows) + " training and " + validationRows
                                 + " validation rows; both need at least one")));
             }
-            DatasetSplit parts = DatasetSplit.random(data.size(), split, shuffleSeed);
-            validation = parts.test(data);
-            data = parts.train(data);
+            trainingRows = dataRows.rows() - validationRows;
+            if (data != null) {
+                DatasetSplit parts = DatasetSplit.random(data.size(), split, shuffleSeed);
+                validation = parts.test(data);
+                data = parts.train(data);
+            } else {
+                // the same DatasetSplit.random(rows, split, shuffleSeed), made by the job when it reads the dataset
+                heldOut = new TrainingJobSpec.ValidationSplit(split, shuffleSeed);
+            }
         }
         TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,
                 request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
         boolean standardise = request.standardize() == null || request.standardize();
-        return new TrainingJobSpec(model.id(), data, validation, config, fromVersion, standardise,
-                request.datasetId(), request.validationDatasetId());
+        return new TrainingJobSpec(model.id(), data, request.datasetId(), validation, request.validationDatasetId(), heldOut,
+                trainingRows, config, fromVersion, standardise);
     }
 
     /**
      * Rows of a request: given inline (already checked and packed), or an uploaded dataset checked against the
-     * model by its summary and read later; neither when none were given or they were invalid.
+     * model by its summary; neither when none were given or they were invalid.
      */
-    private record Rows(Dataset inline, StoredDataset stored, TargetEncoding encoding, String field) {
-        static final Rows NONE = new Rows(null, null, null, null);
+    private record Rows(Dataset inline, StoredDataset stored) {
+        static final Rows NONE = new Rows(null, null);
 
-        Dataset read(DatasetService datasets, FieldErrors errors) {
-            if (stored == null) {
-                return inline;
-            }
-            return datasets.load(stored, encoding, new DatasetFile.Problems() {
-                @Override
-                public void add(String where, String reason) {
-                    errors.add(field, "dataset '" + stored.name() + "', " + (where == null ? "" : where + ": ") + reason);
-                }
-
-                @Override
-                public boolean isFull() {
-                    return errors.isFull();
-                }
-            });
+        int rows() {
+            return inline != null ? inline.size() : (int) stored.summary().rows();
         }
     }
 
@@ -154,7 +148,7 @@ class TrainRequestValidator {
                 }
                 return Rows.NONE;
             }
-            return new Rows(dataset(inline, inlineField, definition, errors, required), null, null, null);
+            return new Rows(dataset(inline, inlineField, definition, errors, required), null);
         }
         if (inline != null) {
             errors.add(idField, "give either " + inlineField + " (rows in the request) or " + idField + ", not both");
@@ -179,7 +173,20 @@ class TrainRequestValidator {
             errors.add(idField, "dataset '" + dataset.name() + "' " + shape + " " + summary.targetColumns());
             return Rows.NONE;
         }
-        return new Rows(null, dataset, encoding, idField);
+        boolean[] fits = {true};
+        encoding.check(summary, new DatasetFile.Problems() {
+            @Override
+            public void add(String where, String reason) {
+                errors.add(idField, "dataset '" + dataset.name() + "', " + (where == null ? "" : where + ": ") + reason);
+                fits[0] = false;
+            }
+
+            @Override
+            public boolean isFull() {
+                return errors.isFull();
+            }
+        });
+        return fits[0] ? new Rows(null, dataset) : Rows.NONE;
     }
 
     private Dataset dataset(TrainRequest.InlineData inline, String field, NetworkDefinition definition, FieldErrors errors,

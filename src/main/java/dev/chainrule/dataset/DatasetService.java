@@ -104,6 +104,16 @@ public class DatasetService {
     }
 
     /**
+     * Locks the dataset's row until the caller's transaction ends, so that a job record naming the dataset, inserted
+     * in that transaction, and {@link #delete} take turns: the delete then sees the job, or the job finds no dataset.
+     *
+     * @throws DatasetNotFoundException when it was deleted
+     */
+    public StoredDataset lockForJob(String id) {
+        return repository.lock(id).orElseThrow(() -> new DatasetNotFoundException(id));
+    }
+
+    /**
      * The dataset's rows for a network: features T x D and the targets encoded for its loss and output.
      *
      * @return null when a target value does not fit (then {@code problems} says which)

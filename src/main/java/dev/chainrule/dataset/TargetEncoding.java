@@ -1,6 +1,9 @@
 package dev.chainrule.dataset;
 
 import dev.chainrule.engine.loss.LossKind;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How target values become the network's targets (T x K, K = the output layer's units) for its loss, the same
@@ -54,8 +57,9 @@ public final class TargetEncoding {
      */
     public String encodeOne(double value, String shown, float[] out, int row) {
         if (loss == LossKind.CROSS_ENTROPY) {
-            if (value != Math.rint(value) || !(value >= 0) || value >= outputWidth) {
-                return "must be a class id 0.." + (outputWidth - 1) + " (the output layer has " + outputWidth + " units), got " + shown;
+            String problem = checkClassId(value, shown);
+            if (problem != null) {
+                return problem;
             }
             out[row * outputWidth + (int) value] = 1f;
             return null;
@@ -68,6 +72,87 @@ public final class TargetEncoding {
             out[row] = (float) value;
         }
         return problem;
+    }
+
+    private String checkClassId(double value, String shown) {
+        if (value != Math.rint(value) || !(value >= 0) || value >= outputWidth) {
+            return "must be a class id 0.." + (outputWidth - 1) + " (the output layer has " + outputWidth + " units), got " + shown;
+        }
+        return null;
+    }
+
+    /** Null when one value per row ({@link #takesOneValue()}) can be a row's target, else why not. */
+    private String checkOne(double value, String shown) {
+        return classIds() ? checkClassId(value, shown) : checkValue(value);
+    }
+
+    /**
+     * Checks a stored dataset's targets against this encoding from its summary alone (column count, per-column
+     * min/max, class counts), without reading its rows; each problem names the column (or columns) in {@code where}.
+     * It settles everything for one target column (class ids, 0/1, values). For one column per output it checks each
+     * column's range, and for cross_entropy that the columns' means sum to 1; whether each row is 0/1 (log_loss) or
+     * a distribution (cross_entropy) is only known row by row, so {@link DatasetFile#load} checks it when the rows
+     * are read.
+     */
+    public void check(DatasetSummary summary, DatasetFile.Problems problems) {
+        List<String> names = summary.targetColumns();
+        String shape = checkColumnCount(names.size());
+        if (shape != null) {
+            problems.add(null, shape + " " + names);
+            return;
+        }
+        List<ColumnStatistics> columns = summary.columns().subList(summary.featureColumns().size(), summary.columns().size());
+        if (names.size() == 1 && takesOneValue()) {
+            ColumnStatistics column = columns.get(0);
+            String where = "column '" + column.name() + "'";
+            if (summary.classCounts() != null) {
+                // every value is a whole number 0..65535 and the counts say which: each one that does not fit, and in how many rows
+                for (Map.Entry<Integer, Long> id : new TreeMap<>(summary.classCounts()).entrySet()) {
+                    String problem = checkOne(id.getKey(), Float.toString(id.getKey()));
+                    if (problem != null) {
+                        problems.add(where, problem + " (" + id.getValue() + (id.getValue() == 1 ? " row)" : " rows)"));
+                        if (problems.isFull()) {
+                            return;
+                        }
+                    }
+                }
+                return;
+            }
+            if (!checkRange(column, where, this::checkOne, problems) && (classIds() || loss == LossKind.LOG_LOSS)) {
+                // no class counts: some value is not a whole number 0..65535, and the smallest and largest are fine
+                problems.add(where, classIds()
+                        ? checkClassId(0.5, "values that are not whole numbers")
+                        : "must be 0 or 1 for log_loss, got values between 0 and 1");
+            }
+            return;
+        }
+        double meanSum = 0;
+        for (ColumnStatistics column : columns) {
+            checkRange(column, "column '" + column.name() + "'", (value, shown) -> checkValue(value), problems);
+            meanSum += column.mean();
+        }
+        // the mean of the rows' sums is the sum of the columns' means: off by more than a row may be, some row is off
+        if (loss == LossKind.CROSS_ENTROPY && Math.abs(meanSum - 1) > DISTRIBUTION_TOLERANCE + 1e-6) {
+            problems.add("target columns " + names, "must be a distribution over the " + outputWidth
+                    + " classes in every row (non-negative, summing to 1), sums to " + meanSum + " on average");
+        }
+    }
+
+    /** Checks a column's smallest and largest values; true when either did not fit. */
+    private static boolean checkRange(ColumnStatistics column, String where, ValueCheck check, DatasetFile.Problems problems) {
+        String low = check.problem(column.min(), Float.toString((float) column.min()));
+        if (low != null) {
+            problems.add(where, low + " (the column's smallest value)");
+        }
+        String high = column.max() == column.min() ? null : check.problem(column.max(), Float.toString((float) column.max()));
+        if (high != null) {
+            problems.add(where, high + " (the column's largest value)");
+        }
+        return low != null || high != null;
+    }
+
+    private interface ValueCheck {
+        String problem(double value, String shown);
     }
 
     /** Null when {@code value} can be one of a row's {@link #outputWidth} target values, else why not. */

@@ -31,9 +31,12 @@ class JobRepository {
     /**
      * What a job needs to run (again), besides its data: the spec's settings.
      *
-     * @param trainingRows rows of training data, for the planned batch count
+     * @param trainingRows    rows of training data, for the planned batch count
+     * @param validationSplit the rows of the training dataset held out for validation, or null (absent from records
+     *                        of jobs that split their rows when they were submitted)
      */
-    record Settings(TrainingConfig config, Integer fromVersion, boolean standardise, int trainingRows) {
+    record Settings(TrainingConfig config, Integer fromVersion, boolean standardise, int trainingRows,
+                    TrainingJobSpec.ValidationSplit validationSplit) {
     }
 
     /** A jobs row. */

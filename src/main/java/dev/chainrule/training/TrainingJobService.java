@@ -1,7 +1,13 @@
 package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.DatasetFile;
+import dev.chainrule.dataset.DatasetNotFoundException;
+import dev.chainrule.dataset.DatasetService;
+import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.dataset.DatasetUsage;
+import dev.chainrule.dataset.StoredDataset;
+import dev.chainrule.dataset.TargetEncoding;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.model.Standardiser;
@@ -60,8 +66,10 @@ import org.springframework.stereotype.Service;
  * Runs training jobs on a bounded pool of worker threads with a bounded queue. A full queue refuses new jobs
  * (nothing is created); a job that throws or diverges ends FAILED and its worker lives on.
  *
- * <p>Every job has a record in the database from the moment it is accepted, and its data in files of its own;
- * every epoch's end updates the record (history, checkpoint). A shutdown, graceful or not, leaves unfinished jobs'
+ * <p>Every job has a record in the database from the moment it is accepted. Rows given inline go to files of the
+ * job's own; a stored dataset is only named by the record (with the validation split to make of it) and read when
+ * the job runs, so a queued job costs a record, not a copy of its data. Every epoch's end updates the record
+ * (history, checkpoint). A shutdown, graceful or not, leaves unfinished jobs'
  * records QUEUED or RUNNING: at the next start they are queued again, oldest first, and a RUNNING one continues
  * from its last checkpoint.
  */
@@ -76,7 +84,11 @@ public class TrainingJobService implements DatasetUsage {
      */
     static final int FOLLOWER_THREADS = 8;
 
+    /** At most this many problems of a dataset's rows are named in a failed job's reason. */
+    static final int MAX_REPORTED_ROW_PROBLEMS = 10;
+
     private final ModelService models;
+    private final DatasetService datasets;
     private final JobRepository records;
     private final DataDirectory files;
     private final TransactionTemplate transaction;
@@ -97,10 +109,11 @@ public class TrainingJobService implements DatasetUsage {
     /** Set by shutdown: running jobs stop, but their records stay unfinished so the next start resumes them. */
     private volatile boolean shuttingDown;
 
-    public TrainingJobService(ModelService models, JobRepository records, DataDirectory files,
+    public TrainingJobService(ModelService models, DatasetService datasets, JobRepository records, DataDirectory files,
                               TransactionTemplate transaction, Clock clock, ChainruleProperties properties,
                               MeterRegistry meters) {
         this.models = models;
+        this.datasets = datasets;
         this.records = records;
         this.files = files;
         this.transaction = transaction;
@@ -155,14 +168,24 @@ public class TrainingJobService implements DatasetUsage {
         models.jobStarted(model.id()); // refused if the model was deleted meanwhile
         JobRepository.JobRow row;
         try {
-            // the data first (files nobody names yet), then the record that names them, then the queue
-            String trainingFile = writeData(id, "training", spec.training());
+            // inline rows first (files nobody names yet), then the record that names them, then the queue
+            String trainingFile = spec.training() == null ? null : writeData(id, "training", spec.training());
             String validationFile = spec.validation() == null ? null : writeData(id, "validation", spec.validation());
-            row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
-                    new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.training().size()),
+            JobRepository.JobRow inserted = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
+                    new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.trainingRows(),
+                            spec.validationSplit()),
                     spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null,
                     List.of(), 0, null, null, null, null, null);
-            records.insert(row);
+            // the datasets' rows locked until the record naming them is in: a delete waits for it, then sees the job
+            transaction.executeWithoutResult(status -> {
+                for (String datasetId : new String[] {spec.trainingDatasetId(), spec.validationDatasetId()}) {
+                    if (datasetId != null) {
+                        datasets.lockForJob(datasetId);
+                    }
+                }
+                records.insert(inserted);
+            });
+            row = inserted;
         } catch (RuntimeException e) {
             models.jobEnded(model.id());
             deleteData(id);
@@ -223,7 +246,7 @@ public class TrainingJobService implements DatasetUsage {
 
     /**
      * Asked by the dataset store before it deletes a dataset: the job records say, so jobs found unfinished after a
-     * restart count too. (A job runs on its own copy of the rows, in its job files; the record names the dataset.)
+     * restart count too. (A job keeps no copy of a stored dataset: it reads the dataset's file when it runs.)
      */
     @Override
     public boolean usedByActiveJob(String datasetId) {
@@ -294,6 +317,9 @@ public class TrainingJobService implements DatasetUsage {
             records.started(job.id(), started);
             job.started(started);
             train(job, spec != null ? spec : readSpec(row), spec != null ? null : row.checkpoint());
+        } catch (UnreadableDatasetException e) {
+            log.warn("training job {} failed: {}", job.id(), e.getMessage());
+            end(job, JobStatus.FAILED, e.getMessage(), null, null, Map.of());
         } catch (RuntimeException | Error e) {
             if (shuttingDown) {
                 log.info("training job {} stopped by shutdown; it resumes at the next start", job.id());
@@ -315,6 +341,7 @@ public class TrainingJobService implements DatasetUsage {
     private void train(TrainingJob job, TrainingJobSpec spec, String checkpoint) {
         long setupStart = System.nanoTime();
         Model model = models.get(spec.modelId());
+        Dataset[] raw = rows(spec, new TargetEncoding(model.definition().loss(), model.definition().outputWidth()));
         Network network;
         Standardiser standardiser;
         if (spec.fromVersion() != null) {
@@ -324,10 +351,10 @@ public class TrainingJobService implements DatasetUsage {
         } else {
             network = Network.create(model.definition(), DataType.FLOAT, model.lossEpsilon());
             network.initialise(model.seed());
-            standardiser = spec.standardise() ? Standardiser.fit(spec.training().features()) : null;
+            standardiser = spec.standardise() ? Standardiser.fit(raw[0].features()) : null;
         }
-        Dataset training = standardise(spec.training(), standardiser);
-        Dataset validation = spec.validation() == null ? null : standardise(spec.validation(), standardiser);
+        Dataset training = standardise(raw[0], standardiser);
+        Dataset validation = raw[1] == null ? null : standardise(raw[1], standardiser);
         int rows = training.size();
         int batchesPerEpoch = (rows + Math.min(spec.config().batchSize(), rows) - 1) / Math.min(spec.config().batchSize(), rows);
         TrainingCheckpoint resumeFrom = null;
@@ -485,11 +512,82 @@ public class TrainingJobService implements DatasetUsage {
         }
     }
 
+    /**
+     * A job's spec from its record: inline rows read back from the job's files, stored datasets named. (A record
+     * written before jobs read their datasets when they run has the dataset's rows in its files: those are used.)
+     */
     private TrainingJobSpec readSpec(JobRepository.JobRow row) {
         JobRepository.Settings s = row.settings();
-        return new TrainingJobSpec(row.modelId(), readData(row.trainingFile()),
-                row.validationFile() == null ? null : readData(row.validationFile()), s.config(), s.fromVersion(),
-                s.standardise());
+        boolean trainingInFile = row.trainingFile() != null;
+        boolean validationInFile = row.validationFile() != null;
+        return new TrainingJobSpec(row.modelId(), trainingInFile ? readData(row.trainingFile()) : null,
+                trainingInFile ? null : row.trainingDatasetId(),
+                validationInFile ? readData(row.validationFile()) : null,
+                validationInFile ? null : row.validationDatasetId(),
+                trainingInFile ? null : s.validationSplit(), s.trainingRows(), s.config(), s.fromVersion(), s.standardise());
+    }
+
+    /**
+     * The job's raw training and validation rows (the latter null without validation): inline ones as given, a
+     * stored dataset read from its file, checked row by row and split as the request asked.
+     */
+    private Dataset[] rows(TrainingJobSpec spec, TargetEncoding encoding) {
+        Dataset training = spec.training() != null ? spec.training() : readDataset(spec.trainingDatasetId(), encoding);
+        Dataset validation = spec.validation() != null ? spec.validation()
+                : spec.validationDatasetId() != null ? readDataset(spec.validationDatasetId(), encoding) : null;
+        if (spec.validationSplit() != null) {
+            // the split POST /train made of inline rows, made here of the dataset's rows: the same rows for the same seed
+            DatasetSplit parts = DatasetSplit.random(training.size(), spec.validationSplit().fraction(),
+                    spec.validationSplit().seed());
+            Dataset all = training;
+            validation = parts.test(all);
+            training = parts.train(all);
+            // both parts are copies: the whole dataset's off-heap memory can go now rather than at some later GC
+            all.features().close();
+            all.targets().close();
+        }
+        if (training.size() != spec.trainingRows()) {
+            throw new UnreadableDatasetException("dataset " + spec.trainingDatasetId() + " gave " + training.size()
+                    + " training rows, the job was planned for " + spec.trainingRows());
+        }
+        return new Dataset[] {training, validation};
+    }
+
+    /** A stored dataset's rows, targets encoded for the model; what cannot be read or does not fit fails the job. */
+    private Dataset readDataset(String datasetId, TargetEncoding encoding) {
+        StoredDataset stored;
+        try {
+            stored = datasets.get(datasetId);
+        } catch (DatasetNotFoundException e) {
+            throw new UnreadableDatasetException("dataset " + datasetId + " no longer exists");
+        }
+        String named = "dataset '" + stored.name() + "' (" + stored.id() + ")";
+        List<String> problems = new ArrayList<>();
+        Dataset data;
+        try {
+            data = datasets.load(stored, encoding, new DatasetFile.Problems() {
+                @Override
+                public void add(String where, String reason) {
+                    if (problems.size() < MAX_REPORTED_ROW_PROBLEMS) {
+                        problems.add((where == null ? "" : where + ": ") + reason);
+                    }
+                }
+
+                @Override
+                public boolean isFull() {
+                    return problems.size() >= MAX_REPORTED_ROW_PROBLEMS;
+                }
+            });
+        } catch (UncheckedIOException e) {
+            IOException cause = e.getCause();
+            String why = cause instanceof java.nio.file.NoSuchFileException ? "its file " + stored.file() + " is missing"
+                    : cause.getMessage();
+            throw new UnreadableDatasetException("cannot read " + named + ": " + why);
+        }
+        if (data == null) {
+            throw new UnreadableDatasetException(named + " does not fit the model: " + String.join("; ", problems));
+        }
+        return data;
     }
 
     /** The job's files (data, checkpoint): no record names them once the job has ended. */

@@ -5,37 +5,71 @@ import dev.chainrule.engine.training.TrainingConfig;
 import java.util.Objects;
 
 /**
- * A validated training request, ready to run: raw (unstandardised) data already split, hyperparameters,
- * and where the weights start.
+ * A validated training request, ready to run: where its raw (unstandardised) rows come from, hyperparameters,
+ * and where the weights start. Rows given inline are here (already checked, and already split when a
+ * validationSplit was asked for); a stored dataset is only named, and read, split and checked row by row when the
+ * job runs, so a queued job holds no copy of it.
  *
- * @param modelId      the model to train
- * @param training     training rows (raw features; targets in the network's shape)
- * @param validation   validation rows, or null
- * @param config       epochs, batch size, optimiser, penalties, shuffling, early stopping
- * @param fromVersion  continue from this version's weights (and its standardisation); null for a fresh start
- * @param standardise  fit z-score standardisation on the training rows (fresh starts only)
- * @param trainingDatasetId   the stored dataset the training rows come from, or null for inline rows
- * @param validationDatasetId the stored dataset the validation rows come from, or null
+ * @param modelId             the model to train
+ * @param training            training rows given inline (raw features; targets in the network's shape), or null
+ * @param trainingDatasetId   the stored dataset to train on, when {@code training} is null
+ * @param validation          validation rows given inline, or null
+ * @param validationDatasetId the stored dataset to validate on, or null
+ * @param validationSplit     rows of the training dataset held out for validation when the job runs, or null
+ *                            (only with {@code trainingDatasetId} and no other validation rows)
+ * @param trainingRows        rows the job trains on (after the split), for its planned batch count
+ * @param config              epochs, batch size, optimiser, penalties, shuffling, early stopping
+ * @param fromVersion         continue from this version's weights (and its standardisation); null for a fresh start
+ * @param standardise         fit z-score standardisation on the training rows (fresh starts only)
  */
-public record TrainingJobSpec(String modelId, Dataset training, Dataset validation, TrainingConfig config,
-                              Integer fromVersion, boolean standardise, String trainingDatasetId,
-                              String validationDatasetId) {
+public record TrainingJobSpec(String modelId, Dataset training, String trainingDatasetId, Dataset validation,
+                              String validationDatasetId, ValidationSplit validationSplit, int trainingRows,
+                              TrainingConfig config, Integer fromVersion, boolean standardise) {
     public TrainingJobSpec {
         Objects.requireNonNull(modelId, "modelId");
-        Objects.requireNonNull(training, "training");
         Objects.requireNonNull(config, "config");
+        if ((training == null) == (trainingDatasetId == null)) {
+            throw new IllegalArgumentException("give either training rows or a training dataset");
+        }
+        if (validation != null && validationDatasetId != null) {
+            throw new IllegalArgumentException("give either validation rows or a validation dataset");
+        }
+        if (validationSplit != null && (trainingDatasetId == null || validation != null || validationDatasetId != null)) {
+            throw new IllegalArgumentException("a validation split holds out rows of a training dataset that has no other validation rows");
+        }
+        if (training != null && training.size() != trainingRows) {
+            throw new IllegalArgumentException("trainingRows is " + trainingRows + " but " + training.size() + " rows were given");
+        }
+        if (trainingRows < 1) {
+            throw new IllegalArgumentException("trainingRows must be positive, got " + trainingRows);
+        }
     }
 
     /** A job on rows given inline (no stored dataset). */
     public TrainingJobSpec(String modelId, Dataset training, Dataset validation, TrainingConfig config,
                            Integer fromVersion, boolean standardise) {
-        this(modelId, training, validation, config, fromVersion, standardise, null, null);
+        this(modelId, Objects.requireNonNull(training, "training"), null, validation, null, null, training.size(), config,
+                fromVersion, standardise);
     }
 
     /** Minibatches the whole job plans to run (early stopping may end it sooner). */
     public long plannedBatches() {
-        int rows = training.size();
-        int batch = Math.min(config.batchSize(), rows);
-        return (long) config.epochs() * ((rows + batch - 1) / batch);
+        int batch = Math.min(config.batchSize(), trainingRows);
+        return (long) config.epochs() * ((trainingRows + batch - 1) / batch);
+    }
+
+    /**
+     * Rows of the training dataset held out for validation: {@code DatasetSplit.random(rows, fraction, seed)}, the
+     * same rows whenever the job runs.
+     *
+     * @param fraction of the rows held out, in (0, 1)
+     * @param seed     the split's seed (the request's shuffle seed)
+     */
+    public record ValidationSplit(double fraction, long seed) {
+        public ValidationSplit {
+            if (!(fraction > 0 && fraction < 1)) {
+                throw new IllegalArgumentException("fraction must be in (0, 1), got " + fraction);
+            }
+        }
     }
 }

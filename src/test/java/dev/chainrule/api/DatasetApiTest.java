@@ -262,9 +262,21 @@ class DatasetApiTest extends ApiTestSupport {
         JsonNode inline = awaitEnd(train(obj("modelId", twin, "data", data(train.features(), train.labels()), "validationSplit", 0.2,
                 "epochs", 60, "batchSize", 8, "shuffleSeed", 3, "optimizer", obj("type", "adam", "learningRate", 0.02)))
                 .get("id").asString(), Duration.ofSeconds(90));
+        // the job split the dataset's rows when it ran as POST /train splits inline ones: the same rows, so the
+        // same losses every epoch and the same float32 outputs (JSON floats print every bit)
         assertThat(inline.get("finalMetrics")).isEqualTo(end.get("finalMetrics"));
+        assertThat(losses(inline)).isEqualTo(losses(end)).hasSize(60);
         assertThat(post("/models/" + twin + "/predict", obj("instances", heldBack.features())).json().get("predictions"))
                 .isEqualTo(predicted.json().get("predictions"));
+    }
+
+    /** Every epoch's training and validation loss, as the job reports them. */
+    static List<String> losses(JsonNode job) {
+        List<String> losses = new ArrayList<>();
+        for (JsonNode epoch : job.get("history")) {
+            losses.add(epoch.get("trainingLoss").asString() + "/" + epoch.get("validationLoss").asString());
+        }
+        return losses;
     }
 
     @Test
@@ -289,6 +301,7 @@ class DatasetApiTest extends ApiTestSupport {
                 + "\n5.1,3.5,1.4,0.2,0\n7.0,3.2,4.7,1.4,1\n6.3,3.3,6.0,2.5,2\n"))).get("id").asString();
         String threeWide = createModel(3, "cross_entropy", 1, layer(3, "softmax")).get("id").asString();
         String twoClasses = createModel(4, "cross_entropy", 1, layer(2, "softmax")).get("id").asString();
+        String yesNo = createModel(4, "log_loss", 1, layer(1, "logistic")).get("id").asString();
         String regression = createModel(4, "squared_error", 1, layer(2, "linear")).get("id").asString();
         String fits = createModel(4, "cross_entropy", 1, layer(3, "softmax")).get("id").asString();
 
@@ -298,7 +311,9 @@ class DatasetApiTest extends ApiTestSupport {
         assertThat(reason(assertProblem(post("/train", obj("modelId", threeWide, "datasetId", iris)), 400, "invalid-request", "datasetId"),
                 "datasetId")).isEqualTo("dataset 'iris' has 4 feature columns but the model's inputWidth is 3");
         assertThat(reason(assertProblem(post("/train", obj("modelId", twoClasses, "datasetId", iris)), 400, "invalid-request", "datasetId"),
-                "datasetId")).isEqualTo("dataset 'iris', row 2, column 'species': must be a class id 0..1 (the output layer has 2 units), got 2.0");
+                "datasetId")).isEqualTo("dataset 'iris', column 'species': must be a class id 0..1 (the output layer has 2 units), got 2.0 (1 row)");
+        assertThat(reason(assertProblem(post("/train", obj("modelId", yesNo, "datasetId", iris)), 400, "invalid-request", "datasetId"),
+                "datasetId")).isEqualTo("dataset 'iris', column 'species': must be 0 or 1 for log_loss, got 2.0 (1 row)");
         assertThat(reason(assertProblem(post("/train", obj("modelId", regression, "datasetId", iris)), 400, "invalid-request", "datasetId"),
                 "datasetId")).startsWith("dataset 'iris' has 1 target column(s) but the model's output layer has 2 unit(s)");
         assertProblem(post("/train", obj("modelId", fits, "datasetId", iris, "data", data(new double[][] {{1, 2, 3, 4}}, new int[] {0}))),
@@ -324,6 +339,10 @@ class DatasetApiTest extends ApiTestSupport {
         String queued = train(obj("modelId", modelId, "datasetId", trainId, "validationDatasetId", validationId, "epochs", 1))
                 .get("id").asString();
         assertThat(status(job(queued))).isEqualTo("QUEUED");
+        // neither job holds a copy of its rows: the queued one has no files at all, the running one its checkpoints
+        Path jobs = dataDirectory.root().resolve("jobs");
+        assertThat(jobs.resolve(queued)).doesNotExist();
+        assertThat(filesOf(jobs.resolve(running))).allMatch(name -> name.startsWith("checkpoint-"));
 
         assertProblem(delete("/datasets/" + trainId), 409, "dataset-in-use");
         assertProblem(delete("/datasets/" + validationId), 409, "dataset-in-use");
@@ -340,7 +359,68 @@ class DatasetApiTest extends ApiTestSupport {
         assertProblem(get("/datasets/" + trainId), 404, "not-found");
     }
 
+    @Test
+    void aJobWhoseDatasetCannotBeReadWhenItRunsFailsNamingTheDataset() throws IOException {
+        String csv = csv(TestData.load("iris/iris.csv"));
+        String damaged = created(upload("/datasets?name=damaged", "text/csv", bytes(csv))).get("id").asString();
+        String missing = created(upload("/datasets?name=missing", "text/csv", bytes(csv))).get("id").asString();
+        String fine = created(upload("/datasets?name=fine", "text/csv", bytes(csv))).get("id").asString();
+        String modelId = createModel(4, "cross_entropy", 1, layer(3, "softmax")).get("id").asString();
+
+        // one bit of the first row's first value flipped: the file still opens, its rows fail their checksum
+        Path damagedFile = dataDirectory.root().resolve("datasets").resolve(damaged + ".bin");
+        byte[] bytes = Files.readAllBytes(damagedFile);
+        int headerLength = (bytes[18] & 0xff) | (bytes[19] & 0xff) << 8 | (bytes[20] & 0xff) << 16 | (bytes[21] & 0xff) << 24;
+        bytes[18 + 4 + headerLength] ^= 1;
+        Files.write(damagedFile, bytes);
+        Files.delete(dataDirectory.root().resolve("datasets").resolve(missing + ".bin"));
+
+        JsonNode onDamaged = awaitEnd(train(obj("modelId", modelId, "datasetId", damaged, "validationSplit", 0.2, "epochs", 2))
+                .get("id").asString(), Duration.ofSeconds(60));
+        assertThat(status(onDamaged)).isEqualTo("FAILED");
+        assertThat(onDamaged.get("failureReason").asString()).startsWith("cannot read dataset 'damaged' (" + damaged + "): ")
+                .contains("checksum");
+        JsonNode onMissing = awaitEnd(train(obj("modelId", modelId, "datasetId", fine, "validationDatasetId", missing, "epochs", 2))
+                .get("id").asString(), Duration.ofSeconds(60));
+        assertThat(status(onMissing)).isEqualTo("FAILED");
+        assertThat(onMissing.get("failureReason").asString())
+                .isEqualTo("cannot read dataset 'missing' (" + missing + "): its file datasets/" + missing + ".bin is missing");
+
+        // nothing else broke: the worker trains the next job, and the failed jobs no longer hold their datasets
+        JsonNode onFine = awaitEnd(train(obj("modelId", modelId, "datasetId", fine, "epochs", 2)).get("id").asString(),
+                Duration.ofSeconds(60));
+        assertThat(status(onFine)).as("%s", onFine).isEqualTo("SUCCEEDED");
+        assertThat(delete("/datasets/" + damaged).status()).isEqualTo(204);
+    }
+
+    @Test
+    void targetsTheSummaryCannotSettleAreCheckedRowByRowWhenTheJobRuns() {
+        // two log_loss target columns, each between 0 and 1, one value in them neither 0 nor 1: only the rows show it
+        String id = created(upload("/datasets?name=yes-no&target=y1&target=y2", "text/csv",
+                bytes("a,b,y1,y2\n1,2,0,1\n3,4,0.5,1\n5,6,1,0\n"))).get("id").asString();
+        String modelId = createModel(2, "log_loss", 1, layer(2, "logistic")).get("id").asString();
+
+        JsonNode end = awaitEnd(train(obj("modelId", modelId, "datasetId", id, "epochs", 2)).get("id").asString(),
+                Duration.ofSeconds(60));
+
+        assertThat(status(end)).isEqualTo("FAILED");
+        assertThat(end.get("failureReason").asString()).isEqualTo("dataset 'yes-no' (" + id
+                + ") does not fit the model: row 1, column 'y1': must be 0 or 1 for log_loss, got 0.5");
+    }
+
     // ---- support -----------------------------------------------------------------------------------------------------
+
+    /** The names of a directory's files; none when it does not exist. */
+    static List<String> filesOf(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     static final int MAX_EPOCHS = 10_000;
 
