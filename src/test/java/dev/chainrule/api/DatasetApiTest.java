@@ -323,6 +323,23 @@ class DatasetApiTest extends ApiTestSupport {
         assertProblem(post("/train", obj("modelId", fits, "datasetId", iris, "validationDatasetId", iris, "validationSplit", 0.5)),
                 400, "invalid-request", "validationSplit");
         assertProblem(post("/train", obj("modelId", fits)), 400, "invalid-request", "data");
+        // the row count comes from the summary too: 10% of 3 rows is none
+        assertThat(reason(assertProblem(post("/train", obj("modelId", fits, "datasetId", iris, "validationSplit", 0.1)),
+                400, "invalid-request", "validationSplit"), "validationSplit"))
+                .isEqualTo("leaves 3 training and 0 validation rows; both need at least one");
+
+        // a class column with a value between its smallest and largest that is not a class id
+        String halves = created(upload("/datasets?name=halves", "text/csv", bytes(IRIS_HEADER
+                + "\n5.1,3.5,1.4,0.2,0\n7.0,3.2,4.7,1.4,0.5\n6.3,3.3,6.0,2.5,2\n"))).get("id").asString();
+        assertThat(reason(assertProblem(post("/train", obj("modelId", fits, "datasetId", halves)), 400, "invalid-request", "datasetId"),
+                "datasetId")).isEqualTo("dataset 'halves', column 'species': must be a class id 0..2 (the output layer has 3 units), "
+                + "got values that are not whole numbers");
+        // one column per class whose rows cannot all be distributions: their means do not sum to 1
+        String notDistributions = created(upload("/datasets?name=one-hot&target=p0&target=p1&target=p2", "text/csv",
+                bytes("a,b,c,d,p0,p1,p2\n1,2,3,4,1,0,0\n1,2,3,4,0,0,0\n1,2,3,4,0,0,1\n"))).get("id").asString();
+        assertThat(reason(assertProblem(post("/train", obj("modelId", fits, "datasetId", notDistributions)), 400,
+                "invalid-request", "datasetId"), "datasetId")).startsWith("dataset 'one-hot', target columns [p0, p1, p2]: "
+                + "must be a distribution over the 3 classes in every row (non-negative, summing to 1), sums to 0.666");
         assertThat(get("/jobs?modelId=" + fits).json().get("totalItems").asLong()).isZero();
     }
 

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
+import dev.chainrule.dataset.DatasetService;
+import dev.chainrule.dataset.DatasetSplit;
+import dev.chainrule.dataset.StoredDataset;
+import dev.chainrule.dataset.TargetEncoding;
 import dev.chainrule.dataset.SharedData;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.NetworkDefinition;
@@ -20,6 +24,8 @@ import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.storage.ServiceOnDisk;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -78,6 +84,10 @@ abstract class JobResumeContract {
         return new TrainingJobSpec(modelId, training, validation, config, null, true);
     }
 
+    private static TrainingConfig datasetConfig() {
+        return TrainingConfig.of(60, 1, OptimiserSettings.adam(0.002), 23);
+    }
+
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + 240_000_000_000L;
         while (!condition.getAsBoolean()) {
@@ -85,6 +95,56 @@ abstract class JobResumeContract {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aJobOnAStoredDatasetReadsItAgainWhenItResumesAndSplitsTheSameRows() throws Exception {
+        context = start();
+        DatasetService datasets = context.getBean(DatasetService.class);
+        StoredDataset iris;
+        try (InputStream csv = Files.newInputStream(SharedData.file("iris/iris.csv"))) {
+            iris = datasets.upload(csv, "iris.csv", "iris", List.of());
+        }
+        ModelService models = context.getBean(ModelService.class);
+        Model interrupted = models.create("interrupted", null, iris(), 5, 1e-7);
+        TrainingJobSpec onDataset = new TrainingJobSpec(interrupted.id(), null, iris.id(), null, null,
+                new TrainingJobSpec.ValidationSplit(0.2, 23), 120, datasetConfig(), null, true);
+        TrainingJob job = context.getBean(TrainingJobService.class).submit(onDataset);
+        JdbcClient db = context.getBean(JdbcClient.class);
+        assertThat(db.sql("SELECT count(*) FROM jobs WHERE id = ? AND training_file IS NULL AND validation_file IS NULL"
+                + " AND training_dataset_id = ?").params(job.id(), iris.id()).query(Long.class).single())
+                .as("the record names the dataset and no copy of it").isOne();
+        await(() -> job.history().size() >= 3, "three epochs");
+        try (var files = Files.list(dataDir.resolve("jobs").resolve(job.id()))) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).allMatch(name -> name.startsWith("checkpoint-"));
+        }
+        context.close();
+        assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+
+        context = start();
+        TrainingJobService jobs = context.getBean(TrainingJobService.class);
+        TrainingJob resumed = jobs.get(job.id());
+        await(() -> resumed.status().isFinished(), "the resumed job to end");
+        assertThat(resumed.status()).as(resumed.failureReason()).isEqualTo(JobStatus.SUCCEEDED);
+
+        // the same rows sent inline, split by DatasetSplit as POST /train splits inline rows, uninterrupted
+        DatasetService restartedDatasets = context.getBean(DatasetService.class);
+        Dataset all = restartedDatasets.load(restartedDatasets.get(iris.id()), new TargetEncoding(LossKind.CROSS_ENTROPY, 3),
+                null);
+        DatasetSplit split = DatasetSplit.random(150, 0.2, 23);
+        ModelService restartedModels = context.getBean(ModelService.class);
+        Model reference = restartedModels.create("inline", null, iris(), 5, 1e-7);
+        TrainingJob straight = jobs.submit(new TrainingJobSpec(reference.id(), split.train(all), split.test(all),
+                datasetConfig(), null, true));
+        await(() -> straight.status().isFinished(), "the inline job");
+        assertThat(straight.history()).extracting(EpochReport::validationLoss)
+                .isEqualTo(resumed.history().stream().map(EpochReport::validationLoss).toList()).hasSize(60);
+        Map<String, float[]> expected = weights(restartedModels, reference.id());
+        Map<String, float[]> actual = weights(restartedModels, interrupted.id());
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        for (String name : expected.keySet()) {
+            assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));
         }
     }
 
