@@ -151,6 +151,19 @@ public final class DatasetFile {
      * @throws InvalidDatasetFileException when the rows are not what the file says (checksum)
      */
     public Dataset load(TargetEncoding encoding, Problems problems) throws IOException {
+        Dataset[] all = load(encoding, problems, null);
+        return all == null ? null : all[0];
+    }
+
+    /**
+     * As {@link #load(TargetEncoding, Problems)}, the rows read straight into the two parts of a split: the same
+     * datasets as {@code split.train(rows)} and {@code split.test(rows)} (each part in file order), without a copy
+     * of all the rows first.
+     *
+     * @param split made for this file's row count, or null for all the rows as one part
+     * @return {training part, test part}, or {all rows} without a split; null when a target did not fit
+     */
+    public Dataset[] load(TargetEncoding encoding, Problems problems, DatasetSplit split) throws IOException {
         int rows = (int) summary.rows();
         int d = summary.featureColumns().size();
         int kFile = summary.targetColumns().size();
@@ -161,15 +174,27 @@ public final class DatasetFile {
                 return null;
             }
         }
+        if (split != null && split.size() != rows) {
+            throw new IllegalArgumentException("the split is for " + split.size() + " rows, the file has " + rows);
+        }
         boolean oneValue = encoding != null && kFile == 1 && encoding.takesOneValue();
         int k = encoding == null ? kFile : encoding.outputWidth();
-        INDArray features = Nd4j.create(DataType.FLOAT, new long[] {rows, d}, 'c');
-        INDArray targets = Nd4j.create(DataType.FLOAT, new long[] {rows, k}, 'c');
-        FloatIndexer featureOut = (FloatIndexer) features.data().indexer();
-        FloatIndexer targetOut = (FloatIndexer) targets.data().indexer();
+        // part[row]: where each row goes (0 = training, 1 = test); absent without a split
+        byte[] part = null;
+        int[] partRows = {rows};
+        if (split != null) {
+            part = new byte[rows];
+            for (int row : split.testRows()) {
+                part[row] = 1;
+            }
+            partRows = new int[] {rows - split.testRows().length, split.testRows().length};
+        }
+        int parts = partRows.length;
         int chunkRows = Math.max(1, READ_BUFFER_BYTES / Float.BYTES / (d + kFile));
-        float[] featureChunk = new float[Math.multiplyExact(chunkRows, d)];
-        float[] targetChunk = new float[Math.multiplyExact(chunkRows, k)];
+        Part[] out = new Part[parts];
+        for (int p = 0; p < parts; p++) {
+            out[p] = new Part(partRows[p], d, k, chunkRows);
+        }
         float[] raw = new float[kFile];
         boolean valid = true;
         CRC32C crc = new CRC32C();
@@ -186,31 +211,86 @@ public final class DatasetFile {
                 }
                 buffer.flip();
                 crc.update(buffer.array(), 0, buffer.limit());
-                Arrays.fill(targetChunk, 0f);
                 for (int r = 0; r < height; r++) {
+                    Part to = out[part == null ? 0 : part[from + r]];
+                    int slot = to.filled;
                     for (int j = 0; j < d; j++) {
-                        featureChunk[r * d + j] = buffer.getFloat();
+                        to.features[slot * d + j] = buffer.getFloat();
                     }
                     for (int c = 0; c < kFile; c++) {
                         raw[c] = buffer.getFloat();
                     }
+                    Arrays.fill(to.targets, slot * k, slot * k + k, 0f);
                     if (encoding == null) {
-                        System.arraycopy(raw, 0, targetChunk, r * k, k);
-                    } else if (!encode(encoding, oneValue, raw, targetChunk, r, from + r, problems)) {
+                        System.arraycopy(raw, 0, to.targets, slot * k, k);
+                    } else if (!encode(encoding, oneValue, raw, to.targets, slot, from + r, problems)) {
                         valid = false;
                         if (problems.isFull()) {
                             return null;
                         }
                     }
+                    to.rowDone();
                 }
-                featureOut.put((long) from * d, featureChunk, 0, height * d);
-                targetOut.put((long) from * k, targetChunk, 0, height * k);
             }
         }
         if (crc.getValue() != dataCrc) {
             throw invalid(file, "the rows do not match their checksum (CRC-32C " + crc.getValue() + ", footer " + dataCrc + ")");
         }
-        return valid ? new Dataset(features, targets) : null;
+        if (!valid) {
+            return null;
+        }
+        Dataset[] result = new Dataset[parts];
+        for (int p = 0; p < parts; p++) {
+            result[p] = out[p].finish();
+        }
+        return result;
+    }
+
+    /** One part of the rows being loaded: its matrices off the heap, filled a chunk of rows at a time. */
+    private static final class Part {
+        private final int d;
+        private final int k;
+        private final int capacity;
+        private final INDArray featureMatrix;
+        private final INDArray targetMatrix;
+        private final FloatIndexer featureOut;
+        private final FloatIndexer targetOut;
+        final float[] features;
+        final float[] targets;
+        /** Rows in the chunk arrays, and rows already in the matrices. */
+        int filled;
+        private long written;
+
+        Part(int rows, int d, int k, int chunkRows) {
+            this.d = d;
+            this.k = k;
+            this.capacity = chunkRows;
+            featureMatrix = Nd4j.create(DataType.FLOAT, new long[] {rows, d}, 'c');
+            targetMatrix = Nd4j.create(DataType.FLOAT, new long[] {rows, k}, 'c');
+            featureOut = (FloatIndexer) featureMatrix.data().indexer();
+            targetOut = (FloatIndexer) targetMatrix.data().indexer();
+            features = new float[Math.multiplyExact(chunkRows, d)];
+            targets = new float[Math.multiplyExact(chunkRows, k)];
+        }
+
+        void rowDone() {
+            filled++;
+            if (filled == capacity) {
+                flush();
+            }
+        }
+
+        private void flush() {
+            featureOut.put(written * d, features, 0, filled * d);
+            targetOut.put(written * k, targets, 0, filled * k);
+            written += filled;
+            filled = 0;
+        }
+
+        Dataset finish() {
+            flush();
+            return new Dataset(featureMatrix, targetMatrix);
+        }
     }
 
     private boolean encode(TargetEncoding encoding, boolean oneValue, float[] raw, float[] out, int chunkRow, int row,

@@ -119,8 +119,20 @@ public class DatasetService {
      * @return null when a target value does not fit (then {@code problems} says which)
      */
     public Dataset load(StoredDataset dataset, TargetEncoding encoding, DatasetFile.Problems problems) {
+        Dataset[] all = load(dataset, encoding, problems, null);
+        return all == null ? null : all[0];
+    }
+
+    /**
+     * The dataset's rows for a network, split in two as they are read ({@link DatasetFile#load(TargetEncoding,
+     * DatasetFile.Problems, DatasetSplit)}).
+     *
+     * @param split made for the dataset's row count, or null for all rows as one part
+     * @return {training part, test part} ({all rows} without a split), or null when a target value does not fit
+     */
+    public Dataset[] load(StoredDataset dataset, TargetEncoding encoding, DatasetFile.Problems problems, DatasetSplit split) {
         try {
-            return DatasetFile.open(files.resolve(dataset.file())).load(encoding, problems);
+            return DatasetFile.open(files.resolve(dataset.file())).load(encoding, problems, split);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read dataset " + dataset.id() + " from " + dataset.file(), e);
         }

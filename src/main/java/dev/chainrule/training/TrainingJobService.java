@@ -532,19 +532,17 @@ public class TrainingJobService implements DatasetUsage {
      * stored dataset read from its file, checked row by row and split as the request asked.
      */
     private Dataset[] rows(TrainingJobSpec spec, TargetEncoding encoding) {
-        Dataset training = spec.training() != null ? spec.training() : readDataset(spec.trainingDatasetId(), encoding);
-        Dataset validation = spec.validation() != null ? spec.validation()
-                : spec.validationDatasetId() != null ? readDataset(spec.validationDatasetId(), encoding) : null;
-        if (spec.validationSplit() != null) {
-            // the split POST /train made of inline rows, made here of the dataset's rows: the same rows for the same seed
-            DatasetSplit parts = DatasetSplit.random(training.size(), spec.validationSplit().fraction(),
-                    spec.validationSplit().seed());
-            Dataset all = training;
-            validation = parts.test(all);
-            training = parts.train(all);
-            // both parts are copies: the whole dataset's off-heap memory can go now rather than at some later GC
-            all.features().close();
-            all.targets().close();
+        Dataset training = spec.training();
+        Dataset validation = spec.validation();
+        if (training == null) {
+            Dataset[] parts = readDataset(spec.trainingDatasetId(), encoding, spec.validationSplit());
+            training = parts[0];
+            if (spec.validationSplit() != null) {
+                validation = parts[1];
+            }
+        }
+        if (spec.validationDatasetId() != null) {
+            validation = readDataset(spec.validationDatasetId(), encoding, null)[0];
         }
         if (training.size() != spec.trainingRows()) {
             throw new UnreadableDatasetException("dataset " + spec.trainingDatasetId() + " gave " + training.size()
@@ -553,8 +551,13 @@ public class TrainingJobService implements DatasetUsage {
         return new Dataset[] {training, validation};
     }
 
-    /** A stored dataset's rows, targets encoded for the model; what cannot be read or does not fit fails the job. */
-    private Dataset readDataset(String datasetId, TargetEncoding encoding) {
+    /**
+     * A stored dataset's rows, targets encoded for the model, split in two as they are read when {@code heldOut} is
+     * given ({training, validation}; else {all rows}); what cannot be read or does not fit fails the job.
+     *
+     * @param heldOut the validation split, or null
+     */
+    private Dataset[] readDataset(String datasetId, TargetEncoding encoding, TrainingJobSpec.ValidationSplit heldOut) {
         StoredDataset stored;
         try {
             stored = datasets.get(datasetId);
@@ -563,7 +566,7 @@ public class TrainingJobService implements DatasetUsage {
         }
         String named = "dataset '" + stored.name() + "' (" + stored.id() + ")";
         List<String> problems = new ArrayList<>();
-        Dataset data;
+        Dataset[] data;
         try {
             data = datasets.load(stored, encoding, new DatasetFile.Problems() {
                 @Override
@@ -577,7 +580,7 @@ public class TrainingJobService implements DatasetUsage {
                 public boolean isFull() {
                     return problems.size() >= MAX_REPORTED_ROW_PROBLEMS;
                 }
-            });
+            }, heldOut == null ? null : heldOut.of((int) stored.summary().rows()));
         } catch (UncheckedIOException e) {
             IOException cause = e.getCause();
             String why = cause instanceof java.nio.file.NoSuchFileException ? "its file " + stored.file() + " is missing"

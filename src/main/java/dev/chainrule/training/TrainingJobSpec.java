@@ -1,5 +1,6 @@
 package dev.chainrule.training;
 
+import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.TrainingConfig;
 import java.util.Objects;
@@ -70,6 +71,11 @@ public record TrainingJobSpec(String modelId, Dataset training, String trainingD
             if (!(fraction > 0 && fraction < 1)) {
                 throw new IllegalArgumentException("fraction must be in (0, 1), got " + fraction);
             }
+        }
+
+        /** The split of a dataset of {@code rows} rows: the one POST /train makes of as many inline rows. */
+        public DatasetSplit of(int rows) {
+            return DatasetSplit.random(rows, fraction, seed);
         }
     }
 }

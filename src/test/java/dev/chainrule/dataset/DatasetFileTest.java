@@ -147,6 +147,41 @@ class DatasetFileTest {
         }
     }
 
+    @Test
+    void aSplitReadStraightIntoItsPartsIsTheSplitOfAllTheRows() throws IOException {
+        int rows = 130_000; // three read buffers, so rows of both parts cross a buffer's end
+        Path csv = dir.resolve("split.csv");
+        try (Writer out = new OutputStreamWriter(Files.newOutputStream(csv), StandardCharsets.UTF_8)) {
+            out.write("a,b,c,d,label\n");
+            for (int r = 0; r < rows; r++) {
+                out.write(r + "," + (r * 0.25f) + "," + (-r) + "," + (r % 11) + "," + (r % 4) + "\n");
+            }
+        }
+        Path file = dir.resolve("split.bin");
+        try (InputStream in = Files.newInputStream(csv)) {
+            DatasetFileWriter.fromCsv(LAST, in, "split.csv", file);
+        }
+        DatasetFile opened = DatasetFile.open(file);
+        TargetEncoding encoding = new TargetEncoding(LossKind.CROSS_ENTROPY, 5);
+        Dataset all = opened.load(encoding, new CollectedProblems());
+        DatasetSplit split = DatasetSplit.random(rows, 0.3, 17);
+
+        Dataset[] parts = opened.load(encoding, new CollectedProblems(), split);
+
+        assertThat(parts).hasSize(2);
+        Dataset train = split.train(all);
+        Dataset test = split.test(all);
+        assertThat(parts[0].features().shape()).containsExactly(rows - 39_000, 4);
+        assertThat(parts[1].features().shape()).containsExactly(39_000, 4);
+        assertThat(parts[0].features().data().asFloat()).isEqualTo(train.features().data().asFloat());
+        assertThat(parts[0].targets().data().asFloat()).isEqualTo(train.targets().data().asFloat());
+        assertThat(parts[1].features().data().asFloat()).isEqualTo(test.features().data().asFloat());
+        assertThat(parts[1].targets().data().asFloat()).isEqualTo(test.targets().data().asFloat());
+        // and a split for another row count is refused
+        assertThatThrownBy(() -> opened.load(encoding, new CollectedProblems(), DatasetSplit.random(rows - 1, 0.3, 17)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---- targets for a network's loss --------------------------------------------------------------------------
 
     @Test
