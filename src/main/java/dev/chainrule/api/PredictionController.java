@@ -29,8 +29,7 @@ class PredictionController {
 
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
     PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
-        ModelVersion version = predictions.resolve(id, request.version());
-        return predict(id, version, checked(version, request.instances(), "instances"), request.instances());
+        return predict(id, jsonRows(id, request));
     }
 
     /**
@@ -41,15 +40,58 @@ class PredictionController {
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
                                    @RequestBody(required = false) byte[] body) {
-        ModelVersion resolved = predictions.resolve(id, version);
-        InstanceRows instances = float32Rows(resolved, body);
-        return predict(id, resolved, checked(resolved, instances, "body"), instances);
+        return predict(id, float32Rows(id, version, body));
     }
 
-    private PredictResponse predict(String id, ModelVersion version, NetworkDefinition definition, InstanceRows instances) {
-        float[] outputs = predictions.predict(version, instances.values(), instances.rows());
+    /**
+     * Everything a predict does but the forward pass: the version is resolved, the body read and checked against
+     * the model the same way; the answer says how many rows would be predicted. A client can check a request
+     * without computing, and the HTTP benchmark gets the framework's ceiling for a body of the same size.
+     */
+    @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_JSON_VALUE)
+    PredictDryRunResponse predictDryRun(@PathVariable String id, @RequestBody PredictRequest request) {
+        return dryRun(id, jsonRows(id, request));
+    }
+
+    @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
+                                               @RequestBody(required = false) byte[] body) {
+        return dryRun(id, float32Rows(id, version, body));
+    }
+
+    /** A predict request's rows, checked against the version they go to. */
+    private record CheckedRows(ModelVersion version, NetworkDefinition definition, InstanceRows instances) {
+        Activation output() {
+            return definition.layers().get(definition.layers().size() - 1).activation();
+        }
+    }
+
+    private CheckedRows jsonRows(String id, PredictRequest request) {
+        ModelVersion version = predictions.resolve(id, request.version());
+        return new CheckedRows(version, checked(version, request.instances(), "instances"), request.instances());
+    }
+
+    /** A float32 body as rows of the version's input width (a 400 on "body" when it does not divide into them). */
+    private CheckedRows float32Rows(String id, Integer number, byte[] body) {
+        ModelVersion version = predictions.resolve(id, number);
+        int width = version.trainedModel().network().definition().inputWidth();
+        int length = body == null ? 0 : body.length;
+        long rowBytes = (long) width * Float.BYTES;
+        if (length % rowBytes != 0) {
+            FieldErrors errors = new FieldErrors();
+            errors.add("body", "has " + length + " bytes, not a whole number of rows of " + width
+                    + " float32 values (the model's inputWidth; " + rowBytes + " bytes a row)");
+            errors.throwIfAny();
+        }
+        InstanceRows instances = InstanceRows.fromFloat32(body == null ? new byte[0] : body, width);
+        return new CheckedRows(version, checked(version, instances, "body"), instances);
+    }
+
+    private PredictResponse predict(String id, CheckedRows request) {
+        InstanceRows instances = request.instances();
+        float[] outputs = predictions.predict(request.version(), instances.values(), instances.rows());
         int k = outputs.length / instances.rows();
-        Activation output = definition.layers().get(definition.layers().size() - 1).activation();
+        Activation output = request.output();
         float[][] values = new float[instances.rows()][];
         for (int r = 0; r < values.length; r++) {
             values[r] = Arrays.copyOfRange(outputs, r * k, (r + 1) * k);
@@ -65,32 +107,11 @@ class PredictionController {
                 default -> new PredictResponse.Prediction(row, null, null, null, null);
             });
         }
-        return new PredictResponse(id, version.number(), task(output), list);
+        return new PredictResponse(id, request.version().number(), task(output), list);
     }
 
-    /**
-     * Everything a predict does but the forward pass: the version is resolved, the body read and checked against
-     * the model the same way; the answer says how many rows would be predicted. A client can check a request
-     * without computing, and the HTTP benchmark gets the framework's ceiling for a body of the same size.
-     */
-    @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_JSON_VALUE)
-    PredictDryRunResponse predictDryRun(@PathVariable String id, @RequestBody PredictRequest request) {
-        ModelVersion version = predictions.resolve(id, request.version());
-        return dryRun(id, version, checked(version, request.instances(), "instances"), request.instances());
-    }
-
-    @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
-                                               @RequestBody(required = false) byte[] body) {
-        ModelVersion resolved = predictions.resolve(id, version);
-        InstanceRows instances = float32Rows(resolved, body);
-        return dryRun(id, resolved, checked(resolved, instances, "body"), instances);
-    }
-
-    private static PredictDryRunResponse dryRun(String id, ModelVersion version, NetworkDefinition definition,
-                                                InstanceRows instances) {
-        Activation output = definition.layers().get(definition.layers().size() - 1).activation();
-        return new PredictDryRunResponse(id, version.number(), task(output), instances.rows());
+    private static PredictDryRunResponse dryRun(String id, CheckedRows request) {
+        return new PredictDryRunResponse(id, request.version().number(), task(request.output()), request.instances().rows());
     }
 
     /** The version's definition, once the request's rows fit it (else a 400 naming every problem). */
@@ -103,19 +124,6 @@ class PredictionController {
         return definition;
     }
 
-    /** A float32 body as rows of the version's input width (a 400 on "body" when it does not divide into them). */
-    private static InstanceRows float32Rows(ModelVersion version, byte[] body) {
-        int width = version.trainedModel().network().definition().inputWidth();
-        int length = body == null ? 0 : body.length;
-        long rowBytes = (long) width * Float.BYTES;
-        if (length % rowBytes != 0) {
-            FieldErrors errors = new FieldErrors();
-            errors.add("body", "has " + length + " bytes, not a whole number of rows of " + width
-                    + " float32 values (the model's inputWidth; " + rowBytes + " bytes a row)");
-            errors.throwIfAny();
-        }
-        return InstanceRows.fromFloat32(body == null ? new byte[0] : body, width);
-    }
 
     private static String task(Activation output) {
         return switch (output) {
