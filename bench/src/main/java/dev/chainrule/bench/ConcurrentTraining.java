@@ -103,8 +103,8 @@ final class ConcurrentTraining {
     private final List<Dataset> jobData = new ArrayList<>();
 
     /**
-     * @param train the first rows of MNIST's training set; each job gets its own copy, as each service job has
-     *              its own data
+     * @param train the first rows of MNIST's training set; each job gets its own copy, as each service job reads
+     *              its data into memory of its own when it runs
      */
     ConcurrentTraining(ThreadState defaults, List<Setting> settings, Dataset train, int epochsPerJob, int timedRounds) {
         this.defaults = defaults;
