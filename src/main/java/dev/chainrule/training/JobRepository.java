@@ -6,14 +6,19 @@ import dev.chainrule.storage.DatabaseTime;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The jobs table (db/migration): every job's record, from queue to end, and where its data and checkpoint are. */
+/**
+ * The jobs table (db/migration): every job's record, from queue to end, and where its data and checkpoint are. A
+ * finished job lives only here: the service keeps queued and running jobs in memory, and reads the others back.
+ */
 @Repository
 class JobRepository {
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -76,15 +81,20 @@ class JobRepository {
                 .params(JSON.writeValueAsString(history), batchesDone, checkpoint, id).update();
     }
 
-    /** The end; the job's data and checkpoint are no longer needed, so their names go too. */
-    void finished(String id, JobStatus status, Instant finishedAt, long batchesDone, String failureReason,
-                  String endReason, Integer resultVersion, Map<String, Double> finalMetrics) {
+    /**
+     * The end, with the whole history (the record is all that shows a finished job, so it holds every epoch the job
+     * reported, even one whose checkpoint failed); the job's data and checkpoint are no longer needed, so their
+     * names go too.
+     */
+    void finished(String id, JobStatus status, Instant finishedAt, List<EpochReport> history, long batchesDone,
+                  String failureReason, String endReason, Integer resultVersion, Map<String, Double> finalMetrics) {
         db.sql("""
-                UPDATE jobs SET status = ?, finished_at = ?, batches_done = ?, failure_reason = ?, end_reason = ?,
-                                result_version = ?, final_metrics = ?, checkpoint = NULL, training_file = NULL,
-                                validation_file = NULL
+                UPDATE jobs SET status = ?, finished_at = ?, history = ?, batches_done = ?, failure_reason = ?,
+                                end_reason = ?, result_version = ?, final_metrics = ?, checkpoint = NULL,
+                                training_file = NULL, validation_file = NULL
                 WHERE id = ?""")
-                .params(status.name(), DatabaseTime.parameter(finishedAt), batchesDone, failureReason, endReason, resultVersion,
+                .params(status.name(), DatabaseTime.parameter(finishedAt), JSON.writeValueAsString(history), batchesDone,
+                        failureReason, endReason, resultVersion,
                         finalMetrics == null ? null : JSON.writeValueAsString(finalMetrics), id)
                 .update();
     }
@@ -94,9 +104,48 @@ class JobRepository {
         db.sql("DELETE FROM jobs WHERE id = ?").param(id).update();
     }
 
-    /** Every job, oldest first. */
-    List<JobRow> all() {
-        return db.sql("SELECT * FROM jobs ORDER BY seq").query(JobRepository::row).list();
+    /** The jobs a start finds queued or running, oldest first: they run again. */
+    List<JobRow> unfinished() {
+        return db.sql("SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY seq").query(JobRepository::row).list();
+    }
+
+    Optional<JobRow> find(String id) {
+        return db.sql("SELECT * FROM jobs WHERE id = ?").param(id).query(JobRepository::row).optional();
+    }
+
+    /** A page of the jobs, oldest first, of one model and/or in one state when those are given (null: any). */
+    List<JobRow> page(String modelId, JobStatus status, int offset, int limit) {
+        Filter filter = new Filter(modelId, status);
+        List<Object> params = new ArrayList<>(filter.params);
+        params.add(limit);
+        params.add(offset);
+        return db.sql("SELECT * FROM jobs" + filter.where + " ORDER BY seq LIMIT ? OFFSET ?").params(params)
+                .query(JobRepository::row).list();
+    }
+
+    /** How many jobs {@link #page} pages through. */
+    long count(String modelId, JobStatus status) {
+        Filter filter = new Filter(modelId, status);
+        return db.sql("SELECT count(*) FROM jobs" + filter.where).params(filter.params).query(Long.class).single();
+    }
+
+    /** The WHERE clause (empty without conditions) and its parameters for a model and/or a state. */
+    private static final class Filter {
+        final String where;
+        final List<Object> params = new ArrayList<>();
+
+        Filter(String modelId, JobStatus status) {
+            List<String> conditions = new ArrayList<>();
+            if (modelId != null) {
+                conditions.add("model_id = ?");
+                params.add(modelId);
+            }
+            if (status != null) {
+                conditions.add("status = ?");
+                params.add(status.name());
+            }
+            where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+        }
     }
 
     private static JobRow row(ResultSet rs, int row) throws SQLException {

@@ -61,16 +61,19 @@ public final class TrainingJob {
     }
 
     /**
-     * A job as its record left it at the last restart: a finished one as it ended; an unfinished one QUEUED, with
-     * its epochs so far, to run again from its last checkpoint.
+     * A job as its record shows it: a finished one as it ended (exactly as its live object showed it); an unfinished
+     * one, found at a start, QUEUED with its epochs so far, to run again from its last checkpoint.
      */
     static TrainingJob restored(JobRepository.JobRow row, long plannedBatches, Runnable release,
                                 FollowerMailbox.Delivery delivery) {
         TrainingJob job = new TrainingJob(row.id(), row.modelId(), row.createdAt(), row.settings().config().epochs(),
                 plannedBatches, row.settings().fromVersion(), release, delivery);
         job.history.addAll(row.history());
-        job.currentEpoch = row.history().size();
         job.batchesDone = row.batchesDone();
+        // the epoch its last minibatch was in, as the live job showed it (a job cancelled mid-epoch is in that epoch);
+        // records written before batches were counted have only their history to say
+        long batchesPerEpoch = Math.max(1, plannedBatches / Math.max(1, job.plannedEpochs));
+        job.currentEpoch = (int) Math.max(row.history().size(), (row.batchesDone() + batchesPerEpoch - 1) / batchesPerEpoch);
         job.startedAt = row.startedAt();
         if (row.status().isFinished()) {
             job.status = row.status();

@@ -41,11 +41,12 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -72,6 +73,12 @@ import org.springframework.stereotype.Service;
  * (history, checkpoint). A shutdown, graceful or not, leaves unfinished jobs'
  * records QUEUED or RUNNING: at the next start they are queued again, oldest first, and a RUNNING one continues
  * from its last checkpoint.
+ *
+ * <p>Memory holds the live jobs only: queued and running ones, whose objects carry progress, cancellation and
+ * followers. A job leaves it once its end is recorded and shown; from then on its record is all there is, and
+ * reads, listings and the per-state gauges go to the database, so memory is bounded by the active work, not by
+ * history. (No cache of recently finished jobs: a poll of one is a primary-key read, and a follower keeps the
+ * object it follows.)
  */
 @Service
 public class TrainingJobService implements DatasetUsage {
@@ -98,7 +105,8 @@ public class TrainingJobService implements DatasetUsage {
     /** Delivers jobs' events to followers, off the training workers and outside the jobs' locks. */
     private final ThreadPoolExecutor followerThreads;
     private final FollowerMailbox.Delivery followerDelivery;
-    private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
+    /** Queued and running jobs; a finished one is read from its record. */
+    private final Map<String, TrainingJob> live = new ConcurrentHashMap<>();
     /** Tasks handed to the pool and not yet started, so a queued job can be taken out of the queue. */
     private final Map<String, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
     private final Counter samplesTrained;
@@ -129,7 +137,7 @@ public class TrainingJobService implements DatasetUsage {
                 });
         followerThreads.allowCoreThreadTimeOut(true); // none while nobody follows
         this.followerDelivery = new FollowerMailbox.Delivery(followerThreads, settings.maxPendingEvents());
-        for (JobRepository.JobRow row : records.all()) {
+        for (JobRepository.JobRow row : records.unfinished()) {
             restore(row);
         }
         AtomicInteger threadNumber = new AtomicInteger();
@@ -149,7 +157,8 @@ public class TrainingJobService implements DatasetUsage {
         Gauge.builder("chainrule.jobs.queue.depth", workers, w -> w.getQueue().size())
                 .description("Training jobs waiting for a worker").register(meters);
         for (JobStatus status : JobStatus.values()) {
-            Gauge.builder("chainrule.jobs", this, service -> service.count(status))
+            // polled on scrape: one count per state (indexed), together one pass over the records
+            Gauge.builder("chainrule.jobs", records, repository -> repository.count(null, status))
                     .tag("state", status.name()).description("Training jobs by state").register(meters);
         }
     }
@@ -195,38 +204,51 @@ public class TrainingJobService implements DatasetUsage {
         TrainingJob job = new TrainingJob(id, now, spec, () -> models.jobEnded(model.id()), followerDelivery);
         Runnable task = () -> run(job, row, spec);
         synchronized (this) {
+            // live before it can run: its end takes it out again, and must find it in
+            live.put(job.id(), job);
             pending.put(job.id(), task);
             try {
                 workers.execute(task);
             } catch (RejectedExecutionException e) {
                 pending.remove(job.id());
+                live.remove(job.id());
                 records.delete(id);
                 deleteData(id);
                 models.jobEnded(model.id());
                 throw queueFull();
             }
-            jobs.put(job.id(), job);
         }
         return job;
     }
 
-    public synchronized TrainingJob get(String id) {
-        TrainingJob job = jobs.get(id);
-        if (job == null) {
-            throw new JobNotFoundException(id);
+    /** A queued or running job as it is now, or a finished one as its record shows it. */
+    public TrainingJob get(String id) {
+        TrainingJob job = live.get(id);
+        if (job != null) {
+            return job;
         }
-        return job;
+        // a job leaves memory only after its end is recorded, so a record read now shows that end
+        JobRepository.JobRow row = records.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        job = live.get(id); // one submitted between the two reads: its live object, which followers need
+        return job != null ? job : fromRecord(row);
     }
 
-    /** Jobs, oldest first, optionally only those of one model and/or in one state. */
-    public synchronized Page<TrainingJob> list(String modelId, JobStatus status, int page, int size) {
-        List<TrainingJob> matching = new ArrayList<>();
-        for (TrainingJob job : jobs.values()) {
-            if ((modelId == null || modelId.equals(job.modelId())) && (status == null || job.status() == status)) {
-                matching.add(job);
-            }
-        }
-        return Page.of(matching, page, size);
+    /**
+     * Jobs, oldest first, optionally only those of one model and/or in one state: paged and counted by the
+     * database, a live job shown by its live object (its progress is newer than its record's).
+     */
+    public Page<TrainingJob> list(String modelId, JobStatus status, int page, int size) {
+        int offset = (int) Math.min((long) page * size, Integer.MAX_VALUE);
+        List<TrainingJob> items = records.page(modelId, status, offset, size).stream().map(row -> {
+            TrainingJob job = live.get(row.id());
+            return job != null ? job : fromRecord(row);
+        }).toList();
+        return new Page<>(items, page, size, records.count(modelId, status));
+    }
+
+    /** The ids of the jobs held in memory: the queued and running ones. */
+    Set<String> liveJobIds() {
+        return Set.copyOf(live.keySet());
     }
 
     /**
@@ -253,42 +275,47 @@ public class TrainingJobService implements DatasetUsage {
         return records.activeJobUses(datasetId);
     }
 
-    private synchronized long count(JobStatus status) {
-        return jobs.values().stream().filter(job -> job.status() == status).count();
-    }
-
     private QueueFullException queueFull() {
         // a rough hint: the typical job here takes seconds to minutes
         return new QueueFullException(settings.workers(), settings.queueCapacity(), 5);
     }
 
-    /** A record found at start: a finished job is listed as it ended; an unfinished one waits to run again. */
+    /** A record of an unfinished job found at start: the job is live again and waits to run. */
     private void restore(JobRepository.JobRow row) {
+        TrainingJob job = TrainingJob.restored(row, plannedBatches(row), () -> models.jobEnded(row.modelId()),
+                followerDelivery);
+        live.put(row.id(), job);
+        try {
+            models.jobStarted(row.modelId());
+        } catch (RuntimeException e) {
+            // its model is gone (deleted between a crash and now is impossible, but a record may be damaged)
+            log.warn("job {} cannot resume: {}", row.id(), e.getMessage());
+            end(job, JobStatus.FAILED, "could not resume after a restart: " + e.getMessage(), null, null, Map.of());
+        }
+        if (!job.status().isFinished()) {
+            toResume.add(row);
+        }
+    }
+
+    /**
+     * A job as its record shows it, for reading: a finished one replays its history to a follower and ends at once;
+     * it holds no model (its end released it), so it releases nothing.
+     */
+    private TrainingJob fromRecord(JobRepository.JobRow row) {
+        return TrainingJob.restored(row, plannedBatches(row), () -> { }, followerDelivery);
+    }
+
+    private static long plannedBatches(JobRepository.JobRow row) {
         JobRepository.Settings s = row.settings();
         int batch = Math.min(s.config().batchSize(), Math.max(1, s.trainingRows()));
-        long plannedBatches = (long) s.config().epochs() * ((s.trainingRows() + batch - 1) / batch);
-        boolean unfinished = !row.status().isFinished();
-        TrainingJob job = TrainingJob.restored(row, plannedBatches, () -> models.jobEnded(row.modelId()), followerDelivery);
-        if (unfinished) {
-            try {
-                models.jobStarted(row.modelId());
-            } catch (RuntimeException e) {
-                // its model is gone (deleted between a crash and now is impossible, but a record may be damaged)
-                log.warn("job {} cannot resume: {}", row.id(), e.getMessage());
-                end(job, JobStatus.FAILED, "could not resume after a restart: " + e.getMessage(), null, null, Map.of());
-            }
-            if (!job.status().isFinished()) {
-                toResume.add(row);
-            }
-        }
-        jobs.put(row.id(), job);
+        return (long) s.config().epochs() * ((s.trainingRows() + batch - 1) / batch);
     }
 
     /** Queues the jobs found unfinished at start, oldest first, once the service is ready to compute. */
     @EventListener(ApplicationReadyEvent.class)
     public synchronized void resumeUnfinished() {
         for (JobRepository.JobRow row : toResume) {
-            TrainingJob job = jobs.get(row.id());
+            TrainingJob job = live.get(row.id());
             Runnable task = () -> run(job, row, null);
             pending.put(row.id(), task);
             workers.execute(task);
@@ -431,7 +458,8 @@ public class TrainingJobService implements DatasetUsage {
                 ModelVersion v = models.addVersion(model.id(), new TrainedModel(network, standardiser),
                         new ModelVersion.Summary(job.id(), finished, last.epoch(), reported.trainingLoss(),
                                 reported.validationLoss(), metrics));
-                records.finished(job.id(), JobStatus.SUCCEEDED, finished, job.batchesDone(), null, endReason, v.number(), metrics);
+                records.finished(job.id(), JobStatus.SUCCEEDED, finished, job.history(), job.batchesDone(), null, endReason,
+                        v.number(), metrics);
                 return v;
             });
             deleteData(job.id());
@@ -441,15 +469,22 @@ public class TrainingJobService implements DatasetUsage {
                     fitNanos / 1_000_000, checkpointNanos[0] / 1_000_000,
                     (System.nanoTime() - fitStart - fitNanos) / 1_000_000);
             job.succeeded(finished, version.number(), metrics, endReason);
+            live.remove(job.id()); // recorded and shown: its record is what shows it from now on
         }
     }
 
-    /** Records a job's end, then shows it (which releases the model). */
+    /**
+     * Records a job's end, then shows it (which releases the model), then lets go of it. A job whose end could not
+     * be recorded stays in memory, the only place that shows its end (until a restart runs it again).
+     */
     private void end(TrainingJob job, JobStatus status, String failureReason, String endReason, Integer version,
                      Map<String, Double> metrics) {
         Instant now = now();
+        boolean recorded = false;
         try {
-            records.finished(job.id(), status, now, job.batchesDone(), failureReason, endReason, version, metrics);
+            records.finished(job.id(), status, now, job.history(), job.batchesDone(), failureReason, endReason, version,
+                    metrics);
+            recorded = true;
             deleteData(job.id());
         } catch (RuntimeException e) {
             log.error("could not record the end of job {} ({})", job.id(), status, e);
@@ -458,6 +493,9 @@ public class TrainingJobService implements DatasetUsage {
             case CANCELLED -> job.cancelled(now);
             case FAILED -> job.failed(now, failureReason);
             default -> throw new IllegalArgumentException("not an end without a version: " + status);
+        }
+        if (recorded) {
+            live.remove(job.id());
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -216,8 +217,11 @@ class TrainingJobServiceTest {
         assertThat(snapshot.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(snapshot.history()).hasSize(3);
         assertThat(snapshot.resultVersion()).isEqualTo(1);
-        assertThat(jobs.get(job.id())).isSameAs(job);
-        assertThat(jobs.list(model.id(), JobStatus.SUCCEEDED, 0, 10).items()).containsExactly(job);
+        // a finished job is read from its record: the same job, not the same object
+        Instant now = Instant.now();
+        assertThat(jobs.get(job.id()).snapshot(now)).isEqualTo(job.snapshot(now));
+        assertThat(jobs.list(model.id(), JobStatus.SUCCEEDED, 0, 10).items()).extracting(TrainingJob::id)
+                .containsExactly(job.id());
         assertThat(recordedStatus(job.id())).isEqualTo("SUCCEEDED");
 
         stalled.release();
@@ -260,5 +264,96 @@ class TrainingJobServiceTest {
         await(() -> pastBound.got("dropped"), "the stalled follower to be told it is dropped");
         assertThat(pastBound.received).containsExactly("epoch 1", "dropped");
         assertThat(pastBound.modelAtEnd).isEmpty();
+    }
+
+    /** y = 1000 x on inputs up to 100, unstandardised, plain SGD at 1e6: the loss is no longer finite within an epoch. */
+    private static TrainingJobSpec diverging(Model model) {
+        var x = Nd4j.rand(DataType.FLOAT, 50, 3).mul(100);
+        var y = x.getColumn(0).mul(1000).reshape(50, 1);
+        return new TrainingJobSpec(model.id(), new Dataset(x, y), null,
+                TrainingConfig.of(20, 5, OptimiserSettings.sgd(1e6), 3), null, false);
+    }
+
+    private double gauge(MeterRegistry meters, JobStatus state) {
+        return meters.get("chainrule.jobs").tag("state", state.name()).gauge().value();
+    }
+
+    @Test
+    void finishedJobsLeaveMemoryAndAreReadBackFromTheirRecordsExactlyAsTheyEnded(@Autowired MeterRegistry meters)
+            throws InterruptedException {
+        Model first = regressionModel();
+        Model second = regressionModel();
+        List<TrainingJob> ended = new ArrayList<>();
+        for (int i = 0; i < 5; i++) { // successes, alternately of the two models (one worker, a queue of one)
+            TrainingJob job = jobs.submit(spec(i % 2 == 0 ? first : second, 60, 2 + i, 20));
+            await(() -> job.status().isFinished(), "job " + i + " to end");
+            ended.add(job);
+        }
+        TrainingJob failed = jobs.submit(diverging(second));
+        await(() -> failed.status().isFinished(), "the diverging job to end");
+        ended.add(failed);
+        // cancelled while running (in its second epoch or later, most likely in the middle of one), and while queued
+        TrainingJob running = jobs.submit(spec(first, 2000, 1000, 1));
+        await(() -> running.batchesDone() > 2000, "the long job to be in its second epoch");
+        TrainingJob queued = jobs.submit(spec(second, 10, 1, 1));
+        jobs.cancel(queued.id());
+        jobs.cancel(running.id());
+        await(() -> running.status().isFinished(), "the long job to stop");
+        ended.add(running);
+        ended.add(queued);
+        assertThat(ended).extracting(TrainingJob::status).containsExactly(JobStatus.SUCCEEDED, JobStatus.SUCCEEDED,
+                JobStatus.SUCCEEDED, JobStatus.SUCCEEDED, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED,
+                JobStatus.CANCELLED);
+
+        assertThat(jobs.liveJobIds()).as("no finished job stays in memory").isEmpty();
+
+        // each reads back from its record exactly as its live object shows it (instants, history, metrics, reasons)
+        Instant now = Instant.now();
+        for (TrainingJob job : ended) {
+            TrainingJob read = jobs.get(job.id());
+            assertThat(read).isNotSameAs(job);
+            assertThat(read.snapshot(now)).as(job.id()).isEqualTo(job.snapshot(now));
+            assertThat(List.of(read.modelId(), read.createdAt(), read.plannedEpochs(), read.plannedBatches()))
+                    .isEqualTo(List.of(job.modelId(), job.createdAt(), job.plannedEpochs(), job.plannedBatches()));
+        }
+        assertThat(running.snapshot(now).currentEpoch()).as("cancelled in its second epoch or later").isGreaterThanOrEqualTo(2);
+
+        // listings filter, page and count in the database, oldest first
+        assertThat(jobs.list(null, null, 0, 100).items()).extracting(TrainingJob::id)
+                .isEqualTo(ended.stream().map(TrainingJob::id).toList());
+        for (String modelId : new String[] {null, first.id(), second.id()}) {
+            for (JobStatus state : new JobStatus[] {null, JobStatus.SUCCEEDED, JobStatus.CANCELLED, JobStatus.FAILED,
+                    JobStatus.RUNNING}) {
+                List<String> matching = ended.stream()
+                        .filter(job -> (modelId == null || job.modelId().equals(modelId)) && (state == null || job.status() == state))
+                        .map(TrainingJob::id).toList();
+                for (int page = 0; page <= 2; page++) {
+                    var listed = jobs.list(modelId, state, page, 2);
+                    assertThat(listed.totalItems()).as(modelId + " " + state).isEqualTo(matching.size());
+                    assertThat(listed.items()).extracting(TrainingJob::id).as(modelId + " " + state + " page " + page)
+                            .isEqualTo(matching.subList(Math.min(2 * page, matching.size()), Math.min(2 * page + 2, matching.size())));
+                }
+            }
+        }
+
+        // the gauges count the records
+        assertThat(gauge(meters, JobStatus.SUCCEEDED)).isEqualTo(5);
+        assertThat(gauge(meters, JobStatus.FAILED)).isEqualTo(1);
+        assertThat(gauge(meters, JobStatus.CANCELLED)).isEqualTo(2);
+        assertThat(gauge(meters, JobStatus.QUEUED)).isZero();
+        assertThat(gauge(meters, JobStatus.RUNNING)).isZero();
+
+        // a live job is in memory, counted by its state, and leaves at its end
+        TrainingJob another = jobs.submit(spec(first, 2000, 1000, 1));
+        await(() -> another.status() == JobStatus.RUNNING, "the next job to start");
+        assertThat(jobs.liveJobIds()).containsExactly(another.id());
+        assertThat(jobs.get(another.id())).isSameAs(another);
+        assertThat(jobs.list(null, JobStatus.RUNNING, 0, 10).items()).containsExactly(another);
+        assertThat(gauge(meters, JobStatus.RUNNING)).isEqualTo(1);
+        jobs.cancel(another.id());
+        await(() -> another.status().isFinished(), "the next job to stop");
+        await(() -> jobs.liveJobIds().isEmpty(), "the next job to leave memory");
+        assertThat(gauge(meters, JobStatus.CANCELLED)).isEqualTo(3);
+        assertThat(gauge(meters, JobStatus.RUNNING)).isZero();
     }
 }
