@@ -26,8 +26,14 @@ import dev.chainrule.storage.ServiceOnDisk;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,6 +45,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A job interrupted by a shutdown comes back by itself at the next start, continues from its last epoch
@@ -46,6 +54,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * and on PostgreSQL (the subclasses).
  */
 abstract class JobResumeContract {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private final Path dataDir = Path.of("target", "test-data", "resume-" + UUID.randomUUID()).toAbsolutePath();
     private ConfigurableApplicationContext context;
 
@@ -69,6 +79,13 @@ abstract class JobResumeContract {
 
     /** Iris, one-hot, the first 120 rows to train on and the rest to validate; Adam, with early stopping. */
     private static TrainingJobSpec spec(String modelId) throws IOException {
+        TrainingConfig config = TrainingConfig.of(60, 1, OptimiserSettings.adam(0.002), 17)
+                .withEarlyStopping(new EarlyStopping(1000, 0, true));
+        return spec(modelId, config, null);
+    }
+
+    /** The same rows with other settings, from scratch or from a version. */
+    private static TrainingJobSpec spec(String modelId, TrainingConfig config, Integer fromVersion) throws IOException {
         CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("iris/iris.csv"));
         INDArray x = table.features(DataType.FLOAT);
         INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 3);
@@ -79,9 +96,7 @@ abstract class JobResumeContract {
                 y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 120)).dup());
         Dataset validation = new Dataset(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(120, 150)).dup(),
                 y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(120, 150)).dup());
-        TrainingConfig config = TrainingConfig.of(60, 1, OptimiserSettings.adam(0.002), 17)
-                .withEarlyStopping(new EarlyStopping(1000, 0, true));
-        return new TrainingJobSpec(modelId, training, validation, config, null, true);
+        return new TrainingJobSpec(modelId, training, validation, config, fromVersion, fromVersion == null);
     }
 
     private static TrainingConfig datasetConfig() {
@@ -193,5 +208,81 @@ abstract class JobResumeContract {
         for (String name : expected.keySet()) {
             assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));
         }
+    }
+
+    /** GET on the started application's HTTP port: the body of a 200. */
+    private String http(String path) throws IOException, InterruptedException {
+        URI uri = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port") + path);
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** What a client sees of the finished jobs: each one, its events, and listings filtered and paged. */
+    private Map<String, String> shown(List<String> finished, String modelId) throws IOException, InterruptedException {
+        Map<String, String> bodies = new LinkedHashMap<>();
+        for (String id : finished) {
+            bodies.put(id, http("/jobs/" + id));
+            bodies.put(id + "/events", http("/jobs/" + id + "/events"));
+        }
+        for (String query : new String[] {"?size=3", "?status=SUCCEEDED", "?status=cancelled&modelId=" + modelId,
+                "?modelId=" + modelId + "&page=1&size=2"}) {
+            bodies.put(query, http("/jobs" + query));
+        }
+        return bodies;
+    }
+
+    @Test
+    void finishedJobsReadTheSameAfterARestartWhichLoadsOnlyTheUnfinishedOnes() throws Exception {
+        Map<String, Object> settings = Map.of("chainrule.jobs.workers", 1, "spring.main.web-application-type", "servlet",
+                "server.port", 0);
+        context = ServiceOnDisk.start(dataDir, database(), settings);
+        ModelService models = context.getBean(ModelService.class);
+        TrainingJobService jobs = context.getBean(TrainingJobService.class);
+        Model model = models.create("finished", null, iris(), 5, 1e-7);
+        TrainingJob stopped = jobs.submit(spec(model.id(), TrainingConfig.of(40, 8, OptimiserSettings.adam(0.01), 3)
+                .withEarlyStopping(new EarlyStopping(2, 0.01, true)), null));
+        await(() -> stopped.status().isFinished(), "the early-stopped job");
+        TrainingJob continued = jobs.submit(spec(model.id(), TrainingConfig.of(3, 16, OptimiserSettings.sgd(0.05), 4), 1));
+        await(() -> continued.status().isFinished(), "the job from version 1");
+        TrainingJob cancelled = jobs.submit(spec(model.id(), TrainingConfig.of(1000, 1, OptimiserSettings.sgd(0.01), 5), null));
+        await(() -> cancelled.batchesDone() > 120, "the cancelled job's second epoch");
+        jobs.cancel(cancelled.id());
+        await(() -> cancelled.status().isFinished(), "the cancelled job");
+        assertThat(List.of(stopped.status(), continued.status(), cancelled.status()))
+                .containsExactly(JobStatus.SUCCEEDED, JobStatus.SUCCEEDED, JobStatus.CANCELLED);
+        Model other = models.create("unfinished", null, iris(), 6, 1e-7);
+        TrainingJob running = jobs.submit(spec(other.id(), TrainingConfig.of(1000, 1, OptimiserSettings.sgd(0.01), 6), null));
+        TrainingJob queued = jobs.submit(spec(other.id(), TrainingConfig.of(5, 1, OptimiserSettings.sgd(0.01), 7), null));
+        await(() -> running.batchesDone() > 0, "the long job to start");
+        assertThat(jobs.liveJobIds()).containsExactlyInAnyOrder(running.id(), queued.id());
+        List<String> finished = List.of(stopped.id(), continued.id(), cancelled.id());
+        Map<String, String> before = shown(finished, model.id());
+        context.close();
+
+        context = ServiceOnDisk.start(dataDir, database(), settings);
+        jobs = context.getBean(TrainingJobService.class);
+        assertThat(jobs.liveJobIds()).as("only the unfinished records are loaded")
+                .containsExactlyInAnyOrder(running.id(), queued.id());
+        Map<String, String> after = shown(finished, model.id());
+        assertThat(after.keySet()).isEqualTo(before.keySet());
+        for (String key : before.keySet()) {
+            assertThat(after.get(key)).as(key).isEqualTo(before.get(key));
+        }
+        // and they are what they were: the early stop, the start version, the cancellation mid-epoch, all jobs counted
+        JsonNode first = JSON.readTree(after.get(stopped.id()));
+        assertThat(first.get("endReason").asString()).isEqualTo("early_stopped");
+        assertThat(first.get("version").asInt()).isEqualTo(1);
+        assertThat(first.get("history").size()).isEqualTo(stopped.history().size()).isLessThan(40);
+        assertThat(first.get("finalMetrics").size()).isPositive();
+        assertThat(JSON.readTree(after.get(continued.id())).get("fromVersion").asInt()).isEqualTo(1);
+        JsonNode third = JSON.readTree(after.get(cancelled.id()));
+        assertThat(third.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(third.get("currentEpoch").asInt()).isEqualTo(cancelled.currentEpoch()).isGreaterThanOrEqualTo(2);
+        assertThat(third.get("batchesDone").asLong()).isEqualTo(cancelled.batchesDone());
+        JsonNode page = JSON.readTree(after.get("?size=3"));
+        assertThat(page.get("totalItems").asLong()).isEqualTo(5);
+        assertThat(page.get("items").findValuesAsString("id")).isEqualTo(finished);
     }
 }
