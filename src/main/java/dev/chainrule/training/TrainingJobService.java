@@ -82,6 +82,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class TrainingJobService implements DatasetUsage {
+    /** The length of jobs.failure_reason (V1 migration). */
+    static final int MAX_FAILURE_REASON = 4000;
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
@@ -477,8 +479,9 @@ public class TrainingJobService implements DatasetUsage {
      * Records a job's end, then shows it (which releases the model), then lets go of it. A job whose end could not
      * be recorded stays in memory, the only place that shows its end (until a restart runs it again).
      */
-    private void end(TrainingJob job, JobStatus status, String failureReason, String endReason, Integer version,
+    private void end(TrainingJob job, JobStatus status, String reason, String endReason, Integer version,
                      Map<String, Double> metrics) {
+        String failureReason = storedFailureReason(reason);
         Instant now = now();
         boolean recorded = false;
         try {
@@ -497,6 +500,12 @@ public class TrainingJobService implements DatasetUsage {
         if (recorded) {
             live.remove(job.id());
         }
+    }
+
+    /** The reason as the record can hold it: an exception's text can be longer than the column, cut with an ellipsis. */
+    static String storedFailureReason(String reason) {
+        return reason == null || reason.length() <= MAX_FAILURE_REASON ? reason
+                : reason.substring(0, MAX_FAILURE_REASON - 1) + "\u2026";
     }
 
     private String writeCheckpoint(String jobId, TrainingCheckpoint state) {

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
@@ -49,6 +50,8 @@ class TrainingJobServiceTest {
     private TrainingJobService jobs;
     @Autowired
     private JdbcClient db;
+    @Autowired
+    private JobRepository records;
 
     private Model regressionModel() {
         NetworkDefinition definition = new NetworkDefinition(3, List.of(new LayerSpec(8, Activation.TANH),
@@ -93,6 +96,24 @@ class TrainingJobServiceTest {
         assertThat(db.sql("SELECT result_version FROM jobs WHERE id = ?").param(job.id()).query(Integer.class).single()).isEqualTo(1);
         assertThat(db.sql("SELECT count(*) FROM jobs WHERE id = ? AND training_file IS NULL").param(job.id())
                 .query(Long.class).single()).as("the job's data file is let go at its end").isOne();
+    }
+
+    @Test
+    void aFailureReasonLongerThanItsColumnIsCutToFitInsteadOfLosingTheJobsEnd() throws InterruptedException {
+        TrainingJob job = jobs.submit(spec(regressionModel(), 20, 1, 10));
+        await(() -> job.status().isFinished(), "the job to end");
+        String longReason = "training failed: " + "x".repeat(5000);
+        // the column really is this long: one character more is refused by the database
+        assertThatThrownBy(() -> records.finished(job.id(), JobStatus.FAILED, Instant.now(), job.history(), job.batchesDone(),
+                longReason.substring(0, TrainingJobService.MAX_FAILURE_REASON + 1), null, null, Map.of()))
+                .isInstanceOf(org.springframework.dao.DataAccessException.class);
+
+        String stored = TrainingJobService.storedFailureReason(longReason);
+        records.finished(job.id(), JobStatus.FAILED, Instant.now(), job.history(), job.batchesDone(), stored, null, null, Map.of());
+        String read = db.sql("SELECT failure_reason FROM jobs WHERE id = ?").param(job.id()).query(String.class).single();
+        assertThat(read).hasSize(TrainingJobService.MAX_FAILURE_REASON).startsWith("training failed: xxx").endsWith("x\u2026");
+        assertThat(TrainingJobService.storedFailureReason("short")).isEqualTo("short");
+        assertThat(TrainingJobService.storedFailureReason(null)).isNull();
     }
 
     @Test
