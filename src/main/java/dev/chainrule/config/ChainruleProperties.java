@@ -21,7 +21,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
-        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0) : jobs;
+        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null) : models;
     }
@@ -63,14 +63,18 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                      more threads spin against OpenBLAS's instead of helping)
      * @param maxPendingEvents events a job's follower (an SSE stream) may be behind, not yet received; one more drops
      *                      it, so a stalled client costs a bounded queue (default 1000)
+     * @param followerThreads threads that send jobs' events to their followers (default 8): a stalled client holds
+     *                      one until its send fails, the others' events wait for the rest
      */
-    public record Jobs(int workers, int queueCapacity, int blasThreads, int nd4jThreads, int maxPendingEvents) {
+    public record Jobs(int workers, int queueCapacity, int blasThreads, int nd4jThreads, int maxPendingEvents,
+                       int followerThreads) {
         public Jobs {
             workers = workers > 0 ? workers : 2;
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
             blasThreads = blasThreads > 0 ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
             nd4jThreads = nd4jThreads > 0 ? nd4jThreads : 1;
             maxPendingEvents = maxPendingEvents > 0 ? maxPendingEvents : 1000;
+            followerThreads = followerThreads > 0 ? followerThreads : 8;
         }
     }
 

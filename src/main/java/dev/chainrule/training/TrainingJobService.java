@@ -87,12 +87,6 @@ public class TrainingJobService implements DatasetUsage {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
     /** How long shutdown waits for running jobs to see their cancellation. */
     static final long SHUTDOWN_WAIT_SECONDS = 30;
-    /**
-     * Threads that deliver jobs' events to their followers. A stalled SSE client holds one until its send fails
-     * (the server's write timeout); the others' events wait meanwhile, within their bound of pending events.
-     */
-    static final int FOLLOWER_THREADS = 8;
-
     /** At most this many problems of a dataset's rows are named in a failed job's reason. */
     static final int MAX_REPORTED_ROW_PROBLEMS = 10;
 
@@ -130,8 +124,10 @@ public class TrainingJobService implements DatasetUsage {
         this.clock = clock;
         this.settings = properties.jobs();
         AtomicInteger followerThreadNumber = new AtomicInteger();
-        // at most one task per follower waits here (FollowerMailbox), so the queue is bounded by the followers
-        this.followerThreads = new ThreadPoolExecutor(FOLLOWER_THREADS, FOLLOWER_THREADS, 30, TimeUnit.SECONDS,
+        // at most one task per follower waits here (FollowerMailbox), so the queue is bounded by the followers; a
+        // stalled SSE client holds a thread until its send fails (the server's write timeout), the others' events
+        // wait meanwhile, within their bound of pending events
+        this.followerThreads = new ThreadPoolExecutor(settings.followerThreads(), settings.followerThreads(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "job-events-" + followerThreadNumber.incrementAndGet());
                     thread.setDaemon(true);

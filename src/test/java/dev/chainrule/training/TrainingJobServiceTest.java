@@ -39,10 +39,12 @@ import org.springframework.test.annotation.DirtiesContext;
  * queue of one, followers at most five events behind, and a fresh service (and data directory) for every test.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {"chainrule.jobs.workers=1",
-        "chainrule.jobs.queue-capacity=1", "chainrule.jobs.max-pending-events=" + TrainingJobServiceTest.MAX_PENDING})
+        "chainrule.jobs.queue-capacity=1", "chainrule.jobs.max-pending-events=" + TrainingJobServiceTest.MAX_PENDING,
+        "chainrule.jobs.follower-threads=" + TrainingJobServiceTest.FOLLOWER_THREADS})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class TrainingJobServiceTest {
     static final int MAX_PENDING = 5;
+    static final int FOLLOWER_THREADS = 2;
 
     @Autowired
     private ModelService models;
@@ -285,6 +287,39 @@ class TrainingJobServiceTest {
         await(() -> pastBound.got("dropped"), "the stalled follower to be told it is dropped");
         assertThat(pastBound.received).containsExactly("epoch 1", "dropped");
         assertThat(pastBound.modelAtEnd).isEmpty();
+    }
+
+    @Test
+    void asManyStalledFollowersAsDeliveryThreadsHoldUpOthersAndOneFewerDoesNot() throws InterruptedException {
+        Model model = regressionModel();
+        // one stalled follower fewer than the threads: another job's follower still gets everything meanwhile
+        RecordingFollower stalled1 = new RecordingFollower(true);
+        TrainingJob first = followedFromTheStart(model, spec(model, 200, 2, 20), stalled1);
+        await(() -> stalled1.got("epoch 1"), "the first follower to be in its first call");
+        RecordingFollower reading = new RecordingFollower(false);
+        TrainingJob second = followedFromTheStart(model, spec(model, 200, 2, 20), reading);
+        await(() -> reading.got("end SUCCEEDED"), "the reading follower to get the end");
+        assertThat(reading.received).isEqualTo(epochsThen(2, "end SUCCEEDED"));
+
+        // as many stalled followers as threads: a third job's follower gets nothing until one of them is released
+        RecordingFollower stalled2 = new RecordingFollower(true);
+        second.follow(stalled2); // a finished job: its replay starts at once, and holds the second thread
+        await(() -> stalled2.got("epoch 1"), "the second stalled follower to be in its first call");
+        RecordingFollower waiting = new RecordingFollower(false);
+        TrainingJob third = followedFromTheStart(model, spec(model, 200, 2, 20), waiting);
+        await(() -> third.status().isFinished(), "the third job to end");
+        assertThat(third.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(waiting.received).as("no thread free to deliver").isEmpty();
+
+        stalled1.release();
+        await(() -> waiting.got("end SUCCEEDED"), "the waiting follower to get the end once a thread is free");
+        assertThat(waiting.received).isEqualTo(epochsThen(2, "end SUCCEEDED"));
+        await(() -> stalled1.got("end SUCCEEDED"), "the first stalled follower to get the end");
+        assertThat(stalled1.received).isEqualTo(epochsThen(2, "end SUCCEEDED"));
+        assertThat(first.status()).isEqualTo(JobStatus.SUCCEEDED);
+        stalled2.release();
+        await(() -> stalled2.got("end SUCCEEDED"), "the second stalled follower to get the end");
+        assertThat(stalled2.received).isEqualTo(epochsThen(2, "end SUCCEEDED"));
     }
 
     /** y = 1000 x on inputs up to 100, unstandardised, plain SGD at 1e6: the loss is no longer finite within an epoch. */
