@@ -114,7 +114,7 @@ public class ModelService {
                 return rows;
             });
         }
-        forget(id);
+        forget(id, versions);
         // the rows are gone, so nothing names these files any more; a crash here leaves them to the startup sweep
         for (VersionRow version : versions) {
             files.delete(version.file());
@@ -247,8 +247,17 @@ public class ModelService {
                 row.createdAt(), versions, active);
     }
 
-    /** Drops what the caches hold of a deleted model. */
-    private void forget(String id) {
+    /**
+     * Drops what the caches hold of a deleted model. Its versions' keys are invalidated one by one because that waits
+     * for a lookup or load of the key still in flight and then drops what it stored; the sweep that follows does not
+     * see one in flight, which would otherwise outlive the deletion.
+     */
+    private void forget(String id, List<VersionRow> versions) {
+        lookups.invalidate(new VersionKey(id, null));
+        for (VersionRow version : versions) {
+            lookups.invalidate(new VersionKey(id, version.number()));
+            loaded.invalidate(key(id, version.number()));
+        }
         lookups.asMap().keySet().removeIf(key -> key.modelId().equals(id));
         loaded.asMap().keySet().removeIf(key -> key.startsWith(id + "/"));
     }
@@ -264,6 +273,16 @@ public class ModelService {
     }
 
     private TrainedModel load(String modelId, VersionRow version) {
+        try {
+            return loadOnce(modelId, version);
+        } catch (ModelNotFoundException e) {
+            // outside the load: Caffeine forbids a loader to change other entries of its cache
+            forget(modelId, List.of(version));
+            throw e;
+        }
+    }
+
+    private TrainedModel loadOnce(String modelId, VersionRow version) {
         // Caffeine loads a key once and blocks only lookups of that key meanwhile, not every prediction
         return loaded.get(key(modelId, version.number()), key -> {
             try (InputStream in = Files.newInputStream(files.resolve(version.file()))) {
@@ -271,7 +290,6 @@ public class ModelService {
             } catch (NoSuchFileException e) {
                 // a lookup made just before the model was deleted (here or by another process): say so, not 500
                 if (repository.find(modelId).isEmpty()) {
-                    forget(modelId);
                     throw new ModelNotFoundException(modelId);
                 }
                 throw new UncheckedIOException("the file of version " + version.number() + " of model " + modelId

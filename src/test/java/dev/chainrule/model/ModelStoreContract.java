@@ -23,6 +23,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -155,6 +159,53 @@ abstract class ModelStoreContract {
         ModelVersion stale = other.version(model.id(), null);
         assertThatThrownBy(stale::trainedModel).isInstanceOf(ModelNotFoundException.class);
         assertThatThrownBy(() -> other.version(model.id(), null)).as("the stale lookup was dropped")
+                .isInstanceOf(ModelNotFoundException.class);
+    }
+
+    @Test
+    void aVersionLookupInFlightWhileItsModelIsDeletedDoesNotOutliveTheDeletion() throws InterruptedException {
+        context = start(Map.of("chainrule.models.version-lookup-ttl", "1h"));
+        CountDownLatch rowRead = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean paused = new AtomicBoolean();
+        // the first lookup reads the row, then waits (still inside the cache's load) while the model is deleted
+        ModelRepository pausing = new ModelRepository(context.getBean(JdbcClient.class)) {
+            @Override
+            Optional<VersionRow> version(String modelId, Integer number) {
+                Optional<VersionRow> row = super.version(modelId, number);
+                if (paused.compareAndSet(false, true)) {
+                    rowRead.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return row;
+            }
+        };
+        ModelService models = new ModelService(pausing, context.getBean(DataDirectory.class),
+                context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
+                context.getBean(dev.chainrule.config.ChainruleProperties.class));
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+
+        Thread lookup = new Thread(() -> models.version(model.id(), null));
+        lookup.start();
+        rowRead.await();
+        Thread deletion = new Thread(() -> models.delete(model.id()));
+        deletion.start();
+        // the deletion either ends without waiting for the lookup, or waits for it in the cache
+        while (deletion.isAlive() && !(deletion.getState() == Thread.State.BLOCKED && Arrays.stream(deletion.getStackTrace())
+                .anyMatch(frame -> frame.getClassName().startsWith("java.util.concurrent.ConcurrentHashMap")))) {
+            Thread.sleep(1);
+        }
+        release.countDown();
+        lookup.join();
+        deletion.join();
+
+        assertThat(pausing.find(model.id())).isEmpty();
+        assertThatThrownBy(() -> models.version(model.id(), null)).as("the row the lookup read was not kept")
                 .isInstanceOf(ModelNotFoundException.class);
     }
 
