@@ -237,11 +237,20 @@ public class TrainingJobService implements DatasetUsage {
      */
     public Page<TrainingJob> list(String modelId, JobStatus status, int page, int size) {
         int offset = (int) Math.min((long) page * size, Integer.MAX_VALUE);
-        List<TrainingJob> items = records.page(modelId, status, offset, size).stream().map(row -> {
-            TrainingJob job = live.get(row.id());
-            return job != null ? job : fromRecord(row);
-        }).toList();
+        List<TrainingJob> items = records.page(modelId, status, offset, size).stream().map(this::shown).toList();
         return new Page<>(items, page, size, records.count(modelId, status));
+    }
+
+    /** A listed job: its live object, or its record; one read unfinished and no longer live has ended since. */
+    private TrainingJob shown(JobRepository.JobRow row) {
+        TrainingJob job = live.get(row.id());
+        if (job != null || row.status().isFinished()) {
+            return job != null ? job : fromRecord(row);
+        }
+        // its end was recorded before it left memory, so the record read now shows the end, not a QUEUED job
+        JobRepository.JobRow now = records.find(row.id()).orElse(row);
+        job = live.get(row.id()); // one listed between its record's insert and its going live
+        return job != null ? job : fromRecord(now);
     }
 
     /** The ids of the jobs held in memory: the queued and running ones. */

@@ -54,6 +54,8 @@ class TrainingJobServiceTest {
     private JdbcClient db;
     @Autowired
     private JobRepository records;
+    @Autowired
+    private org.springframework.context.ApplicationContext context;
 
     private Model regressionModel() {
         NetworkDefinition definition = new NetworkDefinition(3, List.of(new LayerSpec(8, Activation.TANH),
@@ -152,6 +154,46 @@ class TrainingJobServiceTest {
         assertThat(running.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(recordedStatus(running.id())).isEqualTo("CANCELLED");
         models.delete(model.id());
+    }
+
+    @Test
+    void aJobThatEndsWhileAPageIsReadIsListedWithItsEndNotAsQueued() throws InterruptedException {
+        Model model = regressionModel();
+        java.util.concurrent.atomic.AtomicReference<Runnable> afterPageRead = new java.util.concurrent.atomic.AtomicReference<>();
+        JobRepository pausing = new JobRepository(db) {
+            @Override
+            List<JobRow> page(String modelId, JobStatus status, int offset, int limit) {
+                List<JobRow> rows = super.page(modelId, status, offset, limit);
+                Runnable action = afterPageRead.getAndSet(null);
+                if (action != null) {
+                    action.run();
+                }
+                return rows;
+            }
+        };
+        // a service of its own over the same database, whose listing can be interrupted between its two reads
+        TrainingJobService service = new TrainingJobService(models, context.getBean(dev.chainrule.dataset.DatasetService.class),
+                pausing, context.getBean(dev.chainrule.storage.DataDirectory.class),
+                context.getBean(org.springframework.transaction.support.TransactionTemplate.class),
+                context.getBean(java.time.Clock.class), context.getBean(dev.chainrule.config.ChainruleProperties.class),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        try {
+            TrainingJob running = service.submit(spec(model, 2000, 1000, 1));
+            await(() -> running.status() == JobStatus.RUNNING, "the worker to take the first job");
+            TrainingJob queued = service.submit(spec(model, 10, 1, 1));
+            afterPageRead.set(() -> service.cancel(queued.id())); // it ends, and leaves memory, after the page's read
+
+            TrainingJob listed = service.list(null, null, 0, 10).items().stream()
+                    .filter(job -> job.id().equals(queued.id())).findFirst().orElseThrow();
+            assertThat(queued.status()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(listed.status()).as("as its record shows it now").isEqualTo(JobStatus.CANCELLED);
+            assertThat(listed.finishedAt()).isEqualTo(queued.finishedAt());
+
+            service.cancel(running.id());
+            await(() -> running.status().isFinished(), "the running job to stop");
+        } finally {
+            service.shutdown();
+        }
     }
 
     /**
