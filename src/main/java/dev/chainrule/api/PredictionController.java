@@ -124,7 +124,6 @@ class PredictionController {
         return definition;
     }
 
-
     private static String task(Activation output) {
         return switch (output) {
             case SOFTMAX -> "classification";
