@@ -507,8 +507,15 @@ public class TrainingJobService implements DatasetUsage {
 
     /** The reason as the record can hold it: an exception's text can be longer than the column, cut with an ellipsis. */
     static String storedFailureReason(String reason) {
-        return reason == null || reason.length() <= MAX_FAILURE_REASON ? reason
-                : reason.substring(0, MAX_FAILURE_REASON - 1) + "\u2026";
+        if (reason == null || reason.length() <= MAX_FAILURE_REASON) {
+            return reason;
+        }
+        int end = MAX_FAILURE_REASON - 1;
+        // never half a surrogate pair (a user's dataset name may hold one): it would be stored as '?'
+        if (Character.isHighSurrogate(reason.charAt(end - 1))) {
+            end--;
+        }
+        return reason.substring(0, end) + "\u2026";
     }
 
     private String writeCheckpoint(String jobId, TrainingCheckpoint state) {

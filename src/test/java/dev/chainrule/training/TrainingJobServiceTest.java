@@ -117,6 +117,15 @@ class TrainingJobServiceTest {
         String read = db.sql("SELECT failure_reason FROM jobs WHERE id = ?").param(job.id()).query(String.class).single();
         assertThat(read).hasSize(TrainingJobService.MAX_FAILURE_REASON).startsWith("training failed: xxx").endsWith("x\u2026");
         assertThat(TrainingJobService.storedFailureReason("short")).isEqualTo("short");
+        // a character outside the BMP (two chars) across the cut is left out whole, not halved
+        String emoji = "\uD83D\uDE00";
+        String acrossTheCut = "x".repeat(TrainingJobService.MAX_FAILURE_REASON - 2) + emoji + "yyy";
+        assertThat(TrainingJobService.storedFailureReason(acrossTheCut))
+                .isEqualTo("x".repeat(TrainingJobService.MAX_FAILURE_REASON - 2) + "\u2026");
+        String beforeTheCut = "x".repeat(TrainingJobService.MAX_FAILURE_REASON - 3) + emoji + "yyy";
+        assertThat(TrainingJobService.storedFailureReason(beforeTheCut))
+                .isEqualTo("x".repeat(TrainingJobService.MAX_FAILURE_REASON - 3) + emoji + "\u2026")
+                .hasSize(TrainingJobService.MAX_FAILURE_REASON);
         assertThat(TrainingJobService.storedFailureReason(null)).isNull();
     }
 
