@@ -9,10 +9,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -39,8 +43,10 @@ class PredictionController {
      */
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
-                                   @RequestBody(required = false) byte[] body) {
-        return predict(id, float32Rows(id, version, body));
+                                   @RequestBody(required = false) byte[] body,
+                                   @RequestHeader(name = HttpHeaders.CONTENT_TYPE, required = false) String contentType)
+            throws HttpMediaTypeNotSupportedException {
+        return predict(id, float32Rows(id, version, body, contentType));
     }
 
     /**
@@ -55,8 +61,10 @@ class PredictionController {
 
     @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
-                                               @RequestBody(required = false) byte[] body) {
-        return dryRun(id, float32Rows(id, version, body));
+                                               @RequestBody(required = false) byte[] body,
+                                               @RequestHeader(name = HttpHeaders.CONTENT_TYPE, required = false)
+                                               String contentType) throws HttpMediaTypeNotSupportedException {
+        return dryRun(id, float32Rows(id, version, body, contentType));
     }
 
     /** A predict request's rows, checked against the version they go to. */
@@ -72,7 +80,17 @@ class PredictionController {
     }
 
     /** A float32 body as rows of the version's input width (a 400 on "body" when it does not divide into them). */
-    private CheckedRows float32Rows(String id, Integer number, byte[] body) {
+    private CheckedRows float32Rows(String id, Integer number, byte[] body, String contentType)
+            throws HttpMediaTypeNotSupportedException {
+        if (contentType == null) {
+            // Spring routes a body without Content-Type here (as octet-stream): JSON sent without one would be read
+            // as float32 values and answered with predictions of garbage
+            HttpMediaTypeNotSupportedException refused = new HttpMediaTypeNotSupportedException(null,
+                    List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_OCTET_STREAM), HttpMethod.POST);
+            refused.getBody().setDetail("the request has no Content-Type: rows go as application/json or as float32 "
+                    + "values in application/octet-stream");
+            throw refused;
+        }
         ModelVersion version = predictions.resolve(id, number);
         int width = version.trainedModel().network().definition().inputWidth();
         int length = body == null ? 0 : body.length;

@@ -404,6 +404,21 @@ class RequestValidationApiTest extends ApiTestSupport {
     }
 
     @Test
+    void aPredictBodyWithoutContentTypeIsRefusedNotReadAsFloat32() {
+        // JSON text padded to 48 bytes: three whole rows of 4 float32 values if it were read as such
+        String json = "{\"instances\": [[5.1, 3.5, 1.4, 0.2]]}";
+        json += " ".repeat(48 - json.length());
+        for (String path : new String[] {"/models/" + reference + "/predict", "/models/" + reference + "/predict/dry-run"}) {
+            Response response = send(java.net.http.HttpRequest.newBuilder(uri(path))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)));
+            JsonNode problem = assertProblem(response, 415, "unsupported-media-type");
+            assertThat(problem.get("detail").asString()).as(path).contains("Content-Type");
+        }
+        assertProblem(postFloat32("/models/" + reference + "/predict?version=one", float32(FIVE_IRIS)), 400,
+                "invalid-request", "version");
+    }
+
+    @Test
     void predictRowLimitHoldsAtItsEdge() {
         double[][] rows = new double[MAX_PREDICT_ROWS + 1][];
         int[] labels = new int[MAX_PREDICT_ROWS + 1];
