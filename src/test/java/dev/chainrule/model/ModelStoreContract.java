@@ -163,6 +163,21 @@ abstract class ModelStoreContract {
     }
 
     @Test
+    void aLookupTtlOfZeroAsksTheDatabaseEveryTime() {
+        context = start(Map.of("chainrule.models.version-lookup-ttl", "0s"));
+        ModelService models = context.getBean(ModelService.class);
+        // another process whose lookups' clock stands still: only a ttl of zero lets it see a new version
+        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(DataDirectory.class),
+                context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
+                context.getBean(dev.chainrule.config.ChainruleProperties.class), () -> 0L);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+        assertThat(other.version(model.id(), null).number()).isEqualTo(1);
+        models.addVersion(model.id(), trained(2), summary("j2"));
+        assertThat(other.version(model.id(), null).number()).isEqualTo(2);
+    }
+
+    @Test
     void aVersionLookupInFlightWhileItsModelIsDeletedDoesNotOutliveTheDeletion() throws InterruptedException {
         context = start(Map.of("chainrule.models.version-lookup-ttl", "1h"));
         CountDownLatch rowRead = new CountDownLatch(1);
