@@ -242,8 +242,11 @@ public class TrainingJobService implements DatasetUsage {
     /** A listed job: its live object, or its record; one read unfinished and no longer live has ended since. */
     private TrainingJob shown(JobRepository.JobRow row) {
         TrainingJob job = live.get(row.id());
-        if (job != null || row.status().isFinished()) {
-            return job != null ? job : fromRecord(row);
+        if (job != null) {
+            return job;
+        }
+        if (row.status().isFinished()) {
+            return fromRecord(row);
         }
         // its end was recorded before it left memory, so the record read now shows the end, not a QUEUED job
         JobRepository.JobRow now = records.find(row.id()).orElse(row);
