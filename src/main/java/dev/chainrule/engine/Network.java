@@ -29,6 +29,8 @@ public final class Network {
     private final Loss loss;
     private final double lossEpsilon;
     private boolean fusedSoftmaxCrossEntropy = true;
+    /** Whether this network reads another's weights ({@link #replica}): then it computes no parameter gradients. */
+    private final boolean replica;
     private INDArray lastOutput;
 
     private Network(NetworkDefinition definition, DataType dataType, double epsilon) {
@@ -37,6 +39,7 @@ public final class Network {
 
     /** With {@code sharedWith}, each fully connected layer reads that network's weights and bias arrays. */
     private Network(NetworkDefinition definition, DataType dataType, double epsilon, Network sharedWith) {
+        this.replica = sharedWith != null;
         this.definition = definition;
         this.dataType = dataType;
         List<Layer> all = new ArrayList<>();
@@ -113,6 +116,9 @@ public final class Network {
      * returns the objective's value (mean over rows, without any regularisation penalty).
      */
     public double computeGradients(INDArray input, INDArray target) {
+        if (replica) {
+            throw new IllegalStateException("a replica computes no parameter gradients: train the network it reads");
+        }
         INDArray predicted = forward(input);
         double value = loss.value(predicted, target);
         backward(predicted, target, false);
@@ -122,7 +128,7 @@ public final class Network {
     /**
      * dJ_t/dx_t for each row t: the gradient of each observation's own objective w.r.t. its input
      * (seed 002: "we will also want the derivative w.r.t. the input"). A new T x inputWidth array.
-     * Overwrites the parameter gradients.
+     * Overwrites the parameter gradients (a replica computes none).
      */
     public INDArray inputGradient(INDArray input, INDArray target) {
         INDArray predicted = forward(input);
@@ -193,9 +199,10 @@ public final class Network {
 
     /**
      * A network that reads this one's weights and biases (the same arrays, not copies) with work buffers of its
-     * own: for forward passes on several threads at once, e.g. predictions. The weights stay in the CPU's cache
+     * own: for forward passes and input gradients on several threads at once, e.g. predictions. It computes no
+     * parameter gradients (so it holds no arrays the size of the weights, and {@link #inputGradient} skips them). The weights stay in the CPU's cache
      * once for all of them: eight copies of an MNIST model (940 KB each) made a one-row forward pass 35 us
-     * instead of 10 (bench/results/*-speed-notes.md). Training either network changes both.
+     * instead of 10 (bench/results/*-speed-notes.md). Training the network it reads changes both.
      */
     public Network replica() {
         Network replica = new Network(definition, dataType, lossEpsilon, this);

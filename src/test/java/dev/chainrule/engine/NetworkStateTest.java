@@ -61,7 +61,7 @@ class NetworkStateTest {
     }
 
     @Test
-    void replicaSharesTheWeightsButNotTheBuffersOrGradients() throws Exception {
+    void replicaSharesTheWeightsHasItsOwnBuffersAndComputesNoParameterGradients() throws Exception {
         Network network = network();
         network.setFusedSoftmaxCrossEntropy(false);
         Network replica = network.replica();
@@ -69,7 +69,7 @@ class NetworkStateTest {
         assertThat(replica.lossEpsilon()).isEqualTo(1e-9);
         for (int i = 0; i < 4; i++) {
             assertThat(replica.parameters().get(i).value()).as("the same array").isSameAs(network.parameters().get(i).value());
-            assertThat(replica.parameters().get(i).gradient()).isNotSameAs(network.parameters().get(i).gradient());
+            assertThat(replica.parameters().get(i).gradient()).as("no gradient arrays").isNull();
         }
 
         SplittableRandom random = new SplittableRandom(223);
@@ -95,11 +95,14 @@ class NetworkStateTest {
             threads.shutdown();
         }
 
-        // the fused flag came along (see copyIsIndependent...), and gradients land in the replica's own arrays
-        network.computeGradients(a, y);
+        // input gradients without parameter gradients: the same as the original's, which the replica leaves alone;
+        // equal bits also show the fused flag came along (see copyIsIndependent...)
+        double[][] expectedInputGradient = TestArrays.java(network.inputGradient(a, y));
         double[] networkGradient = network.parameters().get(0).gradient().data().asDouble();
-        replica.computeGradients(a, y);
-        assertThat(replica.parameters().get(0).gradient().data().asDouble()).isEqualTo(networkGradient);
+        assertThat(TestArrays.java(replica.inputGradient(a, y))).isEqualTo(expectedInputGradient);
+        assertThat(network.parameters().get(0).gradient().data().asDouble()).isEqualTo(networkGradient);
+        assertThatThrownBy(() -> replica.computeGradients(a, y)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("replica");
 
         network.parameters().get(0).value().addi(1);
         assertThat(TestArrays.java(replica.predict(a))).as("a change to the weights shows in the replica")

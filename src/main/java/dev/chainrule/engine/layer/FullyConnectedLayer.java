@@ -42,24 +42,30 @@ public final class FullyConnectedLayer implements Layer {
     /** A layer with zero weights and bias, to be set by an initialiser or a loaded model. */
     public FullyConnectedLayer(String name, int inputWidth, int outputWidth, DataType type) {
         this(name, checkedWidth(inputWidth, outputWidth), outputWidth,
-                Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c'), Nd4j.create(type, new long[] {1, outputWidth}, 'c'));
+                Nd4j.create(type, new long[] {inputWidth, outputWidth}, 'c'), Nd4j.create(type, new long[] {1, outputWidth}, 'c'),
+                true);
     }
 
-    private FullyConnectedLayer(String name, int inputWidth, int outputWidth, INDArray weights, INDArray bias) {
+    private FullyConnectedLayer(String name, int inputWidth, int outputWidth, INDArray weights, INDArray bias,
+                                boolean withGradients) {
         this.inputWidth = inputWidth;
         this.outputWidth = outputWidth;
         this.weights = weights;
         this.bias = bias;
-        this.weightGradient = Nd4j.create(weights.dataType(), new long[] {inputWidth, outputWidth}, 'c');
-        this.biasGradient = Nd4j.create(weights.dataType(), new long[] {1, outputWidth}, 'c');
+        this.weightGradient = withGradients ? Nd4j.create(weights.dataType(), new long[] {inputWidth, outputWidth}, 'c') : null;
+        this.biasGradient = withGradients ? Nd4j.create(weights.dataType(), new long[] {1, outputWidth}, 'c') : null;
         this.parameters = List.of(
                 new Parameter(name + ".W", weights, weightGradient, true),
                 new Parameter(name + ".b", bias, biasGradient, false));
     }
 
-    /** A layer that reads {@code source}'s weight and bias arrays (not copies) with its own buffers and gradients. */
+    /**
+     * A layer that reads {@code source}'s weight and bias arrays (not copies) with buffers of its own, for forward
+     * passes and input gradients on another thread: it computes no parameter gradients (its parameters' gradients
+     * are null), so it holds no arrays the size of the weights and its backward pass skips dJ/dW and dJ/db.
+     */
     public static FullyConnectedLayer sharingParameters(String name, FullyConnectedLayer source) {
-        return new FullyConnectedLayer(name, source.inputWidth, source.outputWidth, source.weights, source.bias);
+        return new FullyConnectedLayer(name, source.inputWidth, source.outputWidth, source.weights, source.bias, false);
     }
 
     private static int checkedWidth(int inputWidth, int outputWidth) {
@@ -116,10 +122,12 @@ public final class FullyConnectedLayer implements Layer {
         }
         DataType type = weights.dataType();
         delta = Blas.directlyUsable(delta.dataType() == type ? delta : delta.castTo(type));
-        // dJ/dW = x^T delta
-        Blas.gemm(input, true, delta, false, weightGradient, 1.0, 0.0);
-        // dJ/db = 1^T delta: the column sums as a matrix-vector product, so it needs no temporary
-        Blas.rowTimesMatrix(ones.getOnes(type, delta.rows(), 1), delta, false, biasGradient, 1.0, 0.0);
+        if (weightGradient != null) {
+            // dJ/dW = x^T delta
+            Blas.gemm(input, true, delta, false, weightGradient, 1.0, 0.0);
+            // dJ/db = 1^T delta: the column sums as a matrix-vector product, so it needs no temporary
+            Blas.rowTimesMatrix(ones.getOnes(type, delta.rows(), 1), delta, false, biasGradient, 1.0, 0.0);
+        }
         if (!needInputGradient) {
             return null;
         }
