@@ -43,10 +43,10 @@ class PredictionController {
      */
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
-                                   @RequestBody(required = false) byte[] body,
+                                   @RequestParam(required = false) Integer rows, @RequestBody(required = false) byte[] body,
                                    @RequestHeader(name = HttpHeaders.CONTENT_TYPE, required = false) String contentType)
             throws HttpMediaTypeNotSupportedException {
-        return predict(id, float32Rows(id, version, body, contentType));
+        return predict(id, float32Rows(id, version, rows, body, contentType));
     }
 
     /**
@@ -61,10 +61,11 @@ class PredictionController {
 
     @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
+                                               @RequestParam(required = false) Integer rows,
                                                @RequestBody(required = false) byte[] body,
                                                @RequestHeader(name = HttpHeaders.CONTENT_TYPE, required = false)
                                                String contentType) throws HttpMediaTypeNotSupportedException {
-        return dryRun(id, float32Rows(id, version, body, contentType));
+        return dryRun(id, float32Rows(id, version, rows, body, contentType));
     }
 
     /** A predict request's rows, checked against the version they go to. */
@@ -79,8 +80,12 @@ class PredictionController {
         return new CheckedRows(version, checked(version, request.instances(), "instances"), request.instances());
     }
 
-    /** A float32 body as rows of the version's input width (a 400 on "body" when it does not divide into them). */
-    private CheckedRows float32Rows(String id, Integer number, byte[] body, String contentType)
+    /**
+     * A float32 body as rows of the version's input width: a 400 on "body" when it does not divide into them, and on
+     * "rows" when the client said how many rows it sent and the body holds another number (the body has no shape of
+     * its own, so rows of a wrong width that happen to fill whole rows would otherwise pass).
+     */
+    private CheckedRows float32Rows(String id, Integer number, Integer expectedRows, byte[] body, String contentType)
             throws HttpMediaTypeNotSupportedException {
         if (contentType == null) {
             // Spring routes a body without Content-Type here (as octet-stream): JSON sent without one would be read
@@ -99,6 +104,13 @@ class PredictionController {
             FieldErrors errors = new FieldErrors();
             errors.add("body", "has " + length + " bytes, not a whole number of rows of " + width
                     + " float32 values (the model's inputWidth; " + rowBytes + " bytes a row)");
+            errors.throwIfAny();
+        }
+        if (expectedRows != null && expectedRows != length / rowBytes) {
+            FieldErrors errors = new FieldErrors();
+            long held = length / rowBytes;
+            errors.add("rows", "is " + expectedRows + ", but the body holds " + held + (held == 1 ? " row" : " rows")
+                    + " of " + width + " float32 values (the model's inputWidth; " + length + " bytes)");
             errors.throwIfAny();
         }
         InstanceRows instances = InstanceRows.fromFloat32(body == null ? new byte[0] : body, width);

@@ -398,6 +398,16 @@ class RequestValidationApiTest extends ApiTestSupport {
         assertThat(reason(problem, "body")).contains("chainrule.limits.max-predict-rows");
 
         assertProblem(postFloat32("/models/" + reference + "/predict?version=99", fiveRows), 404, "not-found");
+
+        // the body has no shape: 2 rows of 2 values fill one row of 4; with rows=2 said, that is refused
+        byte[] twoByTwo = float32(new double[] {5.1, 3.5}, new double[] {1.4, 0.2});
+        assertThat(postFloat32(predict, twoByTwo).json().get("predictions").size()).as("without rows: one row of 4").isEqualTo(1);
+        problem = assertProblem(postFloat32(predict + "?rows=2", twoByTwo), 400, "invalid-request", "rows");
+        assertThat(reason(problem, "rows")).isEqualTo("is 2, but the body holds 1 row of 4 float32 values (the model's inputWidth; 16 bytes)");
+        assertProblem(postFloat32("/models/" + reference + "/predict/dry-run?rows=2", twoByTwo), 400, "invalid-request", "rows");
+        Response counted = postFloat32(predict + "?rows=5", fiveRows);
+        assertThat(counted.status()).as(counted.body()).isEqualTo(200);
+        assertThat(counted.json()).isEqualTo(referencePredictions);
         assertProblem(send(java.net.http.HttpRequest.newBuilder(uri(predict)).header("Content-Type", "text/plain")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("5.1 3.5 1.4 0.2"))), 415, "unsupported-media-type");
         assertThat(get("/models/" + reference).json()).isEqualTo(referenceBefore);

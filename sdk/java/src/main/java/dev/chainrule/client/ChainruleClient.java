@@ -383,11 +383,11 @@ public final class ChainruleClient {
      * @param rows one row per instance, each with the model's inputWidth values
      * @throws IllegalArgumentException before sending, naming the row, when {@code rows} is null or empty, a row
      *                                  is null or empty or differs in length from the first, or a value is NaN,
-     *                                  infinite or too large for a float32; after the answer, when the rows are not
-     *                                  of the model's inputWidth but their values happened to fill whole rows of it
+     *                                  infinite or too large for a float32
+     * @throws ValidationException      when the rows are not of the model's inputWidth (the service names {@code body},
+     *                                  or {@code rows} when their values happened to fill whole rows of it)
      */
     public Predictions predict(String modelId, double[][] rows, Integer version) {
-        String path = predictPath(modelId, version);
         int width = rowWidth(rows);
         ByteBuffer body = float32Buffer(rows.length, width);
         for (int r = 0; r < rows.length; r++) {
@@ -407,7 +407,7 @@ public final class ChainruleClient {
                 body.putFloat(value);
             }
         }
-        return predictFloat32(path, body, rows.length, width);
+        return predictFloat32(predictPath(modelId, version, rows.length), body);
     }
 
     /**
@@ -417,12 +417,11 @@ public final class ChainruleClient {
      *
      * @param width the values in a row: the model's inputWidth
      * @throws IllegalArgumentException before sending, naming the row, when {@code rowMajor} is null or empty or
-     *                                  not a whole number of rows of {@code width}, or a value is NaN or infinite;
-     *                                  after the answer, when {@code width} is not the model's inputWidth but the
-     *                                  values happened to fill whole rows of it
+     *                                  not a whole number of rows of {@code width}, or a value is NaN or infinite
+     * @throws ValidationException      when {@code width} is not the model's inputWidth (the service names {@code body},
+     *                                  or {@code rows} when the values happened to fill whole rows of it)
      */
     public Predictions predict(String modelId, float[] rowMajor, int width, Integer version) {
-        String path = predictPath(modelId, version);
         if (rowMajor == null || rowMajor.length == 0) {
             throw new IllegalArgumentException("rowMajor needs at least one row of values, got "
                     + (rowMajor == null ? "null" : "none"));
@@ -439,11 +438,17 @@ public final class ChainruleClient {
             }
             body.putFloat(rowMajor[i]);
         }
-        return predictFloat32(path, body, rowMajor.length / width, width);
+        return predictFloat32(predictPath(modelId, version, rowMajor.length / width), body);
     }
 
-    private static String predictPath(String modelId, Integer version) {
-        return "/models/" + segment(modelId) + "/predict" + (version == null ? "" : query(Map.of("version", version)));
+    /** The predict path with the row count, which the service checks the body against (it has no shape). */
+    private static String predictPath(String modelId, Integer version, int rows) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (version != null) {
+            parameters.put("version", version);
+        }
+        parameters.put("rows", rows);
+        return "/models/" + segment(modelId) + "/predict" + query(parameters);
     }
 
     /** The first row's length, once there is a first row with values in it. */
@@ -478,18 +483,9 @@ public final class ChainruleClient {
      * service cuts it by the model's inputWidth, and rows of another width that happen to fill whole rows of it
      * come back as a different number of predictions.
      */
-    private Predictions predictFloat32(String path, ByteBuffer body, int rows, int width) {
-        Predictions predictions = call("POST", path, BodyPublishers.ofByteArray(body.array()), "application/octet-stream",
+    private Predictions predictFloat32(String path, ByteBuffer body) {
+        return call("POST", path, BodyPublishers.ofByteArray(body.array()), "application/octet-stream",
                 type(Predictions.class));
-        int answered = predictions.predictions() == null ? 0 : predictions.predictions().size();
-        if (answered != rows) {
-            long values = (long) rows * width;
-            throw new IllegalArgumentException("the rows have " + width + " values each, but model " + predictions.modelId()
-                    + " (version " + predictions.version() + ") takes " + (answered == 0 ? "another number" : values / answered)
-                    + ": the service read the " + values + " values as " + answered + (answered == 1 ? " row" : " rows")
-                    + ", not " + rows);
-        }
-        return predictions;
     }
 
     /**

@@ -155,11 +155,15 @@ class Float32PredictTest {
         assertTrue(notWholeRows.problem().reasonFor("body").startsWith("has 12 bytes, not a whole number of rows of 4 float32"),
                 notWholeRows.problem().reasonFor("body"));
 
-        // 2 rows of 2 are 16 bytes, one row of the model's 4: the service cannot tell, the count of answers can
-        IllegalArgumentException wrongWidth = assertThrows(IllegalArgumentException.class,
+        // 2 rows of 2 are 16 bytes, one row of the model's 4: the client says it sent 2 rows, so the service refuses
+        ValidationException wrongWidth = assertThrows(ValidationException.class,
                 () -> chainrule.predict(model.id(), new double[][]{{5.1, 3.5}, {1.4, 0.2}}));
-        assertEquals("the rows have 2 values each, but model " + model.id() + " (version 2) takes 4: the service read"
-                + " the 4 values as 1 row, not 2", wrongWidth.getMessage());
+        assertEquals(400, wrongWidth.status());
+        assertEquals("is 2, but the body holds 1 row of 4 float32 values (the model's inputWidth; 16 bytes)",
+                wrongWidth.problem().reasonFor("rows"));
+        ValidationException wrongWidthFloats = assertThrows(ValidationException.class,
+                () -> chainrule.predict(model.id(), new float[]{5.1f, 3.5f, 1.4f, 0.2f}, 2, null));
+        assertEquals(wrongWidth.problem().reasonFor("rows"), wrongWidthFloats.problem().reasonFor("rows"));
     }
 
     private static void refused(String messageStart, Executable call) {
