@@ -21,7 +21,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
-        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0) : jobs;
+        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null) : models;
     }
@@ -65,9 +65,13 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                      it, so a stalled client costs a bounded queue (default 1000)
      * @param followerThreads threads that send jobs' events to their followers (default 8): a stalled client holds
      *                      one until its send fails, the others' events wait for the rest
+     * @param checkpointInterval the least time between two checkpoints of a job (default 1s; 0: every epoch). An
+     *                      epoch that ends sooner after the last checkpoint writes none, so a job of many quick epochs
+     *                      does not spend its time writing (each checkpoint holds the whole history); a crash
+     *                      redoes at most this much work
      */
     public record Jobs(int workers, int queueCapacity, int blasThreads, int nd4jThreads, int maxPendingEvents,
-                       int followerThreads) {
+                       int followerThreads, java.time.Duration checkpointInterval) {
         public Jobs {
             workers = workers > 0 ? workers : 2;
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
@@ -75,6 +79,11 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             nd4jThreads = nd4jThreads > 0 ? nd4jThreads : 1;
             maxPendingEvents = maxPendingEvents > 0 ? maxPendingEvents : 1000;
             followerThreads = followerThreads > 0 ? followerThreads : 8;
+            if (checkpointInterval == null) {
+                checkpointInterval = java.time.Duration.ofSeconds(1);
+            } else if (checkpointInterval.isNegative()) {
+                throw new IllegalArgumentException("chainrule.jobs.checkpoint-interval must not be negative, got " + checkpointInterval);
+            }
         }
     }
 

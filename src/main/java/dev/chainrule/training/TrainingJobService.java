@@ -405,6 +405,8 @@ public class TrainingJobService implements DatasetUsage {
                 resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
         String[] lastCheckpoint = {checkpoint, null}; // the newest checkpoint file, and the one before it
         long[] checkpointNanos = {0};
+        long intervalNanos = settings.checkpointInterval().toNanos();
+        long[] lastCheckpointAt = {System.nanoTime()};
         long setupNanos = System.nanoTime() - setupStart;
         TrainingListener listener = new TrainingListener() {
             @Override
@@ -420,7 +422,13 @@ public class TrainingJobService implements DatasetUsage {
                 job.epochDone(report);
             }
 
-            /** After every epoch: the checkpoint's file, then the record naming it, then the previous file goes. */
+            /** Every chainrule.jobs.checkpoint-interval at most (each checkpoint holds the whole history). */
+            @Override
+            public boolean wantsCheckpoint(int epoch) {
+                return System.nanoTime() - lastCheckpointAt[0] >= intervalNanos;
+            }
+
+            /** The checkpoint's file, then the record naming it, then the previous file goes. */
             @Override
             public void onCheckpoint(TrainingCheckpoint state) {
                 long start = System.nanoTime();
@@ -439,7 +447,8 @@ public class TrainingJobService implements DatasetUsage {
                 }
                 lastCheckpoint[1] = lastCheckpoint[0];
                 lastCheckpoint[0] = file;
-                checkpointNanos[0] += System.nanoTime() - start;
+                lastCheckpointAt[0] = System.nanoTime();
+                checkpointNanos[0] += lastCheckpointAt[0] - start;
             }
         };
         long fitStart = System.nanoTime();

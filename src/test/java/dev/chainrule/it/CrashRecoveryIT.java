@@ -54,7 +54,9 @@ class CrashRecoveryIT {
         Path log = dataDir.resolve("service-" + System.nanoTime() + ".log");
         service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-jar", jar, "--server.address=127.0.0.1", "--server.port=" + port, "--chainrule.data-dir=" + dataDir,
-                "--chainrule.jobs.workers=1")
+                "--chainrule.jobs.workers=1",
+                // a checkpoint after every epoch, so that the epochs seen before the kill are known to be durable
+                "--chainrule.jobs.checkpoint-interval=0s")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (true) {

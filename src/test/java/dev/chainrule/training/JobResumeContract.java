@@ -61,8 +61,14 @@ abstract class JobResumeContract {
 
     abstract Map<String, Object> database();
 
+    /** A checkpoint after every epoch: these tests check what each one keeps. */
     private ConfigurableApplicationContext start() {
-        return ServiceOnDisk.start(dataDir, database(), Map.of("chainrule.jobs.workers", 1));
+        return start("0s");
+    }
+
+    private ConfigurableApplicationContext start(String checkpointInterval) {
+        return ServiceOnDisk.start(dataDir, database(),
+                Map.of("chainrule.jobs.workers", 1, "chainrule.jobs.checkpoint-interval", checkpointInterval));
     }
 
     @AfterEach
@@ -210,6 +216,46 @@ abstract class JobResumeContract {
         }
     }
 
+    @Test
+    void epochsSoonerThanTheCheckpointIntervalWriteNoCheckpointAndTheJobStillEndsWithTheUninterruptedWeights()
+            throws Exception {
+        context = start("1h");
+        ModelService models = context.getBean(ModelService.class);
+        Model interrupted = models.create("interrupted", null, iris(), 5, 1e-7);
+        TrainingJob job = context.getBean(TrainingJobService.class).submit(spec(interrupted.id()));
+        await(() -> job.history().size() >= 3, "three epochs");
+        context.close();
+        assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+        List<EpochReport> before = job.history();
+        Path jobDir = dataDir.resolve("jobs").resolve(job.id());
+        try (var files = Files.list(jobDir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(name -> name.startsWith("checkpoint-")).toList())
+                    .as("no epoch was an hour after the start").isEmpty();
+        }
+
+        context = start("1h");
+        JdbcClient db = context.getBean(JdbcClient.class);
+        assertThat(db.sql("SELECT count(*) FROM jobs WHERE id = ? AND checkpoint IS NULL").param(job.id())
+                .query(Long.class).single()).as("the record names no checkpoint").isOne();
+        TrainingJobService jobs = context.getBean(TrainingJobService.class);
+        TrainingJob resumed = jobs.get(job.id());
+        await(() -> resumed.status().isFinished(), "the restarted job to end");
+        assertThat(resumed.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(resumed.history()).hasSize(60);
+        assertThat(resumed.history().get(0).validationLoss()).as("run again from its start, to the same losses")
+                .isEqualTo(before.get(0).validationLoss());
+
+        ModelService restartedModels = context.getBean(ModelService.class);
+        Model reference = restartedModels.create("uninterrupted", null, iris(), 5, 1e-7);
+        TrainingJob straight = jobs.submit(spec(reference.id()));
+        await(() -> straight.status().isFinished(), "the uninterrupted job");
+        Map<String, float[]> expected = weights(restartedModels, reference.id());
+        Map<String, float[]> actual = weights(restartedModels, interrupted.id());
+        for (String name : expected.keySet()) {
+            assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));
+        }
+    }
+
     /** GET on the started application's HTTP port: the body of a 200. */
     private String http(String path) throws IOException, InterruptedException {
         URI uri = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port") + path);
@@ -235,7 +281,8 @@ abstract class JobResumeContract {
 
     @Test
     void finishedJobsReadTheSameAfterARestartWhichLoadsOnlyTheUnfinishedOnes() throws Exception {
-        Map<String, Object> settings = Map.of("chainrule.jobs.workers", 1, "spring.main.web-application-type", "servlet",
+        Map<String, Object> settings = Map.of("chainrule.jobs.workers", 1, "chainrule.jobs.checkpoint-interval", "0s",
+                "spring.main.web-application-type", "servlet",
                 "server.port", 0);
         context = ServiceOnDisk.start(dataDir, database(), settings);
         ModelService models = context.getBean(ModelService.class);

@@ -165,7 +165,7 @@ public final class Trainer {
             } else {
                 epochsWithoutImprovement++;
             }
-            if (checkpoints) {
+            if (checkpoints && listener.wantsCheckpoint(epoch)) {
                 listener.onCheckpoint(new TrainingCheckpoint(epoch, named(network.snapshot()), optimiser.state(),
                         new TrainingCheckpoint.BestSoFar(bestLoss, bestEpoch, epochsWithoutImprovement,
                                 bestParameters == null ? null : named(bestParameters)),

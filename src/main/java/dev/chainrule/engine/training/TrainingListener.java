@@ -19,6 +19,14 @@ public interface TrainingListener {
     default void onCheckpoint(TrainingCheckpoint checkpoint) {
     }
 
+    /**
+     * Asked after each epoch, before any checkpoint is built: whether this epoch's is wanted. A listener that
+     * checkpoints every so often rather than every epoch saves the copies as well as its own writing.
+     */
+    default boolean wantsCheckpoint(int epoch) {
+        return true;
+    }
+
     TrainingListener NONE = new TrainingListener() {
     };
 }

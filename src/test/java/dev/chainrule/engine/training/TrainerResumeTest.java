@@ -143,7 +143,7 @@ class TrainerResumeTest {
     }
 
     /** Keeps every checkpoint it is given. */
-    static final class CheckpointLog implements TrainingListener {
+    static class CheckpointLog implements TrainingListener {
         final List<TrainingCheckpoint> checkpoints = new ArrayList<>();
 
         @Override
@@ -199,6 +199,31 @@ class TrainerResumeTest {
             for (int i = 0; i < expectedLater.size(); i++) {
                 assertSameCheckpoint(later.checkpoints.get(i), expectedLater.get(i));
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void aListenerGetsOnlyTheCheckpointsItWantsAndTheyAreTheUninterruptedRunsOwn(Scenario s) throws IOException {
+        Run reference = uninterrupted(s);
+        Network network = s.network().apply(1);
+        List<Integer> asked = new ArrayList<>();
+        CheckpointLog everyThird = new CheckpointLog() {
+            @Override
+            public boolean wantsCheckpoint(int epoch) {
+                asked.add(epoch);
+                return epoch % 3 == 0;
+            }
+        };
+        TrainingResult result = new Trainer(network, s.config()).fit(s.training().get(), s.validation().get(), everyThird,
+                () -> false);
+        assertSameEnd(result, network, reference);
+        int epochs = reference.result().history().size();
+        assertThat(asked).as("asked once per epoch").isEqualTo(java.util.stream.IntStream.rangeClosed(1, epochs).boxed().toList());
+        assertThat(everyThird.checkpoints).extracting(TrainingCheckpoint::epochsCompleted)
+                .isEqualTo(java.util.stream.IntStream.rangeClosed(1, epochs).filter(e -> e % 3 == 0).boxed().toList());
+        for (TrainingCheckpoint checkpoint : everyThird.checkpoints) {
+            assertSameCheckpoint(checkpoint, reference.checkpoints().get(checkpoint.epochsCompleted() - 1));
         }
     }
 
