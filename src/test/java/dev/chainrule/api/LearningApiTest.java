@@ -40,8 +40,9 @@ class LearningApiTest extends ApiTestSupport {
         assertThat(location).isEqualTo(uri("/models/" + modelId).toString());
         assertThat(get(URI.create(location).getPath()).json().get("trainingState").asString()).isEqualTo("UNTRAINED");
 
-        // train: 60 epochs of 8-row batches, 20% of the training rows for validation
-        int epochs = 60;
+        // train: 600 epochs of 8-row batches, 20% of the training rows for validation (a few tenths of a second:
+        // long enough for the polls below to see it running, with epochs too quick to be checkpointed each)
+        int epochs = 600;
         var submitted = post("/train", obj("modelId", modelId, "data", data(train.features(), train.labels()),
                 "validationSplit", 0.2, "epochs", epochs, "batchSize", 8, "shuffleSeed", 3,
                 "optimizer", obj("type", "adam", "learningRate", 0.02)));
@@ -233,7 +234,7 @@ class LearningApiTest extends ApiTestSupport {
     void serverSentEventsStreamEveryEpochInOrderThenTheEnd() {
         TestData.Table iris = TestData.load("iris/iris.csv");
         String modelId = createModel(4, "cross_entropy", 1, layer(8, "tanh"), layer(3, "softmax")).get("id").asString();
-        int epochs = 40;
+        int epochs = 400; // a few tenths of a second: the stream is open well before the job ends
         String jobId = train(obj("modelId", modelId, "data", data(iris.features(), iris.labels()), "validationSplit", 0.2,
                 "epochs", epochs, "batchSize", 4, "optimizer", obj("learningRate", 0.01))).get("id").asString();
 
