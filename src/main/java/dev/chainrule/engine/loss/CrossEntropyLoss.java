@@ -58,7 +58,7 @@ public final class CrossEntropyLoss implements Loss {
     public INDArray gradient(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
         predicted = Blas.directlyUsable(predicted);
-        target = Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
+        target = Loss.usableTarget(predicted, target);
         INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
         long n = predicted.length();
         long rows = predicted.rows();
@@ -88,7 +88,7 @@ public final class CrossEntropyLoss implements Loss {
     public INDArray fusedSoftmaxGradient(INDArray softmaxOutput, INDArray target) {
         Loss.checkShapes(softmaxOutput, target);
         INDArray predicted = Blas.directlyUsable(softmaxOutput);
-        target = Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
+        target = Loss.usableTarget(predicted, target);
         INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
         long n = predicted.length();
         long rows = predicted.rows();

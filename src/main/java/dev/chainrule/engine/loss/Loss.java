@@ -29,6 +29,12 @@ public interface Loss {
     }
 
     /** Rejects a target whose shape differs from the prediction's. */
+    /** The target as a contiguous row-major array of the prediction's type, for a loop over both. */
+    static INDArray usableTarget(INDArray predicted, INDArray target) {
+        return dev.chainrule.engine.Blas.directlyUsable(
+                target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
+    }
+
     static void checkShapes(INDArray predicted, INDArray target) {
         if (predicted.rank() != 2 || !java.util.Arrays.equals(predicted.shape(), target.shape())) {
             throw new IllegalArgumentException("target shape " + java.util.Arrays.toString(target.shape())

@@ -29,7 +29,7 @@ public final class SquaredErrorLoss implements Loss {
     public INDArray gradient(INDArray predicted, INDArray target) {
         Loss.checkShapes(predicted, target);
         predicted = Blas.directlyUsable(predicted);
-        target = Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
+        target = Loss.usableTarget(predicted, target);
         INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
         long n = predicted.length();
         // -2 (y - y-hat) / T = (2 / T) (y-hat - y)
