@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * One immutable set of trained parameters of a model: its summary, and its network loaded from the version's
  * file on first use. The network is never trained further: continuing training copies it, and predictions run on
- * copies of it (a network's buffers serve one thread at a time).
+ * replicas that read its weights (a network's buffers serve one thread at a time).
  */
 public final class ModelVersion {
     private final String modelId;
