@@ -102,10 +102,9 @@ public record InstanceRows(float[] values, int[] rowStarts, int[] nullRows, List
                         if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
                             throw mismatch(p, double.class, "expected a number", rows, column);
                         }
-                        double value = p.getDoubleValue();
-                        float single = (float) value;
+                        float single = p.getFloatValue(); // the nearest float32, as PredictRequestJson reads it
                         if (!Float.isFinite(single) && outOfRange.size() < MAX_REPORTED) {
-                            outOfRange.add(new OutOfRange(rows, column, value));
+                            outOfRange.add(new OutOfRange(rows, column, Double.parseDouble(p.getString()))); // as written
                         }
                         if (count == values.length) {
                             values = Arrays.copyOf(values, Math.max(16, count * 2));

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,6 +31,9 @@ import tools.jackson.databind.JsonNode;
 class RequestValidationApiTest extends ApiTestSupport {
     static final double[][] FIVE_IRIS = {{5.1, 3.5, 1.4, 0.2}, {7.0, 3.2, 4.7, 1.4}, {6.3, 3.3, 6.0, 2.5},
             {5.9, 3.0, 5.1, 1.8}, {4.9, 3.0, 1.4, 0.2}};
+
+    @Autowired
+    RequestMappingHandlerAdapter mvc;
 
     /** Trained before everything else; must come out of the bad requests unchanged. */
     String reference;
@@ -363,6 +368,34 @@ class RequestValidationApiTest extends ApiTestSupport {
     Response postFloat32(String path, byte[] body) {
         return send(java.net.http.HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/octet-stream")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    /**
+     * The plain-shape reader and Jackson (which reads every other body) answer alike: the same rows written in
+     * shapes only Jackson reads, or in UTF-16, predict exactly what the plain body predicts.
+     */
+    @Test
+    void jsonBodiesOutsideThePlainShapePredictWhatThePlainBodyPredicts() {
+        List<Class<?>> converters = mvc.getMessageConverters().stream().<Class<?>>map(Object::getClass).toList();
+        assertThat(converters.indexOf(PredictRequestConverter.class)).as("read first: %s", converters).isNotNegative()
+                .isLessThan(converters.indexOf(org.springframework.http.converter.json.JacksonJsonHttpMessageConverter.class));
+        String rows = JSON.writeValueAsString(FIVE_IRIS);
+        String predict = "/models/" + reference + "/predict";
+        assertThat(PredictRequestJson.read(("{\"instances\":" + rows + "}").getBytes(StandardCharsets.UTF_8))).isNotNull();
+        for (String body : List.of(
+                "{\"\\u0069nstances\": " + rows + "}", // an escaped field name
+                "\uFEFF{\"instances\": " + rows + "}", // a byte-order mark
+                " {\n  \"version\" : null,\n  \"instances\" : " + rows.replace(",", " ,\n ") + "\n}\n")) {
+            Response answer = postBytes(predict, body.getBytes(StandardCharsets.UTF_8));
+            assertThat(answer.status()).as(body + " -> " + answer.body()).isEqualTo(200);
+            assertThat(answer.json()).as(body).isEqualTo(referencePredictions);
+        }
+        Response utf16 = send(java.net.http.HttpRequest.newBuilder(uri(predict))
+                .header("Content-Type", "application/json;charset=UTF-16")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(("{\"instances\":" + rows + "}")
+                        .getBytes(StandardCharsets.UTF_16))));
+        assertThat(utf16.status()).as(utf16.body()).isEqualTo(200);
+        assertThat(utf16.json()).isEqualTo(referencePredictions);
     }
 
     @Test
