@@ -122,7 +122,8 @@ public final class PredictRequestJson {
             rowStarts = Arrays.copyOf(rowStarts, rows + 1);
         }
         rowStarts[rows] = count;
-        return new InstanceRows(Arrays.copyOf(values, count), Arrays.copyOf(rowStarts, rows + 1), new int[0],
+        return new InstanceRows(count == values.length ? values : Arrays.copyOf(values, count),
+                Arrays.copyOf(rowStarts, rows + 1), new int[0],
                 outOfRange == null ? List.of() : List.copyOf(outOfRange));
     }
 
