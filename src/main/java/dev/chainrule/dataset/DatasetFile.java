@@ -297,7 +297,7 @@ public final class DatasetFile {
                            Problems problems) {
         List<String> names = summary.targetColumns();
         if (oneValue) {
-            String problem = encoding.encodeOne(raw[0], Float.toString(raw[0]), out, chunkRow);
+            String problem = encoding.encodeOne(raw[0], TargetEncoding.shown(raw[0]), out, chunkRow);
             if (problem != null) {
                 problems.add(where(row, names.get(0)), problem);
                 return false;

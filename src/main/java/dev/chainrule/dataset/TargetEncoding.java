@@ -108,7 +108,7 @@ public final class TargetEncoding {
             if (summary.classCounts() != null) {
                 // every value is a whole number 0..65535 and the counts say which: each one that does not fit, and in how many rows
                 for (Map.Entry<Integer, Long> id : new TreeMap<>(summary.classCounts()).entrySet()) {
-                    String problem = checkOne(id.getKey(), Float.toString(id.getKey()));
+                    String problem = checkOne(id.getKey(), Integer.toString(id.getKey()));
                     if (problem != null) {
                         problems.add(where, problem + " (" + id.getValue() + (id.getValue() == 1 ? " row)" : " rows)"));
                         if (problems.isFull()) {
@@ -140,15 +140,20 @@ public final class TargetEncoding {
 
     /** Checks a column's smallest and largest values; true when either did not fit. */
     private static boolean checkRange(ColumnStatistics column, String where, ValueCheck check, DatasetFile.Problems problems) {
-        String low = check.problem(column.min(), Float.toString((float) column.min()));
+        String low = check.problem(column.min(), shown(column.min()));
         if (low != null) {
             problems.add(where, low + " (the column's smallest value)");
         }
-        String high = column.max() == column.min() ? null : check.problem(column.max(), Float.toString((float) column.max()));
+        String high = column.max() == column.min() ? null : check.problem(column.max(), shown(column.max()));
         if (high != null) {
             problems.add(where, high + " (the column's largest value)");
         }
         return low != null || high != null;
+    }
+
+    /** A stored (float32) value as a message shows it: a whole number without ".0" (class 3, not 3.0). */
+    public static String shown(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Float.toString((float) value);
     }
 
     private interface ValueCheck {
@@ -158,13 +163,13 @@ public final class TargetEncoding {
     /** Null when {@code value} can be one of a row's {@link #outputWidth} target values, else why not. */
     public String checkValue(double value) {
         if (!Double.isFinite(value) || Math.abs(value) > Float.MAX_VALUE) {
-            return "must be a finite number, got " + value;
+            return "must be a finite number, got " + shown(value);
         }
         if (loss == LossKind.LOG_LOSS && value != 0 && value != 1) {
-            return "must be 0 or 1 for log_loss, got " + value;
+            return "must be 0 or 1 for log_loss, got " + shown(value);
         }
         if (loss == LossKind.CROSS_ENTROPY && (value < 0 || value > 1)) {
-            return "must be a probability in [0, 1], got " + value;
+            return "must be a probability in [0, 1], got " + shown(value);
         }
         return null;
     }

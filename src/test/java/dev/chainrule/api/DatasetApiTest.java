@@ -311,9 +311,9 @@ class DatasetApiTest extends ApiTestSupport {
         assertThat(reason(assertProblem(post("/train", obj("modelId", threeWide, "datasetId", iris)), 400, "invalid-request", "datasetId"),
                 "datasetId")).isEqualTo("dataset 'iris' has 4 feature columns but the model's inputWidth is 3");
         assertThat(reason(assertProblem(post("/train", obj("modelId", twoClasses, "datasetId", iris)), 400, "invalid-request", "datasetId"),
-                "datasetId")).isEqualTo("dataset 'iris', column 'species': must be a class id 0..1 (the output layer has 2 units), got 2.0 (1 row)");
+                "datasetId")).isEqualTo("dataset 'iris', column 'species': must be a class id 0..1 (the output layer has 2 units), got 2 (1 row)");
         assertThat(reason(assertProblem(post("/train", obj("modelId", yesNo, "datasetId", iris)), 400, "invalid-request", "datasetId"),
-                "datasetId")).isEqualTo("dataset 'iris', column 'species': must be 0 or 1 for log_loss, got 2.0 (1 row)");
+                "datasetId")).isEqualTo("dataset 'iris', column 'species': must be 0 or 1 for log_loss, got 2 (1 row)");
         assertThat(reason(assertProblem(post("/train", obj("modelId", regression, "datasetId", iris)), 400, "invalid-request", "datasetId"),
                 "datasetId")).startsWith("dataset 'iris' has 1 target column(s) but the model's output layer has 2 unit(s)");
         assertProblem(post("/train", obj("modelId", fits, "datasetId", iris, "data", data(new double[][] {{1, 2, 3, 4}}, new int[] {0}))),

@@ -192,7 +192,7 @@ class DatasetFileTest {
         assertThat(file.load(new TargetEncoding(LossKind.CROSS_ENTROPY, 3), problems)).isNull();
 
         assertThat(problems.list).containsExactly(
-                "row 1, column 'species': must be a class id 0..2 (the output layer has 3 units), got 3.0",
+                "row 1, column 'species': must be a class id 0..2 (the output layer has 3 units), got 3",
                 "row 2, column 'species': must be a class id 0..2 (the output layer has 3 units), got 1.5");
     }
 
