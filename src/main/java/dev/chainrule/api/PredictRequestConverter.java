@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.springframework.core.ResolvableType;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpInputMessage;
@@ -45,8 +46,16 @@ class PredictRequestConverter extends AbstractHttpMessageConverter<PredictReques
     protected PredictRequest readInternal(Class<? extends PredictRequest> type, HttpInputMessage input)
             throws IOException, HttpMessageNotReadableException {
         byte[] body;
+        long declared = input.getHeaders().getContentLength();
         try (InputStream in = input.getBody()) {
-            body = in.readAllBytes(); // as large as RequestSizeLimitFilter lets it be
+            if (declared >= 0 && declared < Integer.MAX_VALUE - 8) {
+                // one array of the declared size (RequestSizeLimitFilter refused any over the limit), filled in place
+                body = new byte[(int) declared];
+                int read = in.readNBytes(body, 0, body.length);
+                body = read == body.length ? body : Arrays.copyOf(body, read);
+            } else {
+                body = in.readAllBytes(); // chunked: as large as RequestSizeLimitFilter lets it be
+            }
         }
         Charset charset = charset(input.getHeaders().getContentType());
         PredictRequest plain = StandardCharsets.UTF_8.equals(charset) ? PredictRequestJson.read(body) : null;

@@ -599,6 +599,22 @@ class RequestValidationApiTest extends ApiTestSupport {
         assertThat(problem.get("detail").asString()).contains("chainrule.limits.max-request-size");
         // a much larger chunked body is cut off as well, on another endpoint
         assertProblem(postChunked("/train", paddedModel(4 * MAX_REQUEST_BYTES)), 413, "payload-too-large");
+
+        // predict bodies, which their own converter reads whole: the same edge, either way
+        String predict = "/models/" + reference + "/predict";
+        byte[] rowsAtLimit = paddedPredict(MAX_REQUEST_BYTES);
+        byte[] rowsOverLimit = paddedPredict(MAX_REQUEST_BYTES + 1);
+        assertThat(postBytes(predict, rowsAtLimit).json()).isEqualTo(referencePredictions);
+        assertThat(postChunked(predict, rowsAtLimit).json()).isEqualTo(referencePredictions);
+        assertProblem(postBytes(predict, rowsOverLimit), 413, "payload-too-large");
+        assertProblem(postChunked(predict, rowsOverLimit), 413, "payload-too-large");
+        assertProblem(postChunked(predict, paddedPredict(4 * MAX_REQUEST_BYTES)), 413, "payload-too-large");
+    }
+
+    /** The five reference rows as a predict request padded with spaces to exactly {@code size} bytes. */
+    static byte[] paddedPredict(int size) {
+        String start = "{\"instances\": " + JSON.writeValueAsString(FIVE_IRIS);
+        return (start + " ".repeat(size - start.length() - 1) + "}").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A valid model definition padded with spaces to exactly {@code size} bytes. */
