@@ -26,13 +26,16 @@ public final class PredictRequestJson {
     /** Longer numbers go to Jackson, which enforces its own limit on number length. */
     static final int MAX_NUMBER_LENGTH = 100;
 
-    /** 10^0 .. 10^22: each exact in a double, so m * 10^e and m / 10^e round only once. */
+    /** 10^0 .. 10^22, each exact in a double. */
     private static final double[] POWERS_OF_TEN = new double[23];
+    /** 10^-0 .. 10^-22, each the double nearest it: a multiplication instead of a division per number. */
+    private static final double[] INVERSE_POWERS_OF_TEN = new double[23];
 
     static {
         double power = 1;
         for (int e = 0; e < POWERS_OF_TEN.length; e++) {
             POWERS_OF_TEN[e] = power;
+            INVERSE_POWERS_OF_TEN[e] = 1 / power;
             power *= 10;
         }
     }
@@ -40,6 +43,11 @@ public final class PredictRequestJson {
     /** Eight bytes of the body at a time, for runs of digits. */
     private static final VarHandle EIGHT_BYTES = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
+
+    private static final VarHandle FOUR_BYTES = MethodHandles.byteArrayViewVarHandle(int[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    /** The bytes of "0.0," read as a little-endian int. */
+    private static final int ZERO_AND_COMMA = '0' | '.' << 8 | '0' << 16 | ',' << 24;
 
     private final byte[] in;
     private int at;
@@ -150,6 +158,12 @@ public final class PredictRequestJson {
             int i = at;
             int column = 0;
             while (true) {
+                if (i + 4 <= in.length && (int) FOUR_BYTES.get(in, i) == ZERO_AND_COMMA && count < values.length) {
+                    values[count++] = 0f; // "0.0," as a client's float formatting writes zero: one comparison
+                    i += 4;
+                    column++;
+                    continue;
+                }
                 i = skipWhitespace(in, i);
                 int zero = zeroEnd(in, i);
                 if (zero > 0 && count < values.length) { // most values of sparse rows: no conversion to do
@@ -177,9 +191,8 @@ public final class PredictRequestJson {
 
     /**
      * One JSON number (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) into values. Its first 18 significant digits
-     * go into a long m and the value is m x 10^e: one rounding for m, one for the product or quotient, 10^-17 for
-     * digits left off, under 3 units in the last place of a double in all, which decides the float32 but for one
-     * number in ~10^7 ({@link #nearestFloat}); those, and |e| > 22, Float.parseFloat decides. Runs of eight
+     * go into a long m and the value is m x 10^e in double arithmetic, which decides the float32 but for about one
+     * number in 10^7 ({@link #nearestFloat}); those, and |e| > 22, Float.parseFloat decides. Runs of eight
      * fraction digits are read eight at a time.
      */
     private int number(final int start, int column) {
@@ -304,15 +317,15 @@ public final class PredictRequestJson {
 
     /**
      * The float32 nearest mantissa x 10^exponent (mantissa > 0), the number's text deciding close calls. The
-     * estimate is within 3 units in the last place of a double of the exact value; rounding it to float32 can only go
-     * wrong when it lies within that of a midpoint between two floats, where the 29 bits a float drops read 1 and
-     * 28 zeros.
+     * estimate rounds four times (m, the power of ten, the product; 10^-17 for digits left off), so it is within
+     * 3.1 units in the last place of a double of the exact value; rounding it to float32 can only go wrong when it
+     * lies within that of a midpoint between two floats, where the 29 bits a float drops read 1 and 28 zeros.
      */
     private float nearestFloat(long mantissa, int exponent, int start, int end) {
         if (exponent >= -22 && exponent <= 22) {
-            double estimate = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent] : mantissa * POWERS_OF_TEN[exponent];
+            double estimate = mantissa * (exponent < 0 ? INVERSE_POWERS_OF_TEN[-exponent] : POWERS_OF_TEN[exponent]);
             long dropped = Double.doubleToRawLongBits(estimate) & 0x1FFF_FFFFL;
-            if (Math.abs(dropped - 0x1000_0000L) > 4 && estimate < Float.MAX_VALUE) { // >= 1e-22: a normal float
+            if (Math.abs(dropped - 0x1000_0000L) > 8 && estimate < Float.MAX_VALUE) { // >= 1e-22: a normal float
                 return (float) estimate;
             }
         }

@@ -2,7 +2,9 @@ package dev.chainrule.config;
 
 import jakarta.servlet.MultipartConfigElement;
 import java.time.Clock;
+import tools.jackson.core.StreamWriteFeature;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -14,6 +16,16 @@ class ServiceConfiguration {
     @Bean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /**
+     * Floats and doubles written by Jackson's own shortest-decimal writer (Schubfach). Java 17's Float.toString,
+     * Jackson's default, allocates and takes several times longer: a 128-row predict answer holds 2,560 floats.
+     * Either way the decimal reads back as the same float.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer fastNumberWriting() {
+        return builder -> builder.enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER);
     }
 
     /**
