@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -39,7 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public class PredictPathMicro {
     static final int WIDTH = 784;
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    /** As the service's (ServiceConfiguration): floats written by Jackson's Schubfach writer. */
+    static final JsonMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
     static volatile Object sink;
     static long roundMillis = 300;
     static int rounds = 7;

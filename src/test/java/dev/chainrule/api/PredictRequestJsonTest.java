@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -148,6 +149,60 @@ class PredictRequestJsonTest {
                         .isEqualTo(Float.floatToRawIntBits(Float.parseFloat(number)));
             }
         }
+    }
+
+    /**
+     * Random damage to valid bodies (a byte replaced, dropped or doubled, among the characters JSON is made of):
+     * whatever the plain reader accepts, Jackson reads too, to the same rows. It never takes malformed JSON for a
+     * request.
+     */
+    @Test
+    void whatThePlainReaderAcceptsJacksonReadsAlike() {
+        SplittableRandom random = new SplittableRandom(3);
+        byte[] alphabet = "0123456789-+.eE,[]{}\": \nnul\"instances\"version".getBytes(StandardCharsets.US_ASCII);
+        String[] bodies = {
+            "{\"instances\":[[0.0,0.5,-1.25e-3],[1,2,3]],\"version\":2}",
+            "{ \"version\" : null , \"instances\" : [ [ 0.0 , 0 , 12.5 ] ] }",
+            "{\"instances\":[[0.0,0.0,0.0,0.0],[0.0,0.30000000000000004,0.0,1E+2]]}",
+        };
+        int accepted = 0;
+        int declined = 0;
+        for (int i = 0; i < 60_000; i++) {
+            byte[] body = bodies[i % bodies.length].getBytes(StandardCharsets.US_ASCII);
+            int edits = 1 + random.nextInt(3);
+            for (int e = 0; e < edits; e++) {
+                int at = random.nextInt(body.length);
+                byte b = alphabet[random.nextInt(alphabet.length)];
+                body = switch (random.nextInt(3)) {
+                    case 0 -> { byte[] copy = body.clone(); copy[at] = b; yield copy; }
+                    case 1 -> concat(Arrays.copyOfRange(body, 0, at), Arrays.copyOfRange(body, at + 1, body.length));
+                    default -> concat(Arrays.copyOfRange(body, 0, at + 1), Arrays.copyOfRange(body, at, body.length));
+                };
+            }
+            PredictRequest plain = PredictRequestJson.read(body);
+            if (plain == null) {
+                declined++;
+                continue;
+            }
+            accepted++;
+            String text = new String(body, StandardCharsets.US_ASCII);
+            PredictRequest jackson;
+            try {
+                jackson = JSON.readValue(body, PredictRequest.class);
+            } catch (RuntimeException e) {
+                throw new AssertionError("the plain reader accepted what Jackson refuses: " + text, e);
+            }
+            assertThat(jackson).as(text).isNotNull();
+            assertSameRows(plain, jackson);
+        }
+        assertThat(accepted).as("bodies still valid after the damage").isGreaterThan(1000);
+        assertThat(declined).as("bodies the damage broke").isGreaterThan(10_000);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static void assertNearest(List<String> numbers) {
