@@ -225,7 +225,9 @@ public final class PredictRequestJson {
                 return -1;
             }
         }
+        boolean integer = true; // no fraction, no exponent: Jackson reads "-0" as the integer 0, so +0.0
         if (i < end && in[i] == '.') {
+            integer = false;
             int fractionStart = ++i;
             if (mantissa == 0) { // zeros before the first significant digit only move the point
                 for (; i < end && in[i] == '0'; i++) {
@@ -253,6 +255,7 @@ public final class PredictRequestJson {
             }
         }
         if (i < end && (in[i] == 'e' || in[i] == 'E')) {
+            integer = false;
             i++;
             boolean negativeExponent = i < end && in[i] == '-';
             if (i < end && (in[i] == '-' || in[i] == '+')) {
@@ -272,7 +275,7 @@ public final class PredictRequestJson {
             return -1;
         }
         float value = mantissa == 0 ? 0f : nearestFloat(mantissa, exponent, start, i);
-        if (negative) {
+        if (negative && !(integer && mantissa == 0)) {
             value = -value;
         }
         if (Float.isInfinite(value)) {

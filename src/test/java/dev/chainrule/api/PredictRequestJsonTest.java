@@ -62,6 +62,7 @@ class PredictRequestJsonTest {
         "{\"instances\":[[1e39,-1E+39,1e-50,3.4028235e38,3.4028236e38,1.4e-45,7e-46]]}",
         "{\"instances\":[[123456789012345678901234567890,0.000000000000000000000000000001234]]}",
         "{\"instances\":[[0.30000000000000004,16777217,16777219,33554431,1.00000005960464477539062500001]]}",
+        "{\"instances\":[[-0,-0.0,-0e0,-0.000,0e5,-0E-0]]}",
     })
     void plainShapesAreReadAsJacksonReadsThem(String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
