@@ -135,10 +135,13 @@ public final class PredictRequestJson {
                 outOfRange == null ? List.of() : List.copyOf(outOfRange));
     }
 
-    /** Room for the values of the rows after the first if they are as long (bytes) as it: one allocation, not ~17. */
+    /**
+     * Room for the values of the rows after the first if they are as long (bytes) as it: one allocation, not ~17.
+     * Never more than the bytes left can hold (a number and its comma take two), whatever the first row was.
+     */
     private void reserveLike(int bytes) {
         long remaining = in.length - at;
-        long expected = count * (1 + (remaining + bytes / 2) / Math.max(1, bytes));
+        long expected = Math.min(count * (1 + (remaining + bytes / 2) / Math.max(1, bytes)), count + remaining / 2);
         if (expected > values.length && expected <= Integer.MAX_VALUE - 8) {
             values = Arrays.copyOf(values, (int) expected);
         }
