@@ -110,13 +110,13 @@ class TrainRequestValidator {
                                 + " validation rows; both need at least one")));
             }
             trainingRows = dataRows.rows() - validationRows;
+            TrainingJobSpec.ValidationSplit held = new TrainingJobSpec.ValidationSplit(split, shuffleSeed);
             if (data != null) {
-                DatasetSplit parts = DatasetSplit.random(data.size(), split, shuffleSeed);
+                DatasetSplit parts = held.of(data.size());
                 validation = parts.test(data);
                 data = parts.train(data);
             } else {
-                // the same DatasetSplit.random(rows, split, shuffleSeed), made by the job when it reads the dataset
-                heldOut = new TrainingJobSpec.ValidationSplit(split, shuffleSeed);
+                heldOut = held; // the same split, made by the job when it reads the dataset
             }
         }
         TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,

@@ -2,11 +2,11 @@ package dev.chainrule.config;
 
 import jakarta.servlet.MultipartConfigElement;
 import java.time.Clock;
-import tools.jackson.core.StreamWriteFeature;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.core.StreamWriteFeature;
 
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ChainruleProperties.class)

@@ -314,9 +314,7 @@ public class TrainingJobService implements DatasetUsage {
     }
 
     private static long plannedBatches(JobRepository.JobRow row) {
-        JobRepository.Settings s = row.settings();
-        int batch = Math.min(s.config().batchSize(), Math.max(1, s.trainingRows()));
-        return (long) s.config().epochs() * ((s.trainingRows() + batch - 1) / batch);
+        return TrainingJobSpec.plannedBatches(row.settings().config(), row.settings().trainingRows());
     }
 
     /** Queues the jobs found unfinished at start, oldest first, once the service is ready to compute. */
@@ -391,7 +389,7 @@ public class TrainingJobService implements DatasetUsage {
         Dataset training = standardise(raw[0], standardiser);
         Dataset validation = raw[1] == null ? null : standardise(raw[1], standardiser);
         int rows = training.size();
-        int batchesPerEpoch = (rows + Math.min(spec.config().batchSize(), rows) - 1) / Math.min(spec.config().batchSize(), rows);
+        int batchesPerEpoch = TrainingJobSpec.batchesPerEpoch(spec.config(), rows);
         TrainingCheckpoint resumeFrom = null;
         if (checkpoint != null && Files.exists(files.resolve(checkpoint))) {
             resumeFrom = readCheckpoint(checkpoint, network);

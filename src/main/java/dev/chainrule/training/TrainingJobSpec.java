@@ -55,8 +55,18 @@ public record TrainingJobSpec(String modelId, Dataset training, String trainingD
 
     /** Minibatches the whole job plans to run (early stopping may end it sooner). */
     public long plannedBatches() {
-        int batch = Math.min(config.batchSize(), trainingRows);
-        return (long) config.epochs() * ((trainingRows + batch - 1) / batch);
+        return plannedBatches(config, trainingRows);
+    }
+
+    /** Minibatches of {@code config}'s epochs over {@code rows} rows (a batch larger than the rows is all of them). */
+    static long plannedBatches(TrainingConfig config, int rows) {
+        return (long) config.epochs() * batchesPerEpoch(config, rows);
+    }
+
+    /** Minibatches in one epoch over {@code rows} rows, the last one possibly short. */
+    static int batchesPerEpoch(TrainingConfig config, int rows) {
+        int batch = Math.min(config.batchSize(), Math.max(1, rows));
+        return (rows + batch - 1) / batch;
     }
 
     /**

@@ -2,8 +2,8 @@ package dev.chainrule.engine.layer;
 
 import dev.chainrule.engine.Blas;
 import dev.chainrule.engine.Elements;
-import dev.chainrule.engine.NioView;
 import dev.chainrule.engine.Layer;
+import dev.chainrule.engine.NioView;
 import dev.chainrule.engine.Parameter;
 import dev.chainrule.engine.ReusedArray;
 import java.nio.DoubleBuffer;

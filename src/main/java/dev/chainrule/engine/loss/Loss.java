@@ -1,5 +1,6 @@
 package dev.chainrule.engine.loss;
 
+import dev.chainrule.engine.Blas;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -28,13 +29,12 @@ public interface Loss {
         return epsilon;
     }
 
-    /** Rejects a target whose shape differs from the prediction's. */
     /** The target as a contiguous row-major array of the prediction's type, for a loop over both. */
     static INDArray usableTarget(INDArray predicted, INDArray target) {
-        return dev.chainrule.engine.Blas.directlyUsable(
-                target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
+        return Blas.directlyUsable(target.dataType() == predicted.dataType() ? target : target.castTo(predicted.dataType()));
     }
 
+    /** Rejects a target whose shape differs from the prediction's. */
     static void checkShapes(INDArray predicted, INDArray target) {
         if (predicted.rank() != 2 || !java.util.Arrays.equals(predicted.shape(), target.shape())) {
             throw new IllegalArgumentException("target shape " + java.util.Arrays.toString(target.shape())
