@@ -31,7 +31,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The endpoints, in the order they run at each connection count. The two GETs are cheap existing endpoints that
 # neither parse a body nor compute anything; the two dry-runs (POST /models/{id}/predict/dry-run) read and check the
 # same bodies as predict through the same converter, and skip only the forward pass: the framework's ceiling for a
-# predict. All go through the same Tomcat connector, servlet filters (ApiKeyFilter, RequestSizeLimitFilter,
+# predict. All go through the same Jetty connector, servlet filters (ApiKeyFilter, RequestSizeLimitFilter,
 # Spring's observation filter), DispatcherServlet and Jackson.
 ENDPOINTS = [
     {"key": "liveness", "label": "GET /actuator/health/liveness (no-op)", "method": "GET", "rows": 0,
@@ -277,7 +277,7 @@ def measure(args, base, endpoint, work, connections):
 
 # ---------------------------------------------------------------------------------------------- JFR profile
 
-# Where a sample of a Tomcat request thread belongs. The specific markers are the service's own steps; the
+# Where a sample of a Jetty pool thread belongs. The specific markers are the service's own steps; the
 # innermost one on the stack wins (PredictionController.predict holds FeatureRows.toMatrix, PredictionService.predict
 # and toFloatMatrix). A stack with none of them goes by its innermost frame of a known component (JDK frames
 # skipped), so filters and framework code count where they run, not under everything they call.
@@ -297,7 +297,7 @@ GENERIC = [
     ("io.micrometer.", "Micrometer: metrics and observation"),
     ("org.springframework.", "Spring: filters, dispatch, other"),
     ("tools.jackson.", "Jackson, other"),
-    ("org.apache.", "Tomcat: HTTP parsing, socket I/O, request/response objects"),
+    ("org.eclipse.jetty.", "Jetty: HTTP parsing, socket I/O, request/response objects"),
     ("org.nd4j.", "ND4J, other"),
     ("org.bytedeco.", "ND4J, other"),
 ]
@@ -365,8 +365,8 @@ def profile(args, base, endpoint, work, connections):
             gc["phases_ms"][values.get("name")] += duration_ms(values.get("duration"))
             continue
         thread = (values.get("sampledThread") or values.get("eventThread") or {}).get("javaName") or ""
-        if not (thread.startswith("http-nio") and "-exec-" in thread):
-            continue  # Tomcat's request threads only (not its acceptor and poller)
+        if not thread.startswith("qtp"):
+            continue  # Jetty's pool threads (its selectors run requests themselves) and nothing else
         frames = (values.get("stackTrace") or {}).get("frames") or []
         if not frames:
             continue
@@ -514,7 +514,7 @@ def write_report(args, env, runs, profiles, final_metrics, engine, started, fini
         "write, timeout). *Server CPU* is the service process's user + system CPU time per request over the run "
         "(/proc/PID/stat); *compute* is the mean of the service's own `chainrule_prediction_latency` over the run "
         "(standardise + forward + copy of the outputs, no JSON); *MVC* is the mean of Spring's "
-        "`http_server_requests_seconds` for the endpoint (filters, JSON read, controller, JSON write; not Tomcat's "
+        "`http_server_requests_seconds` for the endpoint (filters, JSON read, controller, JSON write; not Jetty's "
         "HTTP parsing nor the socket).")
     add("")
     add("| endpoint | conns | requests/s | samples/s | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU ms/req | "
@@ -742,8 +742,8 @@ def write_report(args, env, runs, profiles, final_metrics, engine, started, fini
     if profiles:
         add("## Where a predict request's time goes (JFR, `--profile`)")
         add("")
-        add("A separate run per endpoint with a JFR recording (`settings=profile`) of the service; Tomcat's request "
-            "threads (`http-nio-*-exec-*`) only. A stack goes to the innermost of the service's own steps on it (so "
+        add("A separate run per endpoint with a JFR recording (`settings=profile`) of the service; Jetty's pool "
+            "threads (`qtp*`) only. A stack goes to the innermost of the service's own steps on it (so "
             "*compute* includes the ND4J Java code under `PredictionService.predict`, *JSON read* everything under "
             "Spring's `readWithMessageConverters`); a stack outside them goes to the component of its innermost "
             "non-JDK frame. Java samples "
@@ -914,7 +914,7 @@ def main():
                 raise SystemExit(f"{path} answered {len(predictions)} predictions for {e['rows']} rows")
         log(f"checked {e['method']} {path}: 200, {len(answer)} bytes")
 
-    # -- a first warm-up of every endpoint (JIT, Tomcat's thread pool, the service's pool of network copies)
+    # -- a first warm-up of every endpoint (JIT, Jetty's thread pool, the service's pool of network copies)
     for e in ENDPOINTS:
         wrk(args, args.base, e, args.work, 8, args.first_warmup)
     log(f"warmed up every endpoint ({args.first_warmup} s each at 8 connections)")
@@ -948,8 +948,8 @@ def main():
     flags = cmd("jcmd", str(args.pid), "VM.flags").splitlines()
     command_line = [l for l in cmd("jcmd", str(args.pid), "VM.command_line").splitlines() if l.startswith("jvm_args")]
     config = open(os.path.join(REPO, "src", "main", "resources", "application.yaml")).read()
-    tomcat_threads = ("see server.tomcat in application.yaml" if "tomcat" in config
-                      else "not configured: Spring Boot's default (200 max, 10 min spare)")
+    jetty_threads = ("see server.jetty in application.yaml" if "jetty" in config
+                     else "not configured: Spring Boot's default (200 max, 8 min)")
     revision = cmd("git", "-C", REPO, "rev-parse", "--short", "HEAD") or "unknown"
     if cmd("git", "-C", REPO, "status", "--porcelain", "--", "src", "pom.xml"):
         revision += " + uncommitted changes in src/"
@@ -970,7 +970,7 @@ def main():
             ("JVM command line (jcmd VM.command_line)", "`" + command_line[0] + "`" if command_line else "no JVM arguments"),
             ("JVM flags in force (jcmd VM.flags)", "`" + (flags[-1] if flags else "?") + "`"),
             ("ND4J / OpenBLAS threads (service log)", service_threads or "not found in the log"),
-            ("Tomcat request threads", tomcat_threads),
+            ("Jetty threads", jetty_threads),
             ("OPENBLAS_CORETYPE", os.environ.get("OPENBLAS_CORETYPE", "unset")),
             ("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "unset")),
             ("wrk", cmd("sh", "-c", "wrk --version 2>&1 | head -n 1").split(" Copyright")[0]),

@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -23,6 +24,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class RequestSizeLimitFilter extends OncePerRequestFilter {
+    /** How much of a refused body is read after the answer (as much as Tomcat swallowed by default). */
+    static final long MAX_DRAINED_BYTES = 2 << 20;
     private final long requestLimit;
     private final long datasetLimit;
     /**
@@ -52,12 +55,36 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
             setting = PayloadTooLargeException.IMPORT_LIMIT;
         }
         if (request.getContentLengthLong() > limit) {
-            response.setHeader("Connection", "close"); // do not read (swallow) the rest of a huge body
+            response.setHeader("Connection", "close"); // the rest of a huge body is not read
             ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
                     "payload-too-large", "Payload too large", new PayloadTooLargeException(limit, setting).getMessage()));
+            response.flushBuffer();
+            drain(request.getInputStream());
             return;
         }
-        chain.doFilter(new LimitedRequest(request, limit, setting), response);
+        LimitedRequest limited = new LimitedRequest(request, limit, setting);
+        chain.doFilter(limited, response);
+        if (limited.exceeded) {
+            drain(request.getInputStream());
+        }
+    }
+
+    /**
+     * Reads and drops up to {@link #MAX_DRAINED_BYTES} of a refused body once the 413 is written. A server that
+     * closes a connection with unread bytes in it makes the kernel send a reset, which can discard the answer
+     * before the client reads it; a body a little over the limit is read to its end, so the client gets its 413.
+     */
+    private static void drain(InputStream body) {
+        byte[] buffer = new byte[8192];
+        long left = MAX_DRAINED_BYTES;
+        try {
+            int n;
+            while (left > 0 && (n = body.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away, or the stream cannot be read: the container closes the connection either way
+        }
     }
 
     /** A request whose body stream fails once more than {@code limit} bytes have been read. */
@@ -65,6 +92,8 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
         private final long limit;
         private final String setting;
         private ServletInputStream stream;
+        /** Whether the body passed the limit (and the rest of it is left unread). */
+        private boolean exceeded;
 
         LimitedRequest(HttpServletRequest request, long limit, String setting) {
             super(request);
@@ -100,6 +129,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
                     private void count(long n) {
                         count += n;
                         if (count > limit) {
+                            exceeded = true;
                             throw new PayloadTooLargeException(limit, setting);
                         }
                     }
