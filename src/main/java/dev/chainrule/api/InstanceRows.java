@@ -23,8 +23,9 @@ import tools.jackson.databind.exc.MismatchedInputException;
  * belongs is refused, naming the element); whether the rows fit the model (widths, count, values that do not
  * fit a float32) is for {@link FeatureRows} to say, with every field error at once.
  *
- * @param values    the numbers, row-major, as float32
- * @param rowStarts where each row starts in values; rowStarts[rows] is values' length
+ * @param values    the numbers, row-major, as float32; the first rowStarts[rows] of it (a reader may leave room
+ *                  it reserved after them)
+ * @param rowStarts where each row starts in values; rowStarts[rows] is how many numbers there are
  * @param nullRows  indices of rows given as null (no values in them)
  * @param outOfRange positions and values of numbers that are not finite float32 values (e.g. 1e39), at most
  *                   {@link #MAX_REPORTED}
@@ -61,6 +62,11 @@ public record InstanceRows(float[] values, int[] rowStarts, int[] nullRows, List
 
     public int rows() {
         return rowStarts.length - 1;
+    }
+
+    /** How many numbers the rows hold (values may be longer). */
+    public int count() {
+        return rowStarts[rows()];
     }
 
     /** Values in row r (0 for a null row). */

@@ -133,8 +133,9 @@ public final class PredictRequestJson {
             rowStarts = Arrays.copyOf(rowStarts, rows + 1);
         }
         rowStarts[rows] = count;
-        return new InstanceRows(count == values.length ? values : Arrays.copyOf(values, count),
-                Arrays.copyOf(rowStarts, rows + 1), new int[0],
+        // values as filled: room reserved past count stays unused (InstanceRows), which saves copying 400 KB of
+        // a 128-row MNIST request into an array of the exact length
+        return new InstanceRows(values, Arrays.copyOf(rowStarts, rows + 1), new int[0],
                 outOfRange == null ? List.of() : List.copyOf(outOfRange));
     }
 
@@ -144,7 +145,10 @@ public final class PredictRequestJson {
      */
     private void reserveLike(int bytes) {
         long remaining = in.length - at;
-        long expected = Math.min(count * (1 + (remaining + bytes / 2) / Math.max(1, bytes)), count + remaining / 2);
+        // rows differ in length (a digit's strokes): 1/16 more, so that a first row longer than most rarely leads
+        // to doubling the array, which costs more than the unused room
+        long rowsLeft = (remaining + remaining / 16 + bytes / 2) / Math.max(1, bytes);
+        long expected = Math.min(count * (1 + rowsLeft), count + remaining / 2);
         if (expected > values.length && expected <= Integer.MAX_VALUE - 8) {
             values = Arrays.copyOf(values, (int) expected);
         }

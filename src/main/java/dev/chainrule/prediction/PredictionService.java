@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,7 +34,7 @@ public class PredictionService {
      * Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on every
      * request); weak keys let deleted versions go.
      */
-    private final Map<Network, ConcurrentLinkedQueue<Replica>> idleReplicas =
+    private final Map<Network, ConcurrentLinkedDeque<Replica>> idleReplicas =
             Collections.synchronizedMap(new WeakHashMap<>());
 
     public PredictionService(ModelService models, MeterRegistry meters) {
@@ -66,15 +66,16 @@ public class PredictionService {
 
     private <R> R withReplica(TrainedModel master, Function<Replica, R> work) {
         ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
-        ConcurrentLinkedQueue<Replica> idle = idleReplicas.computeIfAbsent(master.network(), k -> new ConcurrentLinkedQueue<>());
-        Replica replica = idle.poll();
+        ConcurrentLinkedDeque<Replica> idle = idleReplicas.computeIfAbsent(master.network(), k -> new ConcurrentLinkedDeque<>());
+        // last in, first out: the replica used last has its buffers (400 KB of input for 128 MNIST rows) in cache
+        Replica replica = idle.pollFirst();
         if (replica == null) {
             replica = new Replica(new TrainedModel(master.network().replica(), master.standardiser()));
         }
         try {
             return work.apply(replica);
         } finally {
-            idle.offer(replica);
+            idle.offerFirst(replica);
         }
     }
 

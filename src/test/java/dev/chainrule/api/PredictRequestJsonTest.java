@@ -49,7 +49,7 @@ class PredictRequestJsonTest {
         assertSameRows(plain, jackson);
         assertThat(plain.version()).isEqualTo(3);
         assertThat(plain.instances().rows()).isEqualTo(128);
-        assertThat(plain.instances().values()).hasSize(128 * 784);
+        assertThat(plain.instances().count()).isEqualTo(128 * 784);
         assertThat(plain.instances().values()[7 * 784 + 300]).isEqualTo((float) images.getDouble(7, 300));
     }
 
@@ -258,8 +258,8 @@ class PredictRequestJsonTest {
     private static void assertSameRows(PredictRequest actual, PredictRequest expected) {
         InstanceRows a = actual.instances();
         InstanceRows e = expected.instances();
-        assertThat(a.values().length).isEqualTo(e.values().length);
-        for (int i = 0; i < a.values().length; i++) {
+        assertThat(a.count()).isEqualTo(e.count());
+        for (int i = 0; i < a.count(); i++) {
             assertThat(Float.floatToRawIntBits(a.values()[i])).as("value %d", i)
                     .isEqualTo(Float.floatToRawIntBits(e.values()[i]));
         }
