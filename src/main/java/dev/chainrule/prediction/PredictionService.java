@@ -4,6 +4,7 @@ import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NioView;
 import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.model.SparseRowForward;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.model.ModelService;
@@ -30,12 +31,15 @@ public class PredictionService {
     private final ModelService models;
     private final Timer latency;
     /**
-     * Replicas of each version's network not in use right now, keyed by the version's own network (identity:
+     * What serves each version: its idle replicas and its sparse single-row path, keyed by the version's own network (identity:
      * Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on every
      * request); weak keys let deleted versions go.
      */
-    private final Map<Network, ConcurrentLinkedDeque<Replica>> idleReplicas =
-            Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<Network, ServedVersion> served = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** A version's replicas not in use right now, and its single-row sparse path (null where it would not pay). */
+    private record ServedVersion(ConcurrentLinkedDeque<Replica> idle, SparseRowForward sparseRows) {
+    }
 
     public PredictionService(ModelService models, MeterRegistry meters) {
         this.models = models;
@@ -66,16 +70,18 @@ public class PredictionService {
 
     private <R> R withReplica(TrainedModel master, Function<Replica, R> work) {
         ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
-        ConcurrentLinkedDeque<Replica> idle = idleReplicas.computeIfAbsent(master.network(), k -> new ConcurrentLinkedDeque<>());
+        ServedVersion version = served.computeIfAbsent(master.network(),
+                k -> new ServedVersion(new ConcurrentLinkedDeque<>(), SparseRowForward.of(master)));
         // last in, first out: the replica used last has its buffers (400 KB of input for 128 MNIST rows) in cache
-        Replica replica = idle.pollFirst();
+        Replica replica = version.idle().pollFirst();
         if (replica == null) {
-            replica = new Replica(new TrainedModel(master.network().replica(), master.standardiser()));
+            replica = new Replica(new TrainedModel(master.network().replica(), master.standardiser()),
+                    version.sparseRows());
         }
         try {
             return work.apply(replica);
         } finally {
-            idle.offerFirst(replica);
+            version.idle().offerFirst(replica);
         }
     }
 
@@ -91,9 +97,15 @@ public class PredictionService {
         final ReusedArray input = new ReusedArray();
         final NioView inputView = new NioView();
         final NioView outputView = new NioView();
+        final SparseRowForward sparseRows;
+        final float[] firstLayerValues;
+        final ReusedArray firstLayerOutput = new ReusedArray();
+        final NioView firstLayerView = new NioView();
 
-        Replica(TrainedModel model) {
+        Replica(TrainedModel model, SparseRowForward sparseRows) {
             this.model = model;
+            this.sparseRows = sparseRows;
+            this.firstLayerValues = sparseRows == null ? null : new float[sparseRows.outputWidth()];
             Standardiser standardiser = model.standardiser();
             this.mean = standardiser == null ? null : standardiser.mean().castTo(DataType.FLOAT).data().asFloat();
             this.std = standardiser == null ? null : standardiser.std().castTo(DataType.FLOAT).data().asFloat();
@@ -106,6 +118,11 @@ public class PredictionService {
                 INDArray outputs = model.predict(Nd4j.create(features, new long[] {rows, width}, 'c'));
                 return outputs.castTo(DataType.FLOAT).data().asFloat();
             }
+            if (rows == 1 && sparseRows != null && sparseRows.firstLayer(features, firstLayerValues)) {
+                INDArray h = firstLayerOutput.get(DataType.FLOAT, 1, firstLayerValues.length);
+                firstLayerView.floats(h).put(0, firstLayerValues, 0, firstLayerValues.length);
+                return copyOut(network.forwardFrom(1, h));
+            }
             if (mean != null) {
                 for (int r = 0; r < rows; r++) {
                     int row = r * width;
@@ -116,7 +133,10 @@ public class PredictionService {
             }
             INDArray x = input.get(DataType.FLOAT, rows, width);
             inputView.floats(x).put(0, features, 0, rows * width);
-            INDArray output = network.forward(x);
+            return copyOut(network.forward(x));
+        }
+
+        private float[] copyOut(INDArray output) {
             float[] out = new float[(int) output.length()];
             outputView.floats(output).get(0, out, 0, out.length);
             return out;

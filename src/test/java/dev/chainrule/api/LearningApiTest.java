@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -198,6 +199,43 @@ class LearningApiTest extends ApiTestSupport {
             correct += decision == labels[i] ? 1 : 0;
         }
         assertThat(correct / (double) labels.length).as("held-back accuracy").isGreaterThanOrEqualTo(0.93);
+    }
+
+    /**
+     * Single-row predicts of a model with 64 inputs take the sparse first-layer path for digits with at most 32 inked
+     * pixels (SparseRowForward) and the dense one for the rest: each row alone predicts the class the batch does,
+     * with outputs within float32 round-off of the batch's.
+     */
+    @Test
+    void digitsPredictedOneRowAtATimeAgreeWithTheBatch() {
+        TestData.Table[] parts = TestData.load("digits8x8/digits8x8.csv").split(0.2, 5);
+        TestData.Table train = parts[0];
+        TestData.Table heldBack = parts[1];
+        String modelId = createModel(64, "cross_entropy", 3, layer(32, "relu"), layer(10, "softmax")).get("id").asString();
+        JsonNode job = train(obj("modelId", modelId, "data", data(train.features(), train.labels()),
+                "epochs", 20, "batchSize", 32, "shuffleSeed", 1, "optimizer", obj("type", "adam", "learningRate", 0.01)));
+        JsonNode end = awaitEnd(job.get("id").asString(), Duration.ofSeconds(60));
+        assertThat(status(end)).as("%s", end).isEqualTo("SUCCEEDED");
+
+        double[][] rows = Arrays.copyOf(heldBack.features(), 80);
+        JsonNode batch = predict(modelId, rows, null).get("predictions");
+        int sparse = 0;
+        for (int r = 0; r < rows.length; r++) {
+            sparse += Arrays.stream(rows[r]).filter(v -> v != 0).count() <= 32 ? 1 : 0;
+            JsonNode alone = predict(modelId, new double[][] {rows[r]}, null).get("predictions").get(0);
+            assertThat(alone.get("classIndex").asInt()).as("row %d", r).isEqualTo(batch.get(r).get("classIndex").asInt());
+            for (int k = 0; k < 10; k++) {
+                double expected = batch.get(r).get("outputs").get(k).asDouble();
+                assertThat(alone.get("outputs").get(k).asDouble()).as("row %d output %d", r, k)
+                        .isCloseTo(expected, within(1e-5 * expected + 1e-9));
+            }
+        }
+        assertThat(sparse).as("rows on the sparse path").isBetween(10, rows.length - 10);
+        int correct = 0;
+        for (int r = 0; r < rows.length; r++) {
+            correct += batch.get(r).get("classIndex").asInt() == heldBack.labels()[r] ? 1 : 0;
+        }
+        assertThat(correct / (double) rows.length).as("held-back accuracy").isGreaterThanOrEqualTo(0.9);
     }
 
     @Test
