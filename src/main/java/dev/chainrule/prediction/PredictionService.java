@@ -11,6 +11,8 @@ import dev.chainrule.model.ModelService;
 import dev.chainrule.model.ModelVersion;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -55,9 +57,8 @@ public class PredictionService {
 
     /**
      * Outputs for {@code rows} rows of raw inputs given row-major in {@code features} (rows x the model's input
-     * width), as row-major float32 values (rows x the output width). The request's array is the network's input
-     * after standardisation in place, so the caller must not need it afterwards. One copy in, one copy out, no
-     * native allocation once a replica's buffers exist.
+     * width), as row-major float32 values (rows x the output width); {@code features} is left as it was (it may be
+     * longer than rows x width). One copy in, one copy out, no native allocation once a replica's buffers exist.
      */
     public float[] predict(ModelVersion version, float[] features, int rows) {
         return latency.record(() -> withReplica(version.trainedModel(), replica -> replica.predict(features, rows)));
@@ -99,6 +100,7 @@ public class PredictionService {
         final NioView outputView = new NioView();
         final SparseRowForward sparseRows;
         final float[] firstLayerValues;
+        float[] rowScratch = new float[0];
         final ReusedArray firstLayerOutput = new ReusedArray();
         final NioView firstLayerView = new NioView();
 
@@ -115,7 +117,8 @@ public class PredictionService {
             Network network = model.network();
             int width = network.definition().inputWidth();
             if (network.dataType() != DataType.FLOAT) {
-                INDArray outputs = model.predict(Nd4j.create(features, new long[] {rows, width}, 'c'));
+                float[] values = features.length == rows * width ? features : Arrays.copyOf(features, rows * width);
+                INDArray outputs = model.predict(Nd4j.create(values, new long[] {rows, width}, 'c'));
                 return outputs.castTo(DataType.FLOAT).data().asFloat();
             }
             if (rows == 1 && sparseRows != null && sparseRows.firstLayer(features, firstLayerValues)) {
@@ -123,17 +126,27 @@ public class PredictionService {
                 firstLayerView.floats(h).put(0, firstLayerValues, 0, firstLayerValues.length);
                 return copyOut(network.forwardFrom(1, h));
             }
-            if (mean != null) {
+            INDArray x = input.get(DataType.FLOAT, rows, width);
+            FloatBuffer in = inputView.floats(x);
+            if (mean == null) {
+                in.put(0, features, 0, rows * width);
+            } else {
+                float[] row = rowScratch.length == width ? rowScratch : (rowScratch = new float[width]);
                 for (int r = 0; r < rows; r++) {
-                    int row = r * width;
-                    for (int c = 0; c < width; c++) {
-                        features[row + c] = (features[row + c] - mean[c]) / std[c];
-                    }
+                    // a row at a time through an array of its own: Java 17's JIT vectorises the loop only when
+                    // every array is indexed alike (84 -> ~20 us for 128 MNIST rows)
+                    System.arraycopy(features, r * width, row, 0, width);
+                    standardise(row);
+                    in.put(r * width, row, 0, width);
                 }
             }
-            INDArray x = input.get(DataType.FLOAT, rows, width);
-            inputView.floats(x).put(0, features, 0, rows * width);
             return copyOut(network.forward(x));
+        }
+
+        private void standardise(float[] row) {
+            for (int c = 0; c < row.length; c++) {
+                row[c] = (row[c] - mean[c]) / std[c];
+            }
         }
 
         private float[] copyOut(INDArray output) {

@@ -1,7 +1,18 @@
 package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.engine.Network;
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.init.WeightInitialiser;
+import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.engine.loss.LossKind;
+import dev.chainrule.engine.model.ModelFile;
+import dev.chainrule.engine.model.Standardiser;
+import dev.chainrule.engine.model.TrainedModel;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.boot.test.context.SpringBootTest;
 import tools.jackson.databind.JsonNode;
 
@@ -109,5 +122,51 @@ class ModelImportApiTest extends ApiTestSupport {
         Response garbage = upload("CHAINRULE-MODEL\n????".getBytes(StandardCharsets.US_ASCII));
         assertThat(garbage.status()).isEqualTo(400);
         assertThat(garbage.json().get("errors").get(0).get("reason").asString()).startsWith("is not a Chainrule model file");
+    }
+    /**
+     * A float64 model (imported: training makes float32 ones) predicts through the double-precision path, from a
+     * JSON body the one-pass reader takes (its values array has room left after the rows).
+     */
+    @Test
+    void anImportedFloat64ModelPredictsWhatItComputesInProcess() throws Exception {
+        NetworkDefinition definition = new NetworkDefinition(40, List.of(new LayerSpec(12, Activation.TANH),
+                new LayerSpec(3, Activation.SOFTMAX)), LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
+        Network network = Network.create(definition, DataType.DOUBLE, LossKind.DEFAULT_EPSILON);
+        network.initialise(21);
+        SplittableRandom random = new SplittableRandom(22);
+        double[][] fit = new double[30][40];
+        for (double[] row : fit) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = random.nextDouble(-2, 5);
+            }
+        }
+        TrainedModel model = new TrainedModel(network, Standardiser.fit(Nd4j.create(fit)));
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        ModelFile.write(model, file);
+        Response imported = upload(file.toByteArray());
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+
+        double[][] rows = new double[3][40];
+        for (double[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = Math.round(random.nextDouble(-2, 5) * 1000) / 1000.0; // short decimals: the one-pass reader's
+            }
+        }
+        JsonNode predictions = post("/models/" + imported.json().get("id").asString() + "/predict",
+                obj("instances", rows)).json().get("predictions");
+        float[][] asFloat = new float[rows.length][40];
+        for (int r = 0; r < rows.length; r++) {
+            for (int i = 0; i < 40; i++) {
+                asFloat[r][i] = (float) rows[r][i]; // each number as its nearest float32, as the service reads it
+            }
+        }
+        double[][] expected = model.predict(Nd4j.create(asFloat).castTo(DataType.DOUBLE)).toDoubleMatrix();
+        assertThat(predictions.size()).isEqualTo(rows.length);
+        for (int r = 0; r < rows.length; r++) {
+            for (int k = 0; k < 3; k++) {
+                assertThat(predictions.get(r).get("outputs").get(k).asDouble()).as("row %d output %d", r, k)
+                        .isCloseTo(expected[r][k], within(1e-6 * expected[r][k]));
+            }
+        }
     }
 }
