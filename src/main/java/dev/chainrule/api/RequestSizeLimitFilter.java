@@ -18,13 +18,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Enforces chainrule.limits.max-request-size, and chainrule.limits.max-dataset-size for dataset uploads
- * (POST /datasets): a declared Content-Length over the limit is refused before a byte is read; a chunked body is
+ * (POST /datasets): a declared Content-Length over the limit is refused before a byte is read (and up to
+ * {@link #MAX_DRAINED_BYTES} of it dropped after the answer); a chunked body is
  * counted as it is read and refused the moment it passes the limit.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class RequestSizeLimitFilter extends OncePerRequestFilter {
-    /** How much of a refused body is read after the answer (as much as Tomcat swallowed by default). */
+    /** How much of a refused body is read and dropped after the answer (Tomcat's default for the same). */
     static final long MAX_DRAINED_BYTES = 2 << 20;
     private final long requestLimit;
     private final long datasetLimit;
