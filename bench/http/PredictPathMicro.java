@@ -62,10 +62,11 @@ public class PredictPathMicro {
                 WeightInitialiser.XAVIER);
         byte[] body128 = Files.readAllBytes(bodies.resolve("predict-128.json"));
         InstanceRows fit = JSON.readValue(body128, PredictRequest.class).instances();
-        Standardiser standardiser = Standardiser.fit(Nd4j.create(fit.values(), new long[] {fit.rows(), WIDTH}, 'c'));
+        Standardiser standardiser = Standardiser.fit(Nd4j.create(Arrays.copyOf(fit.values(), fit.count()),
+                new long[] {fit.rows(), WIDTH}, 'c'));
         Network network = Network.initialised(definition, 42);
-        float[] mean = standardiser.mean().castTo(DataType.FLOAT).data().asFloat();
-        float[] std = standardiser.std().castTo(DataType.FLOAT).data().asFloat();
+        float[] mean = standardiser.meanFloat32();
+        float[] std = standardiser.stdFloat32();
         ReusedArray input = new ReusedArray();
         NioView inputView = new NioView();
         NioView outputView = new NioView();
@@ -106,7 +107,8 @@ public class PredictPathMicro {
             };
             // the same numbers as the engine's own path (TrainedModel.predict) before anything is timed
             float[] expected = new TrainedModel(network.copy(), standardiser)
-                    .predict(Nd4j.create(parsed.values(), new long[] {n, WIDTH}, 'c')).data().asFloat();
+                    .predict(Nd4j.create(Arrays.copyOf(parsed.values(), parsed.count()), new long[] {n, WIDTH}, 'c'))
+                    .data().asFloat();
             float[] computed = compute.get();
             for (int k = 0; k < expected.length; k++) { // the sparse single-row path sums in another order
                 check(Math.abs(computed[k] - expected[k]) <= 1e-5 * Math.abs(expected[k]) + 1e-9,
@@ -114,7 +116,7 @@ public class PredictPathMicro {
             }
             float[] outputs = compute.get();
             PredictResponse response = response(toRows(outputs, n));
-            INDArray batch = Nd4j.create(parsed.values(), new long[] {n, WIDTH}, 'c');
+            INDArray batch = Nd4j.create(Arrays.copyOf(parsed.values(), parsed.count()), new long[] {n, WIDTH}, 'c');
 
             String r = String.valueOf(n);
             time(r, "JSON -> request", "Jackson into PredictRequest (InstanceRows: tokens straight into one float[]); "

@@ -122,7 +122,7 @@ public record InstanceRows(float[] values, int[] rowStarts, int[] nullRows, List
                 rows++;
             }
             starts[rows] = count;
-            return new InstanceRows(count == values.length ? values : Arrays.copyOf(values, count),
+            return new InstanceRows(values,
                     Arrays.copyOf(starts, rows + 1), nullRows.stream().mapToInt(Integer::intValue).toArray(),
                     List.copyOf(outOfRange));
         }

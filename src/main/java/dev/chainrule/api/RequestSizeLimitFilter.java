@@ -56,7 +56,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
             setting = PayloadTooLargeException.IMPORT_LIMIT;
         }
         if (request.getContentLengthLong() > limit) {
-            response.setHeader("Connection", "close"); // the rest of a huge body is not read
+            response.setHeader("Connection", "close"); // past what drain reads, the body is not read
             ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
                     "payload-too-large", "Payload too large", new PayloadTooLargeException(limit, setting).getMessage()));
             response.flushBuffer();

@@ -33,9 +33,9 @@ public class PredictionService {
     private final ModelService models;
     private final Timer latency;
     /**
-     * What serves each version: its idle replicas and its sparse single-row path, keyed by the version's own network (identity:
-     * Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on every
-     * request); weak keys let deleted versions go.
+     * What serves each version: its idle replicas and its sparse single-row path, keyed by the version's own network
+     * (identity: Network keeps Object's equals and hashCode, where a record key would hash its arrays natively on
+     * every request); weak keys let deleted versions go.
      */
     private final Map<Network, ServedVersion> served = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -100,7 +100,8 @@ public class PredictionService {
         final NioView outputView = new NioView();
         final SparseRowForward sparseRows;
         final float[] firstLayerValues;
-        float[] rowScratch = new float[0];
+        /** One row being standardised (the input width). */
+        final float[] row;
         final ReusedArray firstLayerOutput = new ReusedArray();
         final NioView firstLayerView = new NioView();
 
@@ -109,8 +110,9 @@ public class PredictionService {
             this.sparseRows = sparseRows;
             this.firstLayerValues = sparseRows == null ? null : new float[sparseRows.outputWidth()];
             Standardiser standardiser = model.standardiser();
-            this.mean = standardiser == null ? null : standardiser.mean().castTo(DataType.FLOAT).data().asFloat();
-            this.std = standardiser == null ? null : standardiser.std().castTo(DataType.FLOAT).data().asFloat();
+            this.mean = standardiser == null ? null : standardiser.meanFloat32();
+            this.std = standardiser == null ? null : standardiser.stdFloat32();
+            this.row = new float[model.network().definition().inputWidth()];
         }
 
         float[] predict(float[] features, int rows) {
@@ -131,10 +133,9 @@ public class PredictionService {
             if (mean == null) {
                 in.put(0, features, 0, rows * width);
             } else {
-                float[] row = rowScratch.length == width ? rowScratch : (rowScratch = new float[width]);
                 for (int r = 0; r < rows; r++) {
                     // a row at a time through an array of its own: Java 17's JIT vectorises the loop only when
-                    // every array is indexed alike (84 -> ~20 us for 128 MNIST rows)
+                    // every array is indexed alike (95 -> 30 us for 128 MNIST rows)
                     System.arraycopy(features, r * width, row, 0, width);
                     standardise(row);
                     in.put(r * width, row, 0, width);

@@ -92,9 +92,8 @@ public final class SparseRowForward {
             return null;
         }
         Standardiser standardiser = model.standardiser();
-        float[] mean = standardiser == null ? null : standardiser.mean().castTo(DataType.FLOAT).data().asFloat();
-        float[] std = standardiser == null ? null : standardiser.std().castTo(DataType.FLOAT).data().asFloat();
-        return new SparseRowForward(first, mean, std);
+        return new SparseRowForward(first, standardiser == null ? null : standardiser.meanFloat32(),
+                standardiser == null ? null : standardiser.stdFloat32());
     }
 
     /** The first layer's width of output. */

@@ -104,6 +104,16 @@ public record Standardiser(INDArray mean, INDArray std) {
         return features.subRowVector(m).diviRowVector(s);
     }
 
+    /** The column means as float32: what {@link #apply} computes with on a float32 network. */
+    public float[] meanFloat32() {
+        return mean.castTo(DataType.FLOAT).data().asFloat();
+    }
+
+    /** The column standard deviations as float32, as {@link #meanFloat32}. */
+    public float[] stdFloat32() {
+        return std.castTo(DataType.FLOAT).data().asFloat();
+    }
+
     /**
      * Carries a gradient w.r.t. the standardised input back to the raw input: dx'/dx = 1 / std per column
      * (the chain rule once more), so explanations are in the units the caller sent.

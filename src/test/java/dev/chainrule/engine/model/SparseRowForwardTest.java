@@ -1,6 +1,7 @@
 package dev.chainrule.engine.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.chainrule.dataset.MnistIdxReader;
 import dev.chainrule.dataset.SharedData;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * SparseRowForward against the first layer's own formula, z W + b on the standardised row, summed in float64 from
@@ -35,9 +37,9 @@ class SparseRowForwardTest {
     @BeforeAll
     static void readMnist() throws IOException {
         train = MnistIdxReader.readImages(SharedData.file("mnist/train-images-idx3-ubyte.gz"), DataType.FLOAT)
-                .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2000)).dup();
+                .get(NDArrayIndex.interval(0, 2000)).dup();
         test = MnistIdxReader.readImages(SharedData.file("mnist/t10k-images-idx3-ubyte.gz"), DataType.FLOAT)
-                .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 300)).dup();
+                .get(NDArrayIndex.interval(0, 300)).dup();
     }
 
     private static TrainedModel model(boolean standardised) {
@@ -67,8 +69,8 @@ class SparseRowForwardTest {
         if (model.standardiser() == null) {
             return raw.clone();
         }
-        float[] mean = model.standardiser().mean().castTo(DataType.FLOAT).data().asFloat();
-        float[] std = model.standardiser().std().castTo(DataType.FLOAT).data().asFloat();
+        float[] mean = model.standardiser().meanFloat32();
+        float[] std = model.standardiser().stdFloat32();
         float[] z = new float[raw.length];
         for (int i = 0; i < z.length; i++) {
             z[i] = (raw[i] - mean[i]) / std[i];
@@ -140,7 +142,7 @@ class SparseRowForwardTest {
                     .data().asFloat();
             for (int k = 0; k < dense.length; k++) {
                 assertThat((double) fromSparse[k]).as("row %d class %d", r, k)
-                        .isCloseTo(dense[k], org.assertj.core.api.Assertions.within(1e-5 * Math.max(1e-3, dense[k])));
+                        .isCloseTo(dense[k], within(1e-5 * Math.max(1e-3, dense[k])));
             }
             assertThat(argMax(fromSparse)).isEqualTo(argMax(dense));
         }
