@@ -12,7 +12,7 @@ public record JobResponse(String id, String modelId, String status, double progr
                           long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt,
                           Instant finishedAt, double elapsedSeconds, Double etaSeconds, List<EpochView> history,
                           Map<String, Double> finalMetrics, String failureReason, Integer version, Integer fromVersion,
-                          String endReason) {
+                          String endReason, String owner) {
 
     /** One finished epoch. */
     public record EpochView(int epoch, double trainingLoss, Map<String, Double> trainingMetrics, Double validationLoss,
@@ -30,6 +30,6 @@ public record JobResponse(String id, String modelId, String status, double progr
                 job.plannedEpochs(), at.batchesDone(), job.plannedBatches(), job.createdAt(), at.startedAt(),
                 at.finishedAt(), at.elapsed().toNanos() / 1e9, eta == null ? null : eta.toNanos() / 1e9,
                 at.history().stream().map(EpochView::of).toList(), at.finalMetrics(), at.failureReason(),
-                at.resultVersion(), job.fromVersion(), at.endReason());
+                at.resultVersion(), job.fromVersion(), at.endReason(), at.owner());
     }
 }

@@ -15,6 +15,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
@@ -81,12 +82,19 @@ class TrainingJobController {
      * are replayed).
      */
     @GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    SseEmitter events(@PathVariable String id) {
+    SseEmitter events(@PathVariable String id,
+                      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
         TrainingJob job = jobs.get(id);
         SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT_MILLIS);
+        // a reconnecting client names the last epoch it got ("<job>/<epoch>"): the stream goes on after it
+        int[] lastSent = {lastEpoch(id, lastEventId)};
         JobEvents follower = new JobEvents() {
             @Override
             public void epochFinished(TrainingJob j, EpochReport report) {
+                if (report.epoch() <= lastSent[0]) {
+                    return;
+                }
+                lastSent[0] = report.epoch();
                 send(emitter, SseEmitter.event().name("epoch").id(j.id() + "/" + report.epoch())
                         .data(JobResponse.EpochView.of(report), MediaType.APPLICATION_JSON));
             }
@@ -108,6 +116,18 @@ class TrainingJobController {
         emitter.onError(e -> job.unfollow(follower));
         job.follow(follower);
         return emitter;
+    }
+
+    /** The epoch a Last-Event-ID names for this job, or 0 (replay every epoch) for none or another's. */
+    private static int lastEpoch(String jobId, String lastEventId) {
+        if (lastEventId == null || !lastEventId.startsWith(jobId + "/")) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(lastEventId.substring(jobId.length() + 1)));
+        } catch (NumberFormatException e) {
+            return 0; // "<job>/end" or something else: replay, as for a new stream
+        }
     }
 
     private static void send(SseEmitter emitter, SseEmitter.SseEventBuilder event) {

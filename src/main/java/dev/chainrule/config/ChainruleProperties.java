@@ -13,9 +13,11 @@ import org.springframework.util.unit.DataSize;
  * @param security optional API keys
  * @param dataDir  where models, datasets, checkpoints and the embedded database live (default ./data)
  * @param models   how trained versions are kept in memory
+ * @param cluster  how replicas sharing one database share the jobs
  */
 @ConfigurationProperties("chainrule")
-public record ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models) {
+public record ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models,
+                                  Cluster cluster) {
     public static final String DEFAULT_DATA_DIR = "./data";
 
     public ChainruleProperties {
@@ -24,7 +26,10 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
         jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null) : models;
+        cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
+        cluster = cluster.replicaId() != null ? cluster : cluster.withReplicaId(Cluster.defaultReplicaId(dataDir));
     }
+
 
     /**
      * @param maxRequestSize  largest request body; a larger one gets 413 (default 64MB)
@@ -103,6 +108,65 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             } else if (versionLookupTtl.isNegative()) {
                 throw new IllegalArgumentException("chainrule.models.version-lookup-ttl must not be negative, got " + versionLookupTtl);
             }
+        }
+    }
+
+    /**
+     * Replicas on one database share its job queue: each claims queued jobs for its idle workers and holds a claimed
+     * job by a lease it renews; a job whose lease expired is claimed by any replica, which continues it from its last
+     * checkpoint.
+     *
+     * @param replicaId            this replica's name in the jobs table, unique in the cluster (default: the host's
+     *                             name and the data directory's path, so a process restarted in place is the same
+     *                             replica and takes its jobs back at once)
+     * @param leaseDuration        how long a claim holds without renewal (default 15s): a dead replica's jobs wait
+     *                             this long at most before another takes them over
+     * @param leaseRenewalInterval how often a replica renews its leases and its heartbeat, and learns of cancels from
+     *                             other replicas (default 2s)
+     * @param claimInterval        how often an idle replica looks for queued jobs submitted elsewhere (default 1s; a
+     *                             job submitted to the replica itself is claimed at once)
+     * @param eventPollInterval    how often a replica reads new epochs of jobs it follows for a client but another
+     *                             replica runs (default 500ms)
+     */
+    public record Cluster(String replicaId, java.time.Duration leaseDuration, java.time.Duration leaseRenewalInterval,
+                          java.time.Duration claimInterval, java.time.Duration eventPollInterval) {
+        public Cluster {
+            leaseDuration = positive(leaseDuration, java.time.Duration.ofSeconds(15), "lease-duration");
+            leaseRenewalInterval = positive(leaseRenewalInterval, java.time.Duration.ofSeconds(2), "lease-renewal-interval");
+            claimInterval = positive(claimInterval, java.time.Duration.ofSeconds(1), "claim-interval");
+            eventPollInterval = positive(eventPollInterval, java.time.Duration.ofMillis(500), "event-poll-interval");
+            if (leaseRenewalInterval.compareTo(leaseDuration) >= 0) {
+                throw new IllegalArgumentException("chainrule.cluster.lease-renewal-interval (" + leaseRenewalInterval
+                        + ") must be shorter than chainrule.cluster.lease-duration (" + leaseDuration + ")");
+            }
+            if (replicaId != null && (replicaId.isBlank() || replicaId.length() > 200)) {
+                throw new IllegalArgumentException("chainrule.cluster.replica-id must be 1 to 200 characters");
+            }
+        }
+
+        Cluster withReplicaId(String id) {
+            return new Cluster(id, leaseDuration, leaseRenewalInterval, claimInterval, eventPollInterval);
+        }
+
+        static String defaultReplicaId(Path dataDir) {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "localhost";
+            }
+            String id = host + ":" + dataDir;
+            return id.length() <= 200 ? id : id.substring(0, 120) + "#" + Integer.toHexString(id.hashCode());
+        }
+
+        private static java.time.Duration positive(java.time.Duration value, java.time.Duration otherwise, String name) {
+            if (value == null) {
+                return otherwise;
+            }
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("chainrule.cluster." + name + " must be positive, got " + value);
+            }
+            return value;
         }
     }
 

@@ -19,11 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -54,19 +54,20 @@ public class ModelService {
     private final Cache<String, TrainedModel> loaded;
     /** Version rows by model and number (null: the latest); the row of a lookup that found none is not kept. */
     private final Cache<VersionKey, VersionRow> lookups;
-    /** Queued or running jobs per model id, counted by the job service. */
-    private final Map<String, Integer> activeJobs = new HashMap<>();
+    /** The training jobs, asked whether a model has queued or running ones (on any replica). */
+    private final ObjectProvider<ModelUsage> usage;
 
     @Autowired
     public ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
-                        ChainruleProperties properties) {
-        this(repository, files, transaction, clock, properties, Ticker.systemTicker());
+                        ChainruleProperties properties, ObjectProvider<ModelUsage> usage) {
+        this(repository, files, transaction, clock, properties, usage, Ticker.systemTicker());
     }
 
     /** With the time source of the lookups' expiry given (tests). */
     ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
-                 ChainruleProperties properties, Ticker ticker) {
+                 ChainruleProperties properties, ObjectProvider<ModelUsage> usage, Ticker ticker) {
         this.repository = repository;
+        this.usage = usage;
         this.files = files;
         this.transaction = transaction;
         this.clock = clock;
@@ -97,23 +98,23 @@ public class ModelService {
         return new Page<>(models, page, size, repository.count());
     }
 
-    /** Deletes the model, its versions and their files; refused while a job for it is queued or running. */
+    /**
+     * Deletes the model, its versions and their files; refused while a job for it is queued or running on any
+     * replica. The model's row lock makes this and a submission take turns (see {@link #lockForJob}).
+     */
     public void delete(String id) {
-        List<VersionRow> versions;
-        synchronized (activeJobs) {
-            int active = activeJobs.getOrDefault(id, 0);
+        List<VersionRow> versions = transaction.execute(status -> {
+            if (!repository.lock(id)) {
+                throw new ModelNotFoundException(id);
+            }
+            int active = activeJobs(id);
             if (active > 0) {
                 throw new ModelInUseException(id, active);
             }
-            versions = transaction.execute(status -> {
-                if (!repository.lock(id)) {
-                    throw new ModelNotFoundException(id);
-                }
-                List<VersionRow> rows = repository.versions(id);
-                repository.delete(id);
-                return rows;
-            });
-        }
+            List<VersionRow> rows = repository.versions(id);
+            repository.delete(id);
+            return rows;
+        });
         forget(id, versions);
         // the rows are gone, so nothing names these files any more; a crash here leaves them to the startup sweep
         for (VersionRow version : versions) {
@@ -134,20 +135,21 @@ public class ModelService {
                 : VersionNotFoundException.missing(id, number, model.versions().get(model.versions().size() - 1).number()));
     }
 
-    /** Registers a job that will train the model; refused when the model does not exist. */
-    public void jobStarted(String id) {
-        synchronized (activeJobs) {
-            if (repository.find(id).isEmpty()) {
-                throw new ModelNotFoundException(id);
-            }
-            activeJobs.merge(id, 1, Integer::sum);
+    /**
+     * Locks the model's row until the caller's transaction ends, so that a job record inserted in that transaction
+     * and {@link #delete} take turns: the delete then sees the job, or the job finds no model.
+     *
+     * @throws ModelNotFoundException when it was deleted
+     */
+    public void lockForJob(String id) {
+        if (!repository.lock(id)) {
+            throw new ModelNotFoundException(id);
         }
     }
 
-    public void jobEnded(String id) {
-        synchronized (activeJobs) {
-            activeJobs.computeIfPresent(id, (key, count) -> count > 1 ? count - 1 : null);
-        }
+    private int activeJobs(String id) {
+        ModelUsage jobs = usage.getIfAvailable();
+        return jobs == null ? 0 : jobs.activeJobs(id);
     }
 
     /**
@@ -239,10 +241,7 @@ public class ModelService {
         List<ModelVersion> versions = repository.versions(row.id()).stream()
                 .map(v -> new ModelVersion(row.id(), v.number(), v.summary(), v.file(), () -> load(row.id(), v)))
                 .toList();
-        int active;
-        synchronized (activeJobs) {
-            active = activeJobs.getOrDefault(row.id(), 0);
-        }
+        int active = activeJobs(row.id());
         return new Model(row.id(), row.name(), row.description(), row.definition(), row.seed(), row.lossEpsilon(),
                 row.createdAt(), versions, active);
     }

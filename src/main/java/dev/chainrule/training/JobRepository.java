@@ -49,7 +49,7 @@ class JobRepository {
                   String validationDatasetId, String trainingFile, String validationFile, Instant createdAt,
                   Instant startedAt, Instant finishedAt, List<EpochReport> history, long batchesDone,
                   String checkpoint, String failureReason, String endReason, Integer resultVersion,
-                  Map<String, Double> finalMetrics) {
+                  Map<String, Double> finalMetrics, String owner, int attempt, boolean cancelRequested) {
     }
 
     void insert(JobRow job) {
@@ -71,14 +71,17 @@ class JobRepository {
                 .params(datasetId, datasetId).query(Long.class).single() > 0;
     }
 
-    void started(String id, Instant startedAt) {
-        db.sql("UPDATE jobs SET status = 'RUNNING', started_at = ? WHERE id = ?").params(DatabaseTime.parameter(startedAt), id).update();
-    }
-
-    /** An epoch's end: the history so far and (when one was written) the checkpoint to resume from. */
-    void epochDone(String id, List<EpochReport> history, long batchesDone, String checkpoint) {
-        db.sql("UPDATE jobs SET history = ?, batches_done = ?, checkpoint = coalesce(?, checkpoint) WHERE id = ?")
-                .params(JSON.writeValueAsString(history), batchesDone, checkpoint, id).update();
+    /**
+     * An epoch's end: the history so far and (when one was written) the checkpoint to resume from.
+     *
+     * @return false when the lease is no longer held: nothing was written
+     */
+    boolean epochDone(JobLease lease, List<EpochReport> history, long batchesDone, String checkpoint) {
+        return db.sql("""
+                UPDATE jobs SET history = ?, batches_done = ?, checkpoint = coalesce(?, checkpoint)
+                WHERE id = ? AND owner = ? AND attempt = ? AND status = 'RUNNING'""")
+                .params(JSON.writeValueAsString(history), batchesDone, checkpoint, lease.jobId(), lease.owner(),
+                        lease.attempt()).update() == 1;
     }
 
     /**
@@ -86,27 +89,57 @@ class JobRepository {
      * reported, even one whose checkpoint failed); the job's data and checkpoint are no longer needed, so their
      * names go too.
      */
-    void finished(String id, JobStatus status, Instant finishedAt, List<EpochReport> history, long batchesDone,
-                  String failureReason, String endReason, Integer resultVersion, Map<String, Double> finalMetrics) {
-        db.sql("""
+    boolean finished(JobLease lease, JobStatus status, Instant finishedAt, List<EpochReport> history, long batchesDone,
+                     String failureReason, String endReason, Integer resultVersion, Map<String, Double> finalMetrics) {
+        return db.sql("""
                 UPDATE jobs SET status = ?, finished_at = ?, history = ?, batches_done = ?, failure_reason = ?,
                                 end_reason = ?, result_version = ?, final_metrics = ?, checkpoint = NULL,
-                                training_file = NULL, validation_file = NULL
-                WHERE id = ?""")
+                                training_file = NULL, validation_file = NULL, lease_expires_at = NULL
+                WHERE id = ? AND owner = ? AND attempt = ? AND status = 'RUNNING'""")
                 .params(status.name(), DatabaseTime.parameter(finishedAt), JSON.writeValueAsString(history), batchesDone,
                         failureReason, endReason, resultVersion,
-                        finalMetrics == null ? null : JSON.writeValueAsString(finalMetrics), id)
-                .update();
+                        finalMetrics == null ? null : JSON.writeValueAsString(finalMetrics), lease.jobId(), lease.owner(),
+                        lease.attempt())
+                .update() == 1;
     }
 
-    /** Forgets a job that was never queued (the queue was full after all). */
-    void delete(String id) {
-        db.sql("DELETE FROM jobs WHERE id = ?").param(id).update();
+    /**
+     * Cancels a job that no replica has claimed yet, at once.
+     *
+     * @return false when it was no longer queued
+     */
+    boolean cancelQueued(String id, Instant finishedAt) {
+        return db.sql("""
+                UPDATE jobs SET status = 'CANCELLED', finished_at = ?, cancel_requested = TRUE, training_file = NULL,
+                                validation_file = NULL
+                WHERE id = ? AND status = 'QUEUED'""")
+                .params(DatabaseTime.parameter(finishedAt), id).update() == 1;
     }
 
-    /** The jobs a start finds queued or running, oldest first: they run again. */
-    List<JobRow> unfinished() {
-        return db.sql("SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY seq").query(JobRepository::row).list();
+    /** Asks the owner of a running job to stop it: it learns so at its next lease renewal. */
+    void requestCancel(String id) {
+        db.sql("UPDATE jobs SET cancel_requested = TRUE WHERE id = ? AND status IN ('QUEUED', 'RUNNING')").param(id).update();
+    }
+
+    /** Queued and running jobs of every replica: what the queue's bound counts. */
+    long countActive() {
+        return db.sql("SELECT count(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING')").query(Long.class).single();
+    }
+
+    /** Queued and running jobs of one model, on any replica. */
+    int activeJobsOf(String modelId) {
+        return db.sql("SELECT count(*) FROM jobs WHERE model_id = ? AND status IN ('QUEUED', 'RUNNING')").param(modelId)
+                .query(Long.class).single().intValue();
+    }
+
+    /** The status of each job named, for those that exist. */
+    Map<String, JobStatus> statuses(java.util.Collection<String> ids) {
+        Map<String, JobStatus> found = new java.util.HashMap<>();
+        for (String id : ids) {
+            db.sql("SELECT status FROM jobs WHERE id = ?").param(id).query(String.class).optional()
+                    .ifPresent(status -> found.put(id, JobStatus.valueOf(status)));
+        }
+        return found;
     }
 
     Optional<JobRow> find(String id) {
@@ -148,7 +181,7 @@ class JobRepository {
         }
     }
 
-    private static JobRow row(ResultSet rs, int row) throws SQLException {
+    static JobRow row(ResultSet rs, int row) throws SQLException {
         int version = rs.getInt("result_version");
         Integer resultVersion = rs.wasNull() ? null : version;
         String metrics = rs.getString("final_metrics");
@@ -158,6 +191,7 @@ class JobRepository {
                 DatabaseTime.read(rs, "created_at"), DatabaseTime.read(rs, "started_at"), DatabaseTime.read(rs, "finished_at"),
                 JSON.readValue(rs.getString("history"), HISTORY), rs.getLong("batches_done"), rs.getString("checkpoint"),
                 rs.getString("failure_reason"), rs.getString("end_reason"), resultVersion,
-                metrics == null ? Map.of() : JSON.readValue(metrics, METRICS));
+                metrics == null ? Map.of() : JSON.readValue(metrics, METRICS), rs.getString("owner"), rs.getInt("attempt"),
+                rs.getBoolean("cancel_requested"));
     }
 }

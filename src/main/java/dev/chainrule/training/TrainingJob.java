@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One training run of a model, from queue to end. Written by its worker thread, read by HTTP threads: every
+ * One training run of a model, from queue to end, as this replica sees it: written by its worker thread when this
+ * replica runs it, or refreshed from the database (see {@link #refresh}) when another one does. Read by HTTP
+ * threads: every
  * accessor is synchronized. Epochs and the end are handed to each follower's mailbox under the same lock, so a
  * follower that subscribes mid-run gets the history so far and then every later event, none twice; the mailboxes
  * call the followers later, on delivery threads outside the lock, so a slow follower never holds up the job or a
@@ -25,9 +27,6 @@ public final class TrainingJob {
     /** Followers of the running job; a finished job has none (its end was the last thing handed to them). */
     private final List<FollowerMailbox> followers = new ArrayList<>();
     private final FollowerMailbox.Delivery delivery;
-    /** Runs once, just before the job shows its end (see {@link #finish}). */
-    private final Runnable release;
-
     private JobStatus status = JobStatus.QUEUED;
     private Instant startedAt;
     private Instant finishedAt;
@@ -37,20 +36,17 @@ public final class TrainingJob {
     private Integer resultVersion;
     private Map<String, Double> finalMetrics = Map.of();
     private String endReason;
+    /** The replica running it (the lease's owner), null while it waits. */
+    private String owner;
     private volatile boolean cancelRequested;
 
-    /**
-     * @param release  what the end gives back (the model's count of active jobs), run before the end is visible
-     * @param delivery where followers' events are delivered, and how far behind a follower may fall
-     */
-    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, Runnable release, FollowerMailbox.Delivery delivery) {
-        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), release,
-                delivery);
+    /** @param delivery where followers' events are delivered, and how far behind a follower may fall */
+    TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, FollowerMailbox.Delivery delivery) {
+        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), delivery);
     }
 
     private TrainingJob(String id, String modelId, Instant createdAt, int plannedEpochs, long plannedBatches,
-                        Integer fromVersion, Runnable release, FollowerMailbox.Delivery delivery) {
-        this.release = release;
+                        Integer fromVersion, FollowerMailbox.Delivery delivery) {
         this.delivery = delivery;
         this.id = id;
         this.modelId = modelId;
@@ -62,18 +58,22 @@ public final class TrainingJob {
 
     /**
      * A job as its record shows it: a finished one as it ended (exactly as its live object showed it); an unfinished
-     * one, found at a start, QUEUED with its epochs so far, to run again from its last checkpoint.
+     * one as far as its record and its epochs' rows tell.
+     *
+     * @param history the epochs so far: the record's for a finished job, the event rows' for an unfinished one
      */
-    static TrainingJob restored(JobRepository.JobRow row, long plannedBatches, Runnable release,
+    static TrainingJob restored(JobRepository.JobRow row, List<EpochReport> history, long plannedBatches,
                                 FollowerMailbox.Delivery delivery) {
         TrainingJob job = new TrainingJob(row.id(), row.modelId(), row.createdAt(), row.settings().config().epochs(),
-                plannedBatches, row.settings().fromVersion(), release, delivery);
-        job.history.addAll(row.history());
+                plannedBatches, row.settings().fromVersion(), delivery);
+        job.history.addAll(history);
         job.batchesDone = row.batchesDone();
+        job.status = row.status();
+        job.owner = row.status() == JobStatus.RUNNING ? row.owner() : null;
         // the epoch its last minibatch was in, as the live job showed it (a job cancelled mid-epoch is in that epoch);
         // records written before batches were counted have only their history to say
         long batchesPerEpoch = Math.max(1, plannedBatches / Math.max(1, job.plannedEpochs));
-        job.currentEpoch = (int) Math.max(row.history().size(), (row.batchesDone() + batchesPerEpoch - 1) / batchesPerEpoch);
+        job.currentEpoch = (int) Math.max(history.size(), (row.batchesDone() + batchesPerEpoch - 1) / batchesPerEpoch);
         job.startedAt = row.startedAt();
         if (row.status().isFinished()) {
             job.status = row.status();
@@ -86,12 +86,56 @@ public final class TrainingJob {
         return job;
     }
 
-    /** Where a job that runs again starts: the epochs its checkpoint holds (none when it starts over). */
+    /**
+     * Where a job that runs again starts: after the epochs its checkpoint holds (none when it starts over). Epochs
+     * already shown beyond those stay shown: they are run again, and not reported twice (see {@link #epochDone}).
+     */
     synchronized void resumeAt(List<EpochReport> done, long batches) {
-        history.clear();
-        history.addAll(done);
+        if (history.size() < done.size()) {
+            history.clear();
+            history.addAll(done);
+        }
         currentEpoch = done.size();
         batchesDone = batches;
+    }
+
+    /**
+     * Brings a job another replica runs up to date: its record now, and the epochs written since this object last
+     * looked ({@code newEpochs}, in order). Followers get each new epoch, then the end once the record shows one.
+     */
+    synchronized void refresh(JobRepository.JobRow row, List<EpochReport> newEpochs) {
+        for (EpochReport report : newEpochs) {
+            epochDone(report);
+        }
+        if (status.isFinished()) {
+            return;
+        }
+        batchesDone = Math.max(batchesDone, row.batchesDone());
+        owner = row.status() == JobStatus.RUNNING ? row.owner() : null;
+        if (row.startedAt() != null) {
+            startedAt = row.startedAt();
+        }
+        switch (row.status()) {
+            case RUNNING -> status = JobStatus.RUNNING;
+            case SUCCEEDED -> {
+                resultVersion = row.resultVersion();
+                finalMetrics = Map.copyOf(row.finalMetrics());
+                endReason = row.endReason();
+                finish(JobStatus.SUCCEEDED, row.finishedAt());
+            }
+            case FAILED -> {
+                failureReason = row.failureReason();
+                finish(JobStatus.FAILED, row.finishedAt());
+            }
+            case CANCELLED -> finish(JobStatus.CANCELLED, row.finishedAt());
+            default -> {
+            }
+        }
+    }
+
+    /** How many epochs this object has shown. */
+    synchronized int epochsShown() {
+        return history.size();
     }
 
     /** Minibatches run so far, and the epochs' reports, read together. */
@@ -109,9 +153,11 @@ public final class TrainingJob {
         cancelRequested = true;
     }
 
-    synchronized void started(Instant now) {
+    /** Claimed by {@code owner}, this replica: it runs here from now on. */
+    synchronized void started(Instant startedAt, String owner) {
         status = JobStatus.RUNNING;
-        startedAt = now;
+        this.startedAt = startedAt;
+        this.owner = owner;
     }
 
     synchronized void batchDone(int epoch) {
@@ -119,7 +165,11 @@ public final class TrainingJob {
         currentEpoch = epoch;
     }
 
+    /** An epoch's end; one already shown (run again after a takeover) changes nothing. */
     synchronized void epochDone(EpochReport report) {
+        if (report.epoch() <= history.size()) {
+            return;
+        }
         history.add(report);
         currentEpoch = report.epoch();
         followers.removeIf(follower -> !follower.epochFinished(report)); // a dropped one is told so, and no more
@@ -145,10 +195,9 @@ public final class TrainingJob {
         if (status.isFinished()) {
             return; // a job ends once
         }
-        // release the model before anyone can see the end: a client that saw SUCCEEDED or CANCELLED (poll or SSE
-        // "end") must not then find the model still TRAINING, or be refused DELETE as model-in-use
-        release.run();
+        // the record showed the end first, so a client that saw it here finds the model no longer training
         status = end;
+        owner = null;
         finishedAt = now;
         for (FollowerMailbox follower : followers) {
             follower.jobFinished();
@@ -268,16 +317,21 @@ public final class TrainingJob {
         return fromVersion;
     }
 
+    /** The replica running the job now, or null when none is (queued, or ended). */
+    public synchronized String owner() {
+        return owner;
+    }
+
     /** Everything a client sees of the job, read under one lock so the fields agree with each other. */
     public synchronized Snapshot snapshot(Instant now) {
         return new Snapshot(status, progress(), currentEpoch, batchesDone, startedAt, finishedAt, elapsed(now), eta(now),
-                List.copyOf(history), finalMetrics, failureReason, resultVersion, endReason);
+                List.copyOf(history), finalMetrics, failureReason, resultVersion, endReason, owner);
     }
 
     /** The job at one instant. */
     public record Snapshot(JobStatus status, double progress, int currentEpoch, long batchesDone, Instant startedAt,
                            Instant finishedAt, Duration elapsed, Duration eta, List<EpochReport> history,
                            Map<String, Double> finalMetrics, String failureReason, Integer resultVersion,
-                           String endReason) {
+                           String endReason, String owner) {
     }
 }

@@ -135,7 +135,8 @@ abstract class ModelStoreContract {
         AtomicLong nanos = new AtomicLong();
         ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(DataDirectory.class),
                 context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
-                context.getBean(dev.chainrule.config.ChainruleProperties.class), nanos::get);
+                context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class),
+                nanos::get);
         Model model = models.create("m", null, definition(), 1, 1e-7);
 
         assertThatThrownBy(() -> models.version(model.id(), null)).isInstanceOf(VersionNotFoundException.class);
@@ -169,7 +170,8 @@ abstract class ModelStoreContract {
         // another process whose lookups' clock stands still: only a ttl of zero lets it see a new version
         ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(DataDirectory.class),
                 context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
-                context.getBean(dev.chainrule.config.ChainruleProperties.class), () -> 0L);
+                context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class),
+                () -> 0L);
         Model model = models.create("m", null, definition(), 1, 1e-7);
         models.addVersion(model.id(), trained(1), summary("j1"));
         assertThat(other.version(model.id(), null).number()).isEqualTo(1);
@@ -201,7 +203,7 @@ abstract class ModelStoreContract {
         };
         ModelService models = new ModelService(pausing, context.getBean(DataDirectory.class),
                 context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
-                context.getBean(dev.chainrule.config.ChainruleProperties.class));
+                context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class));
         Model model = models.create("m", null, definition(), 1, 1e-7);
         models.addVersion(model.id(), trained(1), summary("j1"));
 
@@ -251,10 +253,13 @@ abstract class ModelStoreContract {
             assertThat(files.count()).isEqualTo(2);
         }
 
-        models.jobStarted(model.id());
+        // a queued job of any replica, as its record in the jobs table shows it, holds the model
+        String jobId = java.util.UUID.randomUUID().toString();
+        db.sql("INSERT INTO jobs (id, model_id, status, spec, created_at, history) VALUES (?, ?, 'QUEUED', '{}', CURRENT_TIMESTAMP, '[]')")
+                .params(jobId, model.id()).update();
         assertThatThrownBy(() -> models.delete(model.id())).isInstanceOf(ModelInUseException.class);
         assertThat(models.get(model.id()).trainingState()).isEqualTo(Model.TrainingState.TRAINING);
-        models.jobEnded(model.id());
+        db.sql("UPDATE jobs SET status = 'CANCELLED' WHERE id = ?").param(jobId).update();
 
         models.delete(model.id());
         assertThatThrownBy(() -> models.get(model.id())).isInstanceOf(ModelNotFoundException.class);

@@ -108,25 +108,28 @@ class TrainingJobServiceTest {
         await(() -> job.status().isFinished(), "the job to end");
         String longReason = "training failed: " + "x".repeat(5000);
         // the column really is this long: one character more is refused by the database
-        assertThatThrownBy(() -> records.finished(job.id(), JobStatus.FAILED, Instant.now(), job.history(), job.batchesDone(),
+        // the record as its owner holds it while the job runs: the end's write names the lease
+        db.sql("UPDATE jobs SET status = 'RUNNING', owner = 'test', attempt = 99 WHERE id = ?").param(job.id()).update();
+        JobLease lease = new JobLease(job.id(), "test", 99);
+        assertThatThrownBy(() -> records.finished(lease, JobStatus.FAILED, Instant.now(), job.history(), job.batchesDone(),
                 longReason.substring(0, TrainingJobService.MAX_FAILURE_REASON + 1), null, null, Map.of()))
                 .isInstanceOf(org.springframework.dao.DataAccessException.class);
 
-        String stored = TrainingJobService.storedFailureReason(longReason);
-        records.finished(job.id(), JobStatus.FAILED, Instant.now(), job.history(), job.batchesDone(), stored, null, null, Map.of());
+        String stored = JobRunner.storedFailureReason(longReason);
+        records.finished(lease, JobStatus.FAILED, Instant.now(), job.history(), job.batchesDone(), stored, null, null, Map.of());
         String read = db.sql("SELECT failure_reason FROM jobs WHERE id = ?").param(job.id()).query(String.class).single();
         assertThat(read).hasSize(TrainingJobService.MAX_FAILURE_REASON).startsWith("training failed: xxx").endsWith("x\u2026");
-        assertThat(TrainingJobService.storedFailureReason("short")).isEqualTo("short");
+        assertThat(JobRunner.storedFailureReason("short")).isEqualTo("short");
         // a character outside the BMP (two chars) across the cut is left out whole, not halved
         String emoji = "\uD83D\uDE00";
         String acrossTheCut = "x".repeat(TrainingJobService.MAX_FAILURE_REASON - 2) + emoji + "yyy";
-        assertThat(TrainingJobService.storedFailureReason(acrossTheCut))
+        assertThat(JobRunner.storedFailureReason(acrossTheCut))
                 .isEqualTo("x".repeat(TrainingJobService.MAX_FAILURE_REASON - 2) + "\u2026");
         String beforeTheCut = "x".repeat(TrainingJobService.MAX_FAILURE_REASON - 3) + emoji + "yyy";
-        assertThat(TrainingJobService.storedFailureReason(beforeTheCut))
+        assertThat(JobRunner.storedFailureReason(beforeTheCut))
                 .isEqualTo("x".repeat(TrainingJobService.MAX_FAILURE_REASON - 3) + emoji + "\u2026")
                 .hasSize(TrainingJobService.MAX_FAILURE_REASON);
-        assertThat(TrainingJobService.storedFailureReason(null)).isNull();
+        assertThat(JobRunner.storedFailureReason(null)).isNull();
     }
 
     @Test
@@ -135,7 +138,9 @@ class TrainingJobServiceTest {
         TrainingJob running = jobs.submit(spec(model, 2000, 1000, 1));
         await(() -> running.batchesDone() > 0, "the first job to start");
         TrainingJob queued = jobs.submit(spec(model, 10, 1, 1));
-        jobs.shutdown();
+        TrainingWorkers workers = context.getBean(TrainingWorkers.class);
+        workers.handOver();
+        workers.shutdown();
         // the running job stopped at a minibatch boundary instead of being waited for: it is far from done and
         // no longer advances (2,000,000 minibatches were planned)
         long stoppedAt = running.batchesDone();
@@ -143,6 +148,8 @@ class TrainingJobServiceTest {
         Thread.sleep(200);
         assertThat(running.batchesDone()).as("no minibatch after shutdown returned").isEqualTo(stoppedAt);
         assertThat(recordedStatus(running.id())).isEqualTo("RUNNING");
+        assertThat(db.sql("SELECT count(*) FROM jobs WHERE id = ? AND lease_expires_at <= CURRENT_TIMESTAMP")
+                .param(running.id()).query(Long.class).single()).as("its lease released for another replica at once").isOne();
         assertThat(recordedStatus(queued.id())).isEqualTo("QUEUED");
         assertThat(queued.batchesDone()).isZero();
         assertThat(models.get(model.id()).versions()).isEmpty();
@@ -186,27 +193,24 @@ class TrainingJobServiceTest {
         };
         // a service of its own over the same database, whose listing can be interrupted between its two reads
         TrainingJobService service = new TrainingJobService(models, context.getBean(dev.chainrule.dataset.DatasetService.class),
-                pausing, context.getBean(dev.chainrule.storage.DataDirectory.class),
+                pausing, context.getBean(Replicas.class), context.getBean(JobFiles.class), context.getBean(LiveJobs.class),
+                context.getBean(TrainingWorkers.class),
                 context.getBean(org.springframework.transaction.support.TransactionTemplate.class),
                 context.getBean(java.time.Clock.class), context.getBean(dev.chainrule.config.ChainruleProperties.class),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-        try {
-            TrainingJob running = service.submit(spec(model, 2000, 1000, 1));
-            await(() -> running.status() == JobStatus.RUNNING, "the worker to take the first job");
-            TrainingJob queued = service.submit(spec(model, 10, 1, 1));
-            afterPageRead.set(() -> service.cancel(queued.id())); // it ends, and leaves memory, after the page's read
+        TrainingJob running = service.submit(spec(model, 2000, 1000, 1));
+        await(() -> running.status() == JobStatus.RUNNING, "the worker to take the first job");
+        TrainingJob queued = service.submit(spec(model, 10, 1, 1));
+        afterPageRead.set(() -> service.cancel(queued.id())); // it ends, and leaves memory, after the page's read
 
-            TrainingJob listed = service.list(null, null, 0, 10).items().stream()
-                    .filter(job -> job.id().equals(queued.id())).findFirst().orElseThrow();
-            assertThat(queued.status()).isEqualTo(JobStatus.CANCELLED);
-            assertThat(listed.status()).as("as its record shows it now").isEqualTo(JobStatus.CANCELLED);
-            assertThat(listed.finishedAt()).isEqualTo(queued.finishedAt());
+        TrainingJob listed = service.list(null, null, 0, 10).items().stream()
+                .filter(job -> job.id().equals(queued.id())).findFirst().orElseThrow();
+        assertThat(queued.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(listed.status()).as("as its record shows it now").isEqualTo(JobStatus.CANCELLED);
+        assertThat(listed.finishedAt()).isEqualTo(queued.finishedAt());
 
-            service.cancel(running.id());
-            await(() -> running.status().isFinished(), "the running job to stop");
-        } finally {
-            service.shutdown();
-        }
+        service.cancel(running.id());
+        await(() -> running.status().isFinished(), "the running job to stop");
     }
 
     /**

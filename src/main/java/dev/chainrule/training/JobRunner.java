@@ -1,0 +1,304 @@
+package dev.chainrule.training;
+
+import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.dataset.TargetEncoding;
+import dev.chainrule.engine.Network;
+import dev.chainrule.engine.model.Standardiser;
+import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.engine.training.Trainer;
+import dev.chainrule.engine.training.TrainingCheckpoint;
+import dev.chainrule.engine.training.TrainingListener;
+import dev.chainrule.engine.training.TrainingOutcome;
+import dev.chainrule.engine.training.TrainingResult;
+import dev.chainrule.model.Model;
+import dev.chainrule.model.ModelService;
+import dev.chainrule.model.ModelVersion;
+import dev.chainrule.storage.DatabaseTime;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Runs one claimed job to its end: reads its data, standardises, trains with checkpoints, writes each epoch for
+ * every replica's followers, and stores the version. Every write names the claim's lease; one that finds the lease
+ * gone stops the run without another write (the replica that holds it now continues the job).
+ */
+@Component
+class JobRunner {
+    /** The length of jobs.failure_reason (V1 migration). */
+    static final int MAX_FAILURE_REASON = 4000;
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+    private final ModelService models;
+    private final JobData data;
+    private final JobRepository records;
+    private final JobEventLog events;
+    private final JobLeases leases;
+    private final JobFiles files;
+    private final TransactionTemplate transaction;
+    private final Clock clock;
+    private final ChainruleProperties.Jobs settings;
+    private final Counter samplesTrained;
+    private final Timer epochDuration;
+    private final AtomicLong lastThroughput = new AtomicLong();
+
+    JobRunner(ModelService models, JobData data, JobRepository records, JobEventLog events, JobLeases leases,
+              JobFiles files, TransactionTemplate transaction, Clock clock, ChainruleProperties properties,
+              MeterRegistry meters) {
+        this.models = models;
+        this.data = data;
+        this.records = records;
+        this.events = events;
+        this.leases = leases;
+        this.files = files;
+        this.transaction = transaction;
+        this.clock = clock;
+        this.settings = properties.jobs();
+        this.samplesTrained = Counter.builder("chainrule.training.samples")
+                .description("Training samples processed (one per row per epoch)").register(meters);
+        this.epochDuration = Timer.builder("chainrule.training.epoch.duration")
+                .description("Wall time of one training epoch, validation included").register(meters);
+        Gauge.builder("chainrule.training.throughput", lastThroughput, v -> Double.longBitsToDouble(v.get()))
+                .description("Samples per second of the most recent epoch").register(meters);
+    }
+
+    /**
+     * Runs the claimed job until it ends, is cancelled, loses its lease, or the replica shuts down (then the job's
+     * lease is released at once, so another replica continues it from its last checkpoint).
+     */
+    void run(ClaimedJob claimed, BooleanSupplier shuttingDown) {
+        TrainingJob job = claimed.job();
+        try {
+            if (claimed.row().cancelRequested() || job.isCancelRequested()) {
+                end(claimed, JobStatus.CANCELLED, null);
+                return;
+            }
+            job.started(claimed.row().startedAt(), claimed.lease().owner());
+            train(claimed, data.spec(claimed.row()), claimed.row().checkpoint(), shuttingDown);
+        } catch (LeaseLostException e) {
+            claimed.loseLease();
+            log.warn(e.getMessage());
+        } catch (UnreadableDatasetException e) {
+            log.warn("training job {} failed: {}", job.id(), e.getMessage());
+            end(claimed, JobStatus.FAILED, e.getMessage());
+        } catch (RuntimeException | Error e) {
+            if (claimed.leaseLost()) {
+                log.info("training job {} stopped: its lease was lost", job.id());
+            } else if (shuttingDown.getAsBoolean()) {
+                log.info("training job {} stopped by shutdown; another replica or the next start continues it", job.id());
+                release(claimed);
+            } else {
+                log.warn("training job {} failed", job.id(), e);
+                end(claimed, JobStatus.FAILED, "training failed: " + e);
+            }
+        }
+    }
+
+    /** @param checkpoint the record's checkpoint file to continue from, or null to start from the beginning */
+    private void train(ClaimedJob claimed, TrainingJobSpec spec, String checkpoint, BooleanSupplier shuttingDown) {
+        TrainingJob job = claimed.job();
+        JobLease lease = claimed.lease();
+        long setupStart = System.nanoTime();
+        Model model = models.get(spec.modelId());
+        Dataset[] raw = data.rows(spec, new TargetEncoding(model.definition().loss(), model.definition().outputWidth()));
+        Network network;
+        Standardiser standardiser;
+        if (spec.fromVersion() != null) {
+            TrainedModel start = models.version(spec.modelId(), spec.fromVersion()).trainedModel();
+            network = start.network().copy();
+            standardiser = start.standardiser();
+        } else {
+            network = Network.create(model.definition(), DataType.FLOAT, model.lossEpsilon());
+            network.initialise(model.seed());
+            standardiser = spec.standardise() ? Standardiser.fit(raw[0].features()) : null;
+        }
+        Dataset training = standardise(raw[0], standardiser);
+        Dataset validation = raw[1] == null ? null : standardise(raw[1], standardiser);
+        int rows = training.size();
+        int batchesPerEpoch = TrainingJobSpec.batchesPerEpoch(spec.config(), rows);
+        TrainingCheckpoint resumeFrom = null;
+        if (checkpoint != null && files.exists(checkpoint)) {
+            resumeFrom = files.readCheckpoint(checkpoint, network);
+        } else if (checkpoint != null) {
+            // cannot happen with a durable store; starting over still ends with the same weights, only later
+            log.warn("job {}: checkpoint {} is missing; the job starts over", job.id(), checkpoint);
+            checkpoint = null;
+        }
+        if (resumeFrom != null || claimed.lease().attempt() > 1) {
+            log.info("job {} continues on {} (attempt {}) after epoch {}", job.id(), lease.owner(), lease.attempt(),
+                    resumeFrom == null ? 0 : resumeFrom.epochsCompleted());
+        }
+        job.resumeAt(resumeFrom == null ? List.of() : resumeFrom.history(),
+                resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
+        String[] lastCheckpoint = {checkpoint, null}; // the newest checkpoint file, and the one before it
+        long[] checkpointNanos = {0};
+        long intervalNanos = settings.checkpointInterval().toNanos();
+        long[] lastCheckpointAt = {System.nanoTime()};
+        long setupNanos = System.nanoTime() - setupStart;
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
+                job.batchDone(epoch);
+            }
+
+            /** The epoch's row first (every replica's followers read it), then this replica's followers. */
+            @Override
+            public void onEpoch(EpochReport report) {
+                samplesTrained.increment(rows);
+                epochDuration.record(report.durationNanos(), TimeUnit.NANOSECONDS);
+                lastThroughput.set(Double.doubleToLongBits(rows / (report.durationNanos() / 1e9)));
+                if (!events.append(lease, report, now())) {
+                    throw new LeaseLostException(lease);
+                }
+                job.epochDone(report);
+            }
+
+            /** Every chainrule.jobs.checkpoint-interval at most (each checkpoint holds the whole history). */
+            @Override
+            public boolean wantsCheckpoint(int epoch) {
+                return System.nanoTime() - lastCheckpointAt[0] >= intervalNanos;
+            }
+
+            /** The checkpoint's file, then the record naming it, then the previous file goes. */
+            @Override
+            public void onCheckpoint(TrainingCheckpoint state) {
+                long start = System.nanoTime();
+                String file = files.writeCheckpoint(lease, state);
+                List<EpochReport> history = new ArrayList<>();
+                long batches = job.batchesDoneWith(history);
+                if (!records.epochDone(lease, history, batches, file)) {
+                    files.delete(job.id(), file);
+                    throw new LeaseLostException(lease);
+                }
+                // the one before stays until the next epoch: the previous record may still name it if this
+                // commit is lost in a crash (the orphan sweep removes whichever one no record names)
+                if (lastCheckpoint[1] != null) {
+                    files.delete(job.id(), lastCheckpoint[1]);
+                }
+                lastCheckpoint[1] = lastCheckpoint[0];
+                lastCheckpoint[0] = file;
+                lastCheckpointAt[0] = System.nanoTime();
+                checkpointNanos[0] += lastCheckpointAt[0] - start;
+            }
+        };
+        long fitStart = System.nanoTime();
+        TrainingResult result = new Trainer(network, spec.config()).fit(training, validation, listener,
+                () -> job.isCancelRequested() || claimed.leaseLost() || shuttingDown.getAsBoolean(), resumeFrom);
+        long fitNanos = System.nanoTime() - fitStart;
+        if (result.outcome() == TrainingOutcome.CANCELLED) {
+            if (job.isCancelRequested()) {
+                end(claimed, JobStatus.CANCELLED, null);
+            } else if (claimed.leaseLost()) {
+                log.warn("job {}: attempt {} lost its lease; it stops and writes nothing more", job.id(), lease.attempt());
+            } else {
+                release(claimed); // shutdown: another replica (or the next start) continues after the last checkpoint
+            }
+            return;
+        }
+        if (result.outcome() == TrainingOutcome.DIVERGED) {
+            end(claimed, JobStatus.FAILED, result.failureReason());
+            return;
+        }
+        EpochReport last = result.lastEpoch();
+        EpochReport best = result.bestEpoch() > 0 ? result.history().get(result.bestEpoch() - 1) : last;
+        boolean restored = spec.config().earlyStopping() != null && spec.config().earlyStopping().restoreBest();
+        EpochReport reported = restored ? best : last;
+        Map<String, Double> metrics = reported.validationLoss() != null ? reported.validationMetrics() : reported.trainingMetrics();
+        String endReason = result.outcome() == TrainingOutcome.EARLY_STOPPED ? "early_stopped" : "completed";
+        Instant finished = now();
+        // the version and the job's end in one transaction: a crash between them must not train it twice, and a
+        // replica that lost the lease meanwhile adds no version (its end changes no row, so both roll back)
+        ModelVersion version = transaction.execute(status -> {
+            ModelVersion v = models.addVersion(model.id(), new TrainedModel(network, standardiser),
+                    new ModelVersion.Summary(job.id(), finished, last.epoch(), reported.trainingLoss(),
+                            reported.validationLoss(), metrics));
+            if (!records.finished(lease, JobStatus.SUCCEEDED, finished, job.history(), job.batchesDone(), null, endReason,
+                    v.number(), metrics)) {
+                throw new LeaseLostException(lease);
+            }
+            return v;
+        });
+        files.deleteAll(job.id());
+        // where a job's time went, for operators (README "Speed": the service's overhead over the engine's)
+        log.info("job {} took {} ms: setup {} ms (data, standardisation), training {} ms of which checkpoints {} ms, "
+                        + "version {} ms", job.id(), (System.nanoTime() - setupStart) / 1_000_000, setupNanos / 1_000_000,
+                fitNanos / 1_000_000, checkpointNanos[0] / 1_000_000,
+                (System.nanoTime() - fitStart - fitNanos) / 1_000_000);
+        job.succeeded(finished, version.number(), metrics, endReason);
+    }
+
+    /**
+     * Records the end of a job without a version, then shows it. A job whose end could not be recorded because its
+     * lease is gone shows nothing here: the replica that holds it now ends it.
+     */
+    private void end(ClaimedJob claimed, JobStatus status, String reason) {
+        TrainingJob job = claimed.job();
+        String failureReason = storedFailureReason(reason);
+        Instant now = now();
+        try {
+            if (!records.finished(claimed.lease(), status, now, job.history(), job.batchesDone(), failureReason, null,
+                    null, Map.of())) {
+                claimed.loseLease();
+                log.warn("job {}: its end ({}) was not recorded: attempt {} no longer holds the lease", job.id(), status,
+                        claimed.lease().attempt());
+                return;
+            }
+            files.deleteAll(job.id());
+        } catch (RuntimeException e) {
+            log.error("could not record the end of job {} ({})", job.id(), status, e);
+        }
+        switch (status) {
+            case CANCELLED -> job.cancelled(now);
+            case FAILED -> job.failed(now, failureReason);
+            default -> throw new IllegalArgumentException("not an end without a version: " + status);
+        }
+    }
+
+    private void release(ClaimedJob claimed) {
+        try {
+            if (leases.release(claimed.lease())) {
+                log.info("job {}: lease released for another replica to continue it", claimed.job().id());
+            }
+        } catch (RuntimeException e) {
+            log.warn("job {}: could not release its lease; it is taken over when the lease expires", claimed.job().id(), e);
+        }
+    }
+
+    /** The reason as the record can hold it: an exception's text can be longer than the column, cut with an ellipsis. */
+    static String storedFailureReason(String reason) {
+        if (reason == null || reason.length() <= MAX_FAILURE_REASON) {
+            return reason;
+        }
+        int end = MAX_FAILURE_REASON - 1;
+        // never half a surrogate pair (a user's dataset name may hold one): it would be stored as '?'
+        if (Character.isHighSurrogate(reason.charAt(end - 1))) {
+            end--;
+        }
+        return reason.substring(0, end) + "\u2026";
+    }
+
+    private static Dataset standardise(Dataset data, Standardiser standardiser) {
+        return standardiser == null ? data : new Dataset(standardiser.apply(data.features()), data.targets());
+    }
+
+    /** Instants as the database keeps them (microseconds), so a job reads back as it was. */
+    private Instant now() {
+        return DatabaseTime.now(clock);
+    }
+}
