@@ -24,13 +24,16 @@ CONTAINERS=()
 STEP="start"
 WORK="$(mktemp -d)"
 
-# shared/ sits beside the repository in CI (../shared); a worktree nested deeper finds it further up
-SHARED=""
+# The only thing taken from outside the repository: the CI machine's stand-in for the base images, in
+# ../shared/container beside the repository (a worktree nested deeper finds it further up).
+STAND_IN=""
 for candidate in ../shared ../../shared ../../../shared; do
-  if [ -d "$candidate/container" ] && [ -d "$candidate/data" ]; then SHARED="$(cd "$candidate" && pwd)"; break; fi
+  if [ -f "$candidate/container/stand-in-images.sh" ]; then
+    STAND_IN="$(cd "$candidate/container" && pwd)/stand-in-images.sh"; break
+  fi
 done
-[ -n "$SHARED" ] || { echo "container-test: ../shared (container/ and data/) not found beside $ROOT" >&2; exit 1; }
-IRIS="$SHARED/data/iris/iris.csv"
+[ -n "$STAND_IN" ] || { echo "container-test: ../shared/container/stand-in-images.sh not found beside $ROOT" >&2; exit 1; }
+IRIS="$ROOT/datasets/iris/iris.csv"
 test -f "$IRIS" || { echo "container-test: $IRIS is missing" >&2; exit 1; }
 
 step() {
@@ -122,7 +125,7 @@ step "environment"
 echo "cores: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-<unset>}"
 
 step "stand-in base images (../shared/container/stand-in-images.sh)"
-conf_line="$("$SHARED/container/stand-in-images.sh" Dockerfile | tail -n 1)"
+conf_line="$("$STAND_IN" Dockerfile | tail -n 1)"
 case "$conf_line" in
   "export CONTAINERS_CONF="*) export CONTAINERS_CONF="${conf_line#export CONTAINERS_CONF=}" ;;
   *) fail "stand-in-images.sh printed no CONTAINERS_CONF line (got: $conf_line)" ;;

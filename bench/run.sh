@@ -16,7 +16,7 @@
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
 # only: exports OPENBLAS_CORETYPE=NAME to every system, and only when it is unset). Every mode takes --data DIR
-# (MNIST's IDX files; default ../shared/data/mnist from the repo root, or $CHAINRULE_MNIST_DIR), --tag NAME
+# (MNIST's IDX files; default the repository's datasets/mnist, or $CHAINRULE_MNIST_DIR), --tag NAME
 # (appended to the results file name) and --results DIR. Apart from --coretype, nothing here sets or changes
 # OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE or OMP_NUM_THREADS; the results record them as found.
 set -euo pipefail
@@ -27,7 +27,7 @@ for variable in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE OMP_NUM_THREADS; do
   echo "[bench] ${variable}=${!variable-<unset>}"
 done
 
-data_dir="${CHAINRULE_MNIST_DIR:-../shared/data/mnist}"
+data_dir="${CHAINRULE_MNIST_DIR:-datasets/mnist}"
 main=dev.chainrule.bench.PeerComparison
 heap=(-Xms2g -Xmx4g)
 quick=0

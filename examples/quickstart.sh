@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # From nothing to a prediction on iris, over the HTTP API (README.md, "Using the API"):
-# define a model, train it on the 150 rows of ../shared/data/iris/iris.csv sent inline, follow the job's
+# define a model, train it on the 150 rows of datasets/iris/iris.csv sent inline, follow the job's
 # progress as Server-Sent Events, predict, ask for input gradients, and measure the accuracy on all 150 rows.
 #
 #   examples/quickstart.sh [BASE_URL]          BASE_URL defaults to http://localhost:8080
 #   CHAINRULE_API_KEY=... examples/quickstart.sh   when the service has API keys (an ADMIN key: it trains)
-#   IRIS_CSV=/elsewhere/iris.csv examples/quickstart.sh   when ../shared is not beside the repo
+#   IRIS_CSV=/elsewhere/iris.csv examples/quickstart.sh   another copy of the iris CSV (same columns)
 #
 # Needs bash, curl and python3. Exits non-zero on any unexpected HTTP status, on a job that does not succeed,
 # or when the accuracy on the 150 rows is below 0.9.
@@ -14,10 +14,10 @@ set -euo pipefail
 BASE="${1:-http://localhost:8080}"
 BASE="${BASE%/}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-IRIS="${IRIS_CSV:-$ROOT/../shared/data/iris/iris.csv}"
+IRIS="${IRIS_CSV:-$ROOT/datasets/iris/iris.csv}"
 MIN_ACCURACY=0.9
 
-test -f "$IRIS" || { echo "quickstart: $IRIS is missing (the iris data set lives in ../shared/data beside the repo)" >&2; exit 1; }
+test -f "$IRIS" || { echo "quickstart: $IRIS is missing (the repository carries it in datasets/iris/)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "quickstart: needs curl" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "quickstart: needs python3" >&2; exit 1; }
 

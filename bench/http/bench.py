@@ -121,16 +121,7 @@ def pixels(row):
 def default_data_dir():
     if os.environ.get("CHAINRULE_MNIST_DIR"):
         return os.environ["CHAINRULE_MNIST_DIR"]
-    candidates = [os.path.join(REPO, "..", "shared", "data", "mnist")]
-    try:  # a git worktree elsewhere: ../shared beside the main checkout
-        common = subprocess.run(["git", "-C", REPO, "rev-parse", "--path-format=absolute", "--git-common-dir"],
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        if common:
-            candidates.append(os.path.join(os.path.dirname(os.path.dirname(common)), "shared", "data", "mnist"))
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    found = next((c for c in candidates if os.path.exists(os.path.join(c, "train-images-idx3-ubyte.gz"))), candidates[0])
-    return os.path.normpath(found)
+    return os.path.join(REPO, "datasets", "mnist")
 
 
 # ---------------------------------------------------------------------------------------------- Prometheus
@@ -838,7 +829,7 @@ def main():
     parser.add_argument("--timeout", type=int, default=5, help="wrk's per-request timeout, seconds")
     parser.add_argument("--train-rows", type=int, default=None, help="MNIST rows to train on (default 2048; quick 512)")
     parser.add_argument("--data", default=None, help="MNIST IDX folder (default: $CHAINRULE_MNIST_DIR, else "
-                        "../shared/data/mnist beside the repo or beside the main checkout of a git worktree)")
+                        "the repository's datasets/mnist)")
     parser.add_argument("--results", default=os.path.join(REPO, "bench", "results"))
     parser.add_argument("--tag", default="")
     parser.add_argument("--date", default=datetime.date.today().isoformat())

@@ -10,7 +10,7 @@
 # Options of this script: --jvm-opts "FLAGS" (JVM flags for the service; default none, as README and CI start
 # it; also BENCH_HTTP_JVM_OPTS), --keep-work (leave the temporary folder: bodies, service log, JFR files).
 # Everything else goes to bench/http/bench.py: --connections 1,8,64  --duration S  --warmup S  --threads N
-# --train-rows N  --data DIR (MNIST IDX files; default ../shared/data/mnist or $CHAINRULE_MNIST_DIR)
+# --train-rows N  --data DIR (MNIST IDX files; default datasets/mnist or $CHAINRULE_MNIST_DIR)
 # --results DIR  --tag NAME  --engine-results FILE  --profile-duration S.
 #
 # Traffic goes only to the service this script starts on 127.0.0.1; every wrk run is bounded by its duration.

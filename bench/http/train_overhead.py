@@ -20,7 +20,7 @@ import time
 import urllib.request
 
 base = sys.argv[1].rstrip("/")
-mnist = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "mnist")
+mnist = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "..", "datasets", "mnist")
 key = os.environ.get("CHAINRULE_API_KEY")
 
 

@@ -58,8 +58,8 @@ CONV_FLOP = 3 * FWD_FLOP                                # the usual 3 x forward:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", help="folder with MNIST's IDX .gz files (default: ../shared/data/mnist from the "
-                                   "repo root, or $CHAINRULE_MNIST_DIR)")
+    p.add_argument("--data", help="folder with MNIST's IDX .gz files (default: the repository's "
+                                   "datasets/mnist, or $CHAINRULE_MNIST_DIR)")
     p.add_argument("--label", default="run", help="name of this configuration in the output")
     p.add_argument("--threads", type=int, help="torch.set_num_threads (intra-op); default: torch's own")
     p.add_argument("--interop", type=int, help="torch.set_num_interop_threads; default: torch's own")
@@ -99,7 +99,7 @@ def data_dir(arg):
         return arg
     if os.environ.get("CHAINRULE_MNIST_DIR"):
         return os.environ["CHAINRULE_MNIST_DIR"]
-    return os.path.join(repo_root(), "..", "shared", "data", "mnist")
+    return os.path.join(repo_root(), "datasets", "mnist")
 
 
 def read_idx(path, magic):

@@ -6,7 +6,7 @@
 #   bench/peers/pytorch/run.sh --quick    smoke (< 60 s once torch is installed): 100 batches per epoch,
 #                                         leaves the environment as it is -> YYYY-MM-DD-pytorch-quick.md
 #
-# Options: --data DIR (MNIST's IDX .gz files; default ../shared/data/mnist from the repo root, or
+# Options: --data DIR (MNIST's IDX .gz files; default datasets/mnist from the repo root, or
 # $CHAINRULE_MNIST_DIR), --passes N (full: 2), --tag NAME (appended to the results file name),
 # --results DIR (default bench/results). $CHAINRULE_PYTHON picks the interpreter (default /usr/bin/python3,
 # where Debian's python3-torch installs; a pyenv python3 earlier on the PATH does not see it).
@@ -22,7 +22,7 @@ command_line="$here/run.sh${*:+ $*}"
 py="${CHAINRULE_PYTHON:-/usr/bin/python3}"
 
 quick=0 passes=2 tag="" results=bench/results data_given=0
-data="${CHAINRULE_MNIST_DIR:-../shared/data/mnist}"
+data="${CHAINRULE_MNIST_DIR:-datasets/mnist}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;

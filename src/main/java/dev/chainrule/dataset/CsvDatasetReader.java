@@ -27,7 +27,7 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * Reads a numeric CSV dataset: a header row of unique column names, then one observation per line, every cell
  * a finite number. The target column(s) are chosen by name (by default the last column, the convention of
- * shared/data); every other column is a feature. A gzip-compressed stream is recognised by its magic bytes and
+ * the repository's datasets/); every other column is a feature. A gzip-compressed stream is recognised by its magic bytes and
  * inflated on the fly.
  *
  * <p>The file is streamed record by record: {@link #read} into growing float blocks, so memory holds the numbers
@@ -75,7 +75,7 @@ public final class CsvDatasetReader {
         this(targetColumns, Integer.MAX_VALUE, null, Long.MAX_VALUE, null);
     }
 
-    /** Takes the last column as the target, the convention of every CSV in shared/data. */
+    /** Takes the last column as the target, the convention of every CSV in the repository's datasets/. */
     public static CsvDatasetReader lastColumnAsTarget() {
         return new CsvDatasetReader(List.of());
     }

@@ -3,6 +3,7 @@ package dev.chainrule.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.storage.DataDirectory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -56,7 +57,7 @@ class DatasetApiTest extends ApiTestSupport {
 
     @Test
     void irisAsARawBodyReportsItsShapeStatisticsAndClassCounts() throws IOException {
-        byte[] csv = Files.readAllBytes(TestData.file("iris/iris.csv"));
+        byte[] csv = Files.readAllBytes(TestDatasets.file("iris/iris.csv"));
 
         Response created = upload("/datasets?name=iris", "text/csv", csv);
 
@@ -85,7 +86,7 @@ class DatasetApiTest extends ApiTestSupport {
 
     @Test
     void gzipAndMultipartUploadsOfIrisGiveTheSameDataset() throws IOException {
-        byte[] csv = Files.readAllBytes(TestData.file("iris/iris.csv"));
+        byte[] csv = Files.readAllBytes(TestDatasets.file("iris/iris.csv"));
         JsonNode plain = created(upload("/datasets", "text/csv", csv));
 
         JsonNode gzip = created(upload("/datasets", "application/octet-stream", gzip(csv)));
@@ -106,7 +107,7 @@ class DatasetApiTest extends ApiTestSupport {
 
     @Test
     void targetColumnsAreChosenByNameAsQueryParametersOrFormFields() throws IOException {
-        String csv = Files.readString(TestData.file("iris/iris.csv"));
+        String csv = Files.readString(TestDatasets.file("iris/iris.csv"));
 
         JsonNode two = created(upload("/datasets?target=species&target=sepal_length_cm", "text/csv", bytes(csv)));
         assertThat(strings(two.get("featureColumns"))).containsExactly("sepal_width_cm", "petal_length_cm", "petal_width_cm");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.chainrule.dataset.TestDatasets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -93,7 +94,7 @@ class OpenApiContractTest {
         contract = new OpenApiContract(SPEC);
         irisFeatures = new ArrayList<>();
         irisSpecies = new ArrayList<>();
-        List<String> lines = Files.readAllLines(sharedData("iris/iris.csv"));
+        List<String> lines = Files.readAllLines(TestDatasets.file("iris/iris.csv"));
         for (String line : lines.subList(1, lines.size())) {
             if (line.isBlank()) {
                 continue;
@@ -396,7 +397,7 @@ class OpenApiContractTest {
     @Test
     @Order(5)
     void datasetsConformToTheSpec() throws Exception {
-        String iris = Files.readString(sharedData("iris/iris.csv"));
+        String iris = Files.readString(TestDatasets.file("iris/iris.csv"));
         Reply uploaded = call("POST", "/datasets?name=iris", "text/csv", iris, Sent.CONFORMING, 201);
         String irisId = uploaded.json().path("id").asString();
         assertThat(uploaded.header("Location")).isEqualTo(base() + "/datasets/" + irisId);
@@ -802,13 +803,5 @@ class OpenApiContractTest {
     /** "GET /models/{id}" with every path variable named {_}, so names need not agree. */
     private static String normalise(String operation) {
         return operation.replaceAll("\\{[^}]*}", "{_}");
-    }
-
-    /**
-     * A file of the shared data sets: ../shared/data beside the repository (as CI has it), or the nearest shared/data
-     * up the tree (a git worktree sits deeper than its repository).
-     */
-    static Path sharedData(String relative) {
-        return dev.chainrule.dataset.SharedData.file(relative);
     }
 }

@@ -3,7 +3,7 @@ package dev.chainrule.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.dataset.MnistIdxReader;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,7 @@ class PredictRequestJsonTest {
 
     @Test
     void realMnistRequestIsReadBitForBitAsJacksonReadsIt() throws Exception {
-        INDArray images = MnistIdxReader.readImages(SharedData.file("mnist/t10k-images-idx3-ubyte.gz"), DataType.DOUBLE);
+        INDArray images = MnistIdxReader.readImages(TestDatasets.file("mnist/t10k-images-idx3-ubyte.gz"), DataType.DOUBLE);
         StringBuilder body = new StringBuilder("{\"instances\":[");
         for (int r = 0; r < 128; r++) {
             body.append(r == 0 ? "[" : ",[");

@@ -1,21 +1,19 @@
 package dev.chainrule.api;
 
+import dev.chainrule.dataset.TestDatasets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
 /**
- * The real datasets of shared/data (one header row, numbers only, target in the last column), and a seeded
- * held-out split made on the test side, so the service never sees the rows it is judged on.
+ * The real datasets of the repository's datasets/ folder (one header row, numbers only, target in the last
+ * column), and a seeded held-out split made on the test side, so the service never sees the rows it is judged on.
  */
 final class TestData {
-    /** CI clones the project with shared/ beside it; a git worktree nested deeper finds it a level or two up. */
-
     private TestData() {
     }
 
@@ -56,7 +54,7 @@ final class TestData {
     static Table load(String relative) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file(relative));
+            lines = Files.readAllLines(TestDatasets.file(relative));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,9 +69,5 @@ final class TestData {
             targets.add(values[values.length - 1]);
         }
         return new Table(features.toArray(double[][]::new), targets.stream().mapToDouble(Double::doubleValue).toArray());
-    }
-
-    static Path file(String relative) {
-        return dev.chainrule.dataset.SharedData.file(relative);
     }
 }

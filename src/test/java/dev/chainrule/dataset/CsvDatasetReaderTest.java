@@ -363,11 +363,11 @@ class CsvDatasetReaderTest {
         assertThat(seen).containsExactly("[a, b] -> [t]", "2: [2.0, 3.0] [1.0]", "4: [5.0, 6.0] [4.0]");
     }
 
-    // ---- the real datasets of shared/data ------------------------------------------------------------------
+    // ---- the real datasets of datasets/ ---------------------------------------------------------------------
 
     @Test
     void readsIris() throws IOException {
-        CsvTable iris = LAST.read(SharedData.file("iris/iris.csv"));
+        CsvTable iris = LAST.read(TestDatasets.file("iris/iris.csv"));
 
         assertThat(iris.rows()).isEqualTo(150);
         assertThat(iris.featureNames()).containsExactly("sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm");
@@ -379,7 +379,7 @@ class CsvDatasetReaderTest {
 
     @Test
     void readsBreastCancer() throws IOException {
-        CsvTable cancer = LAST.read(SharedData.file("breast_cancer/breast_cancer.csv"));
+        CsvTable cancer = LAST.read(TestDatasets.file("breast_cancer/breast_cancer.csv"));
 
         assertThat(cancer.rows()).isEqualTo(569);
         assertThat(cancer.featureNames()).hasSize(30).startsWith("mean_radius").endsWith("worst_fractal_dimension");
@@ -391,7 +391,7 @@ class CsvDatasetReaderTest {
 
     @Test
     void readsConcrete() throws IOException {
-        CsvTable concrete = LAST.read(SharedData.file("concrete/concrete.csv"));
+        CsvTable concrete = LAST.read(TestDatasets.file("concrete/concrete.csv"));
 
         assertThat(concrete.rows()).isEqualTo(1030);
         assertThat(concrete.featureNames()).containsExactly("cement", "blast_furnace_slag", "fly_ash", "water",
@@ -404,12 +404,12 @@ class CsvDatasetReaderTest {
     }
 
     @Test
-    void readsEveryOtherSharedCsv() throws IOException {
+    void readsEveryOtherRealCsv() throws IOException {
         record Expected(String file, int rows, int features) {
         }
         for (Expected e : List.of(new Expected("wine/wine.csv", 178, 13), new Expected("digits8x8/digits8x8.csv", 1797, 64),
                 new Expected("diabetes/diabetes.csv", 442, 10))) {
-            CsvTable table = LAST.read(SharedData.file(e.file()));
+            CsvTable table = LAST.read(TestDatasets.file(e.file()));
             assertThat(table.rows()).as(e.file()).isEqualTo(e.rows());
             assertThat(table.featureNames()).as(e.file()).hasSize(e.features());
         }

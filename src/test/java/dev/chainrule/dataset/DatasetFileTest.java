@@ -38,7 +38,7 @@ class DatasetFileTest {
 
     @Test
     void irisRoundTripKeepsEveryValueAndReportsStatisticsAndClassCounts() throws IOException {
-        Path csv = SharedData.file("iris/iris.csv");
+        Path csv = TestDatasets.file("iris/iris.csv");
         Path file = dir.resolve("iris.bin");
 
         DatasetSummary written;
@@ -68,10 +68,10 @@ class DatasetFileTest {
     }
 
     @Test
-    void statisticsOfEverySharedCsvMatchAnIndependentTwoPassComputation() throws IOException {
+    void statisticsOfEveryRealCsvMatchAnIndependentTwoPassComputation() throws IOException {
         for (String name : List.of("breast_cancer/breast_cancer.csv", "concrete/concrete.csv", "wine/wine.csv",
                 "diabetes/diabetes.csv", "digits8x8/digits8x8.csv")) {
-            Path csv = SharedData.file(name);
+            Path csv = TestDatasets.file(name);
             Path file = dir.resolve(name.replace('/', '-') + ".bin");
             try (InputStream in = Files.newInputStream(csv)) {
                 DatasetFileWriter.fromCsv(LAST, in, name, file);
@@ -327,7 +327,7 @@ class DatasetFileTest {
 
     /**
      * Compares every column's statistics with a two-pass computation in BigDecimal over the CSV's cells, split on
-     * commas (the shared files have no quoting), each rounded to float32 as the file stores it.
+     * commas (the files of datasets/ have no quoting), each rounded to float32 as the file stores it.
      */
     static void assertStatisticsMatchTheCsv(Path csv, DatasetSummary summary) throws IOException {
         List<String> lines = Files.readAllLines(csv).stream().filter(l -> !l.isBlank()).toList();

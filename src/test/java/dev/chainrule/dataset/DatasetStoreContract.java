@@ -52,7 +52,7 @@ abstract class DatasetStoreContract {
     void aDatasetSurvivesARestartWithItsSummaryAndRows() throws IOException {
         DatasetService datasets = start();
         StoredDataset iris;
-        try (InputStream in = Files.newInputStream(SharedData.file("iris/iris.csv"))) {
+        try (InputStream in = Files.newInputStream(TestDatasets.file("iris/iris.csv"))) {
             iris = datasets.upload(in, "iris.csv", "iris", List.of());
         }
         StoredDataset two = datasets.upload(csv("a,b,y\n1,2,0.5\n3,4,1.5\n"), "two.csv", "two", List.of("y"));

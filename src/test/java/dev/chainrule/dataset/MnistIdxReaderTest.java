@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The real MNIST files of shared/data/mnist against the figures its README records. */
+/** The real MNIST files of datasets/mnist against the figures its README records. */
 class MnistIdxReaderTest {
     private static Dataset train;
     private static Dataset test;
@@ -66,6 +66,6 @@ class MnistIdxReaderTest {
     }
 
     private static Path file(String name) {
-        return SharedData.file("mnist/" + name);
+        return TestDatasets.file("mnist/" + name);
     }
 }

@@ -2,7 +2,7 @@ package dev.chainrule.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -126,7 +126,7 @@ class CrashRecoveryIT {
     void aServiceKilledMidTrainingComesBackWithEverythingAndFinishesTheJob() throws Exception {
         List<double[]> features = new ArrayList<>();
         List<Integer> species = new ArrayList<>();
-        for (String line : Files.readAllLines(SharedData.file("iris/iris.csv")).subList(1, 151)) {
+        for (String line : Files.readAllLines(TestDatasets.file("iris/iris.csv")).subList(1, 151)) {
             String[] cells = line.split(",");
             features.add(new double[] {Double.parseDouble(cells[0]), Double.parseDouble(cells[1]),
                     Double.parseDouble(cells[2]), Double.parseDouble(cells[3])});
@@ -143,7 +143,7 @@ class CrashRecoveryIT {
 
         // an uploaded dataset
         HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(URI.create(base + "/datasets?name=iris&target=species"))
-                .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofFile(SharedData.file("iris/iris.csv"))).build(),
+                .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofFile(TestDatasets.file("iris/iris.csv"))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
         JsonNode dataset = JSON.readTree(uploaded.body());

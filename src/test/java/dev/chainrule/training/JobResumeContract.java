@@ -8,7 +8,7 @@ import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.dataset.StoredDataset;
 import dev.chainrule.dataset.TargetEncoding;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.Parameter;
@@ -92,7 +92,7 @@ abstract class JobResumeContract {
 
     /** The same rows with other settings, from scratch or from a version. */
     private static TrainingJobSpec spec(String modelId, TrainingConfig config, Integer fromVersion) throws IOException {
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("iris/iris.csv"));
+        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("iris/iris.csv"));
         INDArray x = table.features(DataType.FLOAT);
         INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 3);
         for (int i = 0; i < x.rows(); i++) {
@@ -124,7 +124,7 @@ abstract class JobResumeContract {
         context = start();
         DatasetService datasets = context.getBean(DatasetService.class);
         StoredDataset iris;
-        try (InputStream csv = Files.newInputStream(SharedData.file("iris/iris.csv"))) {
+        try (InputStream csv = Files.newInputStream(TestDatasets.file("iris/iris.csv"))) {
             iris = datasets.upload(csv, "iris.csv", "iris", List.of());
         }
         ModelService models = context.getBean(ModelService.class);

@@ -40,7 +40,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>Arguments: {@code --quick} (CI smoke) or {@code --full} (default); {@code --concurrency} (only the
  * concurrent-training measurement, at the chosen mode's size, without the DL4J peer); {@code --data DIR} (default
- * $CHAINRULE_MNIST_DIR or ../shared/data/mnist, relative to the repo root); {@code --results DIR} (default
+ * $CHAINRULE_MNIST_DIR or datasets/mnist, relative to the repo root); {@code --results DIR} (default
  * bench/results); {@code --tag NAME}; {@code --peers LIST} (comma-separated: {@code dl4j} runs {@link Dl4jPeer} back
  * to back with the engine and writes YYYY-MM-DD-dl4j[-quick][-TAG].md too; {@code none}; default {@code dl4j});
  * {@code --command "..."} and {@code --revision "..."} are recorded as given.
@@ -87,7 +87,7 @@ public final class EngineBenchmark {
 
     public static void main(String[] args) throws Exception {
         Plan plan = Plan.full();
-        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "../shared/data/mnist"));
+        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "datasets/mnist"));
         Path results = Path.of("bench/results");
         String tag = null;
         String command = null;

@@ -42,7 +42,7 @@ public final class MemoryFootprint {
     public static void main(String[] args) throws IOException {
         int epochs = 2;
         String optimiser = "sgd";
-        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "../shared/data/mnist"));
+        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "datasets/mnist"));
         Path results = Path.of("bench/results");
         String tag = null;
         String command = "java dev.chainrule.bench.MemoryFootprint " + String.join(" ", args);

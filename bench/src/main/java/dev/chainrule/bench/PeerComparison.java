@@ -111,7 +111,7 @@ public final class PeerComparison {
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         Integer rounds = null;
-        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "../shared/data/mnist"));
+        Path data = Path.of(System.getenv().getOrDefault("CHAINRULE_MNIST_DIR", "datasets/mnist"));
         Path results = Path.of("bench/results");
         String tag = null;
         String command = null;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
 import dev.chainrule.dataset.DatasetSplit;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -33,7 +33,7 @@ class BreastCancerLearningTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a guard against a hang; the budget is ~2 minutes on 2 idle cores
     void diagnosesHeldOutCasesAtLeast95PercentRight() throws Exception {
         long started = System.nanoTime();
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("breast_cancer/breast_cancer.csv"));
+        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("breast_cancer/breast_cancer.csv"));
         int[] benign = table.classIds(); // checks the target is 0/1 class ids
         assertThat(table.classCount()).isEqualTo(2);
         DatasetSplit split = DatasetSplit.stratified(benign, 0.3, 20240601L);

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
 import dev.chainrule.dataset.DatasetSplit;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -42,7 +42,7 @@ class ConcreteLearningTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a guard against a hang; the budget is ~2 minutes on 2 idle cores
     void predictsHeldOutStrengthWithRSquaredAtLeast085() throws Exception {
         long started = System.nanoTime();
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("concrete/concrete.csv"));
+        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("concrete/concrete.csv"));
         DatasetSplit split = DatasetSplit.random(table.rows(), 0.3, 20240601L);
         HeldOutSplit data = HeldOutSplit.of(table.valueDataset(DataType.FLOAT), split);
         Standardiser strengthScale = Standardiser.fit(data.train().targets());

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
 import dev.chainrule.dataset.DatasetSplit;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -38,7 +38,7 @@ class IrisLearningTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a guard against a hang; the budget is ~2 minutes on 2 idle cores
     void classifiesHeldOutIrisesAtLeast95PercentRight() throws Exception {
         long started = System.nanoTime();
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("iris/iris.csv"));
+        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("iris/iris.csv"));
         DatasetSplit split = DatasetSplit.stratified(table.classIds(), 0.3, 20240601L);
         HeldOutSplit data = HeldOutSplit.of(table.classificationDataset(DataType.FLOAT), split);
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chainrule.dataset.MnistIdxReader;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -36,10 +36,10 @@ class MnistLearningTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a guard against a hang; the budget is ~2 minutes on 2 idle cores
     void recognisesAtLeast97PercentOfTheTestDigits() throws Exception {
         long started = System.nanoTime();
-        Dataset train = MnistIdxReader.read(SharedData.file("mnist/train-images-idx3-ubyte.gz"),
-                SharedData.file("mnist/train-labels-idx1-ubyte.gz"), DataType.FLOAT);
-        Dataset test = MnistIdxReader.read(SharedData.file("mnist/t10k-images-idx3-ubyte.gz"),
-                SharedData.file("mnist/t10k-labels-idx1-ubyte.gz"), DataType.FLOAT);
+        Dataset train = MnistIdxReader.read(TestDatasets.file("mnist/train-images-idx3-ubyte.gz"),
+                TestDatasets.file("mnist/train-labels-idx1-ubyte.gz"), DataType.FLOAT);
+        Dataset test = MnistIdxReader.read(TestDatasets.file("mnist/t10k-images-idx3-ubyte.gz"),
+                TestDatasets.file("mnist/t10k-labels-idx1-ubyte.gz"), DataType.FLOAT);
         double readSeconds = (System.nanoTime() - started) / 1e9;
 
         NetworkDefinition definition = new NetworkDefinition(784,

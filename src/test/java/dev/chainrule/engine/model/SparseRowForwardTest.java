@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chainrule.dataset.MnistIdxReader;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -36,9 +36,9 @@ class SparseRowForwardTest {
 
     @BeforeAll
     static void readMnist() throws IOException {
-        train = MnistIdxReader.readImages(SharedData.file("mnist/train-images-idx3-ubyte.gz"), DataType.FLOAT)
+        train = MnistIdxReader.readImages(TestDatasets.file("mnist/train-images-idx3-ubyte.gz"), DataType.FLOAT)
                 .get(NDArrayIndex.interval(0, 2000)).dup();
-        test = MnistIdxReader.readImages(SharedData.file("mnist/t10k-images-idx3-ubyte.gz"), DataType.FLOAT)
+        test = MnistIdxReader.readImages(TestDatasets.file("mnist/t10k-images-idx3-ubyte.gz"), DataType.FLOAT)
                 .get(NDArrayIndex.interval(0, 300)).dup();
     }
 

@@ -154,7 +154,7 @@ class StandardiserTest {
     @Test
     void theFloat32PathStandardisesExactlyAsTheFloat64Path() throws java.io.IOException {
         INDArray x = dev.chainrule.dataset.CsvDatasetReader.lastColumnAsTarget()
-                .read(dev.chainrule.dataset.SharedData.file("breast_cancer/breast_cancer.csv")).features(DataType.FLOAT);
+                .read(dev.chainrule.dataset.TestDatasets.file("breast_cancer/breast_cancer.csv")).features(DataType.FLOAT);
         x.getColumn(3).assign(0.1f); // a constant column
         Standardiser rows = Standardiser.fit(x);
         Standardiser reductions = Standardiser.fit(x.dup('f')); // column-major: not the row path

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
 import dev.chainrule.dataset.DatasetSplit;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -50,7 +50,7 @@ class TrainerResumeTest {
 
     @BeforeAll
     static void readIris() throws Exception {
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(SharedData.file("iris/iris.csv"));
+        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("iris/iris.csv"));
         DatasetSplit split = DatasetSplit.stratified(table.classIds(), 0.2, 41L);
         Dataset all = table.classificationDataset(DataType.FLOAT);
         Dataset train = split.train(all);

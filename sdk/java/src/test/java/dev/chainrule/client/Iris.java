@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The 150 rows of shared/data/iris/iris.csv (4 measurements, then the class id 0, 1 or 2), read here with plain
- * string splitting, independently of the service's CSV reader. shared/ is found beside the repository (CI's
- * layout) or further up (a worktree nested deeper), or at {@code -Dchainrule.shared-data}.
+ * The 150 rows of the repository's datasets/iris/iris.csv (4 measurements, then the class id 0, 1 or 2), read
+ * here with plain string splitting, independently of the service's CSV reader. The pom passes datasets/'s path
+ * as {@code -Dchainrule.datasets}.
  */
 record Iris(Path csv, List<String> header, double[][] features, int[] classes) {
 
     static Iris load() throws IOException {
-        Path csv = sharedFile("iris/iris.csv");
+        Path csv = datasetFile("iris/iris.csv");
         List<String> lines = Files.readAllLines(csv).stream().filter(line -> !line.isBlank()).toList();
         int rows = lines.size() - 1;
         double[][] features = new double[rows][4];
@@ -28,21 +28,18 @@ record Iris(Path csv, List<String> header, double[][] features, int[] classes) {
         return new Iris(csv, List.of(lines.get(0).split(",")), features, classes);
     }
 
-    static Path sharedFile(String relative) {
-        String given = System.getProperty("chainrule.shared-data");
-        if (given != null) {
-            return Path.of(given, relative);
+    /** A file under the repository's datasets/; fails naming the path when it is not there. */
+    static Path datasetFile(String relative) {
+        String datasets = System.getProperty("chainrule.datasets");
+        if (datasets == null) {
+            throw new IllegalStateException("-Dchainrule.datasets is not set: run the tests with sdk/java/pom.xml, "
+                    + "which points it at the repository's datasets/");
         }
-        Path up = Path.of("..");
-        for (int level = 1; level <= 5; level++) {
-            Path candidate = up.resolve("shared").resolve("data").resolve(relative);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-            up = up.resolve("..");
+        Path file = Path.of(datasets, relative).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("dataset file " + file + " not found (-Dchainrule.datasets=" + datasets + ")");
         }
-        throw new IllegalStateException("shared/data/" + relative + " not found up to 5 levels above "
-                + Path.of("").toAbsolutePath() + "; give -Dchainrule.shared-data=/path/to/shared/data");
+        return file;
     }
 
     /** 4 inputs, 16 ReLU units, a 3-way softmax, cross-entropy, seed 42: the README's iris model. */
