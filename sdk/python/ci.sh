@@ -61,17 +61,4 @@ echo "== examples/python-quickstart.py against $BASE"
 "$VENV_PYTHON" examples/python-quickstart.py "$BASE"
 
 echo "== README's Python client walkthrough against $BASE"
-"$VENV_PYTHON" - README.md <<'PY'
-import re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-section = re.search(r"^## Python client\n(.*?)(?=^## )", text, re.S | re.M)
-if not section:
-    sys.exit("README.md has no '## Python client' section")
-cells = re.findall(r"^```python\n(.*?)^```", section.group(1), re.S | re.M)
-if not cells:
-    sys.exit("README's Python client section has no python code")
-scope = {"__name__": "__readme__"}
-for i, cell in enumerate(cells, 1):
-    print(f"-- cell {i}")
-    exec(compile(cell, f"README.md (Python client, cell {i})", "exec"), scope)
-PY
+"$VENV_PYTHON" sdk/python/run_readme.py README.md
