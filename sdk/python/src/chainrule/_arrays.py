@@ -49,7 +49,8 @@ def rows(value: Any, what: str) -> List[Any]:
     if is_ndarray(value):
         if value.ndim != 2:
             raise ValueError(f"{what} must be 2-D (rows x columns), got shape {value.shape}")
-        return value.tolist()
+        table: List[Any] = value.tolist()
+        return table
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"{what} must be a 2-D array or a sequence of rows, got {type(value).__name__}")
     return [list(r) if isinstance(r, (tuple, list)) or is_ndarray(r) else r for r in value]
@@ -60,7 +61,8 @@ def targets(value: Any) -> List[Any]:
     if is_dataframe(value) or type(value).__name__ == "Series" and hasattr(value, "to_numpy"):
         value = value.to_numpy()
     if is_ndarray(value):
-        return value.tolist()
+        listed: List[Any] = value.tolist()
+        return listed
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"targets must be an array or a sequence, got {type(value).__name__}")
     return [list(t) if isinstance(t, (tuple, list)) or is_ndarray(t) else t for t in value]

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import http.client
+import importlib
 import json
 import time
 import warnings
-from typing import Any, BinaryIO, Callable, Iterator, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple
 
 from ._http import Transport
 from .errors import ApiError, TransportError, WaitTimeout
@@ -16,7 +17,8 @@ EpochCallback = Callable[[Epoch], Any]
 
 def read_events(stream: BinaryIO) -> Iterator[Tuple[str, str, str]]:
     """(event, id, data) of each event of a ``text/event-stream``, as the HTML standard parses it."""
-    event, event_id, data = "message", "", []
+    event, event_id = "message", ""
+    data: List[str] = []
     while True:
         raw = stream.readline()
         if not raw:
@@ -51,7 +53,7 @@ class ProgressBar:
         if not wanted:
             return
         try:
-            from tqdm.auto import tqdm
+            tqdm = importlib.import_module("tqdm.auto").tqdm  # terminals and notebooks alike
         except ImportError:
             warnings.warn("progress=True needs tqdm (pip install tqdm, or apt install python3-tqdm); waiting"
                           " without a progress bar", stacklevel=4)

@@ -38,7 +38,7 @@ def _layer(spec: LayerSpec) -> Dict[str, Any]:
     if isinstance(spec, tuple) and len(spec) == 2:
         return {"units": spec[0], "activation": spec[1]}
     if hasattr(spec, "units") and hasattr(spec, "activation"):
-        return {"units": spec.units, "activation": spec.activation}
+        return {"units": getattr(spec, "units"), "activation": getattr(spec, "activation")}
     raise TypeError(f"a layer is (units, activation), a dict or a Layer, got {spec!r}")
 
 
@@ -149,7 +149,7 @@ class Client:
             if hasattr(destination, "write"):
                 shutil.copyfileobj(response.stream, destination, _uploads.CHUNK)  # type: ignore[arg-type]
                 return destination  # type: ignore[return-value]
-            path = Path(destination)  # type: ignore[arg-type]
+            path = Path(destination)
             with open(path, "wb") as out:
                 shutil.copyfileobj(response.stream, out, _uploads.CHUNK)
             return path
