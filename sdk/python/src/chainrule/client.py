@@ -54,7 +54,8 @@ class Client:
 
     Args:
         base_url: the service's URL (default ``$CHAINRULE_URL``, else ``http://localhost:8080``).
-        api_key: sent as ``Authorization: Bearer <key>`` (default ``$CHAINRULE_API_KEY``; none for an open service).
+        api_key: sent as ``Authorization: Bearer <key>`` (default ``$CHAINRULE_API_KEY``; none for an open service;
+            ``""`` sends none even when the variable is set).
         timeout: seconds to connect and to wait for each read (None: no limit). ``wait`` has its own timeout.
         retry_on_429: on ``429 Too Many Requests`` (the training queue is full), sleep ``Retry-After`` and try
             again, up to ``max_attempts`` tries in all; a wait longer than ``max_retry_wait`` is not made.
