@@ -23,7 +23,7 @@ if ! "$PYTHON" -c 'import ensurepip, pytest, numpy, pandas, tqdm' 2>/dev/null; t
   fi
   echo "== Debian packages for the Python client's tests: ${packages[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${packages[@]}" > /dev/null
 fi
 
 WORK="$(mktemp -d)"
