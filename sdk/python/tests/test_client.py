@@ -124,3 +124,12 @@ def test_health_info_and_metrics(client, trained_iris) -> None:
     succeeded = client.metric("chainrule.jobs", tags={"state": "SUCCEEDED"})
     assert succeeded["name"] == "chainrule.jobs" and succeeded["measurements"][0]["value"] >= 1
     assert "chainrule_jobs{" in client.prometheus()
+
+
+def test_one_client_shared_by_threads(client, trained_iris, iris) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    _, features, _ = iris
+    expected = client.predict(trained_iris, features[:10]).outputs
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: client.predict(trained_iris, features[:10]).outputs, range(40)))
+    assert all(a == expected for a in answers)

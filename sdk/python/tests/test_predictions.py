@@ -149,3 +149,13 @@ def test_export_of_a_missing_version_and_import_of_a_non_model_file(client, trai
     with pytest.raises(chainrule.ValidationError) as raised:
         client.import_model(b"not a model file at all")
     assert "body" in raised.value.field_errors()
+
+
+def test_rows_of_numpy_values_in_lists_are_sent_as_numbers(client, trained_iris, iris) -> None:
+    _, features, targets = iris
+    mixed = [np.asarray(features[0], dtype=np.float32), [np.float64(v) for v in features[1]], tuple(features[2])]
+    result = client.predict(trained_iris, mixed, binary=False)
+    np.testing.assert_allclose(result.outputs_array(), client.predict(trained_iris, features[:3]).outputs_array(),
+                               rtol=1e-6, atol=1e-9)
+    gradients = client.input_gradients(trained_iris, mixed, [np.int64(t) for t in targets[:3]])
+    assert gradients.array().shape == (3, 4)

@@ -53,7 +53,21 @@ def rows(value: Any, what: str) -> List[Any]:
         return table
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"{what} must be a 2-D array or a sequence of rows, got {type(value).__name__}")
-    return [list(r) if isinstance(r, (tuple, list)) or is_ndarray(r) else r for r in value]
+    return [_listed(r) for r in value]
+
+
+def _listed(item: Any) -> Any:
+    """A row (a list, a tuple, a NumPy row) as a list; anything else as it is."""
+    if is_ndarray(item):
+        return item.tolist()
+    return list(item) if isinstance(item, (tuple, list)) else item
+
+
+def json_default(value: Any) -> Any:
+    """NumPy scalars (np.float32(1.5), np.int64(2)) in JSON bodies, as the Python numbers they hold."""
+    if hasattr(value, "item") and hasattr(value, "dtype"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not a number JSON can carry")
 
 
 def targets(value: Any) -> List[Any]:
@@ -65,7 +79,7 @@ def targets(value: Any) -> List[Any]:
         return listed
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"targets must be an array or a sequence, got {type(value).__name__}")
-    return [list(t) if isinstance(t, (tuple, list)) or is_ndarray(t) else t for t in value]
+    return [_listed(t) for t in value]
 
 
 def float32_body(value: Any) -> Tuple[bytes, int]:

@@ -99,7 +99,7 @@ class Client:
 
     def _json(self, method: str, path: str, body: Any = None, params: Optional[Mapping[str, Any]] = None,
               timeout: Optional[float] = None) -> Any:
-        data = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
+        data = None if body is None else json.dumps(body, allow_nan=False, default=_arrays.json_default).encode("utf-8")
         return self._http.request(method, path, params=params, body=data,
                                   content_type="application/json" if data is not None else None,
                                   timeout=timeout).json()
