@@ -62,13 +62,20 @@ if [[ ! -f "$data_dir/train-images-idx3-ubyte.gz" ]]; then
   exit 2
 fi
 
-# The service's plain jar (its classes, not the Spring Boot fat jar) into the local Maven repository, then
-# the benchmark against it. javacpp.platform is also in .mvn/maven.config; passing it keeps the bench build
-# to Linux x86-64 natives wherever Maven is started from.
+# The service's classes as a plain jar (not the Spring Boot fat jar) into the local Maven repository, then the
+# benchmark against it. The plain jar is made under target/bench-engine/ and installed from there, so that
+# target/chainrule-*.jar, the executable jar README starts with java -jar, is left as it is (an install with the
+# repackage skipped would overwrite it with the plain one). javacpp.platform is also in .mvn/maven.config;
+# passing it keeps the bench build to Linux x86-64 natives wherever Maven is started from.
 platform=(-Djavacpp.platform=linux-x86_64)
 version="$(sed -n '/<artifactId>chainrule<\/artifactId>/{n;s/.*<version>\(.*\)<\/version>.*/\1/p;q}' pom.xml)"
 echo "[bench] building the engine ${version} (plain jar) and the benchmark"
-./mvnw -q -B install -Dmaven.test.skip=true -Dspring-boot.repackage.skip=true "${platform[@]}"
+./mvnw -q -B compile "${platform[@]}"
+engine_jar="target/bench-engine/chainrule-${version}.jar"
+mkdir -p target/bench-engine
+rm -f "$engine_jar"
+jar --create --file "$engine_jar" -C target/classes .
+./mvnw -q -B install:install-file -Dfile="$engine_jar" -DpomFile=pom.xml "${platform[@]}"
 ./mvnw -q -B -f bench/pom.xml package -Dmaven.test.skip=true -Dchainrule.version="$version" "${platform[@]}"
 
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -1,0 +1,290 @@
+"""What the service answers, as typed, read-only objects (``raw`` keeps the JSON as it came)."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
+
+from ._arrays import to_array
+
+T = TypeVar("T")
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_time(text: Optional[str]) -> Optional[_dt.datetime]:
+    """An RFC 3339 instant (``2026-11-22T04:22:45.399058641Z``) as an aware datetime (to the microsecond)."""
+    if not text:
+        return None
+    value = text.replace("Z", "+00:00").replace("z", "+00:00")
+    value = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], value, count=1)
+    return _dt.datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One fully connected layer: its units and activation (``relu``, ``softmax``, ...)."""
+
+    units: int
+    activation: str
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One trained (or imported) version of a model and its training summary."""
+
+    version: int
+    created_at: Optional[_dt.datetime]
+    job_id: Optional[str]
+    epochs: int
+    training_loss: float
+    validation_loss: Optional[float]
+    metrics: Dict[str, float]
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "ModelVersion":
+        return cls(d["version"], parse_time(d.get("createdAt")), d.get("jobId"), d.get("epochs", 0),
+                   d.get("trainingLoss", float("nan")), d.get("validationLoss"), dict(d.get("metrics") or {}))
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model: its definition, training state and versions."""
+
+    id: str
+    name: Optional[str]
+    description: Optional[str]
+    input_width: int
+    layers: List[Layer]
+    loss: str
+    initialiser: str
+    seed: int
+    loss_epsilon: float
+    parameter_count: int
+    created_at: Optional[_dt.datetime]
+    training_state: str
+    latest_version: Optional[int]
+    versions: List[ModelVersion]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.versions)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Model":
+        return cls(d["id"], d.get("name"), d.get("description"), d["inputWidth"],
+                   [Layer(x["units"], x["activation"]) for x in d.get("layers", [])], d["loss"],
+                   d.get("initialiser", ""), d.get("seed", 0), d.get("lossEpsilon", 0.0), d.get("parameterCount", 0),
+                   parse_time(d.get("createdAt")), d.get("trainingState", ""), d.get("latestVersion"),
+                   [ModelVersion.from_json(v) for v in d.get("versions", [])], dict(d))
+
+
+@dataclass(frozen=True)
+class DatasetColumn:
+    """One column's statistics over its float32 values (``std`` is the population standard deviation)."""
+
+    name: str
+    role: str
+    min: float
+    max: float
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An uploaded dataset: rows, columns and their statistics, and class counts for a class target."""
+
+    id: str
+    name: str
+    rows: int
+    created_at: Optional[_dt.datetime]
+    size_bytes: int
+    feature_columns: List[str]
+    target_columns: List[str]
+    columns: List[DatasetColumn]
+    class_counts: Optional[Dict[int, int]]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Dataset":
+        counts = d.get("classCounts")
+        return cls(d["id"], d["name"], d["rows"], parse_time(d.get("createdAt")), d.get("sizeBytes", 0),
+                   list(d.get("featureColumns", [])), list(d.get("targetColumns", [])),
+                   [DatasetColumn(c["name"], c["role"], c["min"], c["max"], c["mean"], c["std"])
+                    for c in d.get("columns", [])],
+                   None if counts is None else {int(k): int(v) for k, v in counts.items()}, dict(d))
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One finished epoch of a training job (an event of its stream, or an entry of its history)."""
+
+    epoch: int
+    training_loss: float
+    training_metrics: Dict[str, float]
+    validation_loss: Optional[float]
+    validation_metrics: Dict[str, float]
+    duration_seconds: float
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Epoch":
+        return cls(d["epoch"], d["trainingLoss"], dict(d.get("trainingMetrics") or {}), d.get("validationLoss"),
+                   dict(d.get("validationMetrics") or {}), d.get("durationSeconds", 0.0))
+
+
+ENDED = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+
+
+@dataclass(frozen=True)
+class Job:
+    """A training job: status, progress, per-epoch history, and the version it made once it succeeded."""
+
+    id: str
+    model_id: str
+    status: str
+    progress: float
+    current_epoch: int
+    epochs: int
+    batches_done: int
+    batches_planned: int
+    created_at: Optional[_dt.datetime]
+    started_at: Optional[_dt.datetime]
+    finished_at: Optional[_dt.datetime]
+    elapsed_seconds: float
+    eta_seconds: Optional[float]
+    history: List[Epoch]
+    final_metrics: Dict[str, float]
+    failure_reason: Optional[str]
+    version: Optional[int]
+    from_version: Optional[int]
+    end_reason: Optional[str]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ended(self) -> bool:
+        """SUCCEEDED, FAILED or CANCELLED."""
+        return self.status in ENDED
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Job":
+        return cls(d["id"], d["modelId"], d["status"], d.get("progress", 0.0), d.get("currentEpoch", 0),
+                   d.get("epochs", 0), d.get("batchesDone", 0), d.get("batchesPlanned", 0),
+                   parse_time(d.get("createdAt")), parse_time(d.get("startedAt")), parse_time(d.get("finishedAt")),
+                   d.get("elapsedSeconds", 0.0), d.get("etaSeconds"),
+                   [Epoch.from_json(e) for e in d.get("history", [])], dict(d.get("finalMetrics") or {}),
+                   d.get("failureReason"), d.get("version"), d.get("fromVersion"), d.get("endReason"), dict(d))
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing (oldest first); iterate it for its items."""
+
+    items: List[T]
+    page: int
+    size: int
+    total_items: int
+    total_pages: int
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.total_pages
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One instance's outputs and what they mean for the output layer (the other fields are None)."""
+
+    outputs: List[float]
+    class_index: Optional[int] = None
+    probabilities: Optional[List[float]] = None
+    probability: Optional[float] = None
+    decision: Optional[int] = None
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Prediction":
+        return cls(list(d["outputs"]), d.get("classIndex"), d.get("probabilities"), d.get("probability"),
+                   d.get("decision"))
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The answer of predict: one :class:`Prediction` per instance, in order.
+
+    ``task`` is ``classification`` (softmax output), ``binary`` (logistic outputs) or ``regression``.
+    """
+
+    model_id: str
+    version: int
+    task: str
+    predictions: List[Prediction]
+
+    def __len__(self) -> int:
+        return len(self.predictions)
+
+    def __iter__(self) -> Iterator[Prediction]:
+        return iter(self.predictions)
+
+    def __getitem__(self, index: int) -> Prediction:
+        return self.predictions[index]
+
+    @property
+    def outputs(self) -> List[List[float]]:
+        """The network's outputs, one row per instance."""
+        return [p.outputs for p in self.predictions]
+
+    @property
+    def labels(self) -> List[int]:
+        """The predicted class (softmax) or 0/1 decision (one logistic output), per instance."""
+        if self.task == "classification":
+            return [p.class_index for p in self.predictions]  # type: ignore[misc]
+        if self.predictions and self.predictions[0].decision is not None:
+            return [p.decision for p in self.predictions]  # type: ignore[misc]
+        raise ValueError(f"a {self.task} output with {len(self.outputs[0]) if self.predictions else 0} units has"
+                         " no single label per instance; use outputs")
+
+    def outputs_array(self) -> Any:
+        """The outputs as a float32 NumPy array of shape (instances, outputs) (needs numpy)."""
+        return to_array(self.outputs, "float32")
+
+    def labels_array(self) -> Any:
+        """The labels as an int64 NumPy array (needs numpy)."""
+        return to_array(self.labels, "int64")
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Predictions":
+        return cls(d["modelId"], d["version"], d["task"], [Prediction.from_json(p) for p in d["predictions"]])
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """The answer of predict's dry run: what would be predicted, without computing it."""
+
+    model_id: str
+    version: int
+    task: str
+    instances: int
+
+
+@dataclass(frozen=True)
+class InputGradients:
+    """dJ/dx per instance, in the units of the raw inputs."""
+
+    model_id: str
+    version: int
+    gradients: List[List[float]]
+
+    def array(self) -> Any:
+        """The gradients as a float32 NumPy array of shape (instances, input width) (needs numpy)."""
+        return to_array(self.gradients, "float32")
