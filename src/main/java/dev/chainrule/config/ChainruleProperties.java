@@ -23,7 +23,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
-        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null) : jobs;
+        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null) : models;
         cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
@@ -74,9 +74,14 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                      epoch that ends sooner after the last checkpoint writes none, so a job of many quick epochs
      *                      does not spend its time writing (each checkpoint holds the whole history); a crash
      *                      redoes at most this much work
+     * @param databaseRetryWindow how long a running job keeps going through a database outage (default 60s): its
+     *                      writes retry with backoff meanwhile; past it the job stops on this replica, its record
+     *                      still RUNNING, and whichever replica claims it once the database is back continues it from
+     *                      its last checkpoint
      */
     public record Jobs(int workers, int queueCapacity, int blasThreads, int nd4jThreads, int maxPendingEvents,
-                       int followerThreads, java.time.Duration checkpointInterval) {
+                       int followerThreads, java.time.Duration checkpointInterval,
+                       java.time.Duration databaseRetryWindow) {
         public Jobs {
             workers = workers > 0 ? workers : 2;
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
@@ -88,6 +93,11 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
                 checkpointInterval = java.time.Duration.ofSeconds(1);
             } else if (checkpointInterval.isNegative()) {
                 throw new IllegalArgumentException("chainrule.jobs.checkpoint-interval must not be negative, got " + checkpointInterval);
+            }
+            if (databaseRetryWindow == null) {
+                databaseRetryWindow = java.time.Duration.ofSeconds(60);
+            } else if (databaseRetryWindow.isNegative()) {
+                throw new IllegalArgumentException("chainrule.jobs.database-retry-window must not be negative, got " + databaseRetryWindow);
             }
         }
     }

@@ -25,6 +25,13 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class JobFiles {
+    /** A job's file could not be written or read where the service keeps its files. */
+    static class StorageException extends RuntimeException {
+        StorageException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private static final Logger log = LoggerFactory.getLogger(JobFiles.class);
 
     private final DataDirectory files;

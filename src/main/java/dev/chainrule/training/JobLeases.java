@@ -1,6 +1,7 @@
 package dev.chainrule.training;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -33,12 +34,15 @@ class JobLeases {
      * Claims the oldest claimable job for {@code owner}: it becomes RUNNING under a new attempt and a lease of
      * {@code duration}. Rows other replicas are claiming right now are skipped, not waited for.
      */
-    Optional<JobRepository.JobRow> claim(String owner, Duration duration) {
+    Optional<JobRepository.JobRow> claim(String owner, Duration duration, java.util.Set<String> runningHere) {
+        // a job still running here whose lease expired in the database (an outage) is not claimed a second time
+        String notHere = runningHere.isEmpty() ? ""
+                : " AND id NOT IN (" + String.join(", ", java.util.Collections.nCopies(runningHere.size(), "?")) + ")";
         return transaction.execute(status -> {
-            Optional<String> id = db.sql("""
-                    SELECT id FROM jobs
-                    WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_expires_at <= CURRENT_TIMESTAMP)
-                    ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED""").query(String.class).optional();
+            Optional<String> id = db.sql("SELECT id FROM jobs WHERE (status = 'QUEUED' OR (status = 'RUNNING' "
+                            + "AND lease_expires_at <= CURRENT_TIMESTAMP))" + notHere
+                            + " ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED")
+                    .params(List.copyOf(runningHere)).query(String.class).optional();
             if (id.isEmpty()) {
                 return Optional.<JobRepository.JobRow>empty();
             }

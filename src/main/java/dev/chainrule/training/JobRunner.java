@@ -51,22 +51,25 @@ class JobRunner {
     private final JobEventLog events;
     private final JobLeases leases;
     private final JobFiles files;
+    private final DatabaseRetry retry;
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final ChainruleProperties.Jobs settings;
     private final Counter samplesTrained;
     private final Timer epochDuration;
+    private final Counter checkpointFailures;
     private final AtomicLong lastThroughput = new AtomicLong();
 
     JobRunner(ModelService models, JobData data, JobRepository records, JobEventLog events, JobLeases leases,
-              JobFiles files, TransactionTemplate transaction, Clock clock, ChainruleProperties properties,
-              MeterRegistry meters) {
+              JobFiles files, DatabaseRetry retry, TransactionTemplate transaction, Clock clock,
+              ChainruleProperties properties, MeterRegistry meters) {
         this.models = models;
         this.data = data;
         this.records = records;
         this.events = events;
         this.leases = leases;
         this.files = files;
+        this.retry = retry;
         this.transaction = transaction;
         this.clock = clock;
         this.settings = properties.jobs();
@@ -74,6 +77,9 @@ class JobRunner {
                 .description("Training samples processed (one per row per epoch)").register(meters);
         this.epochDuration = Timer.builder("chainrule.training.epoch.duration")
                 .description("Wall time of one training epoch, validation included").register(meters);
+        this.checkpointFailures = Counter.builder("chainrule.jobs.checkpoint.failures")
+                .description("Checkpoints that could not be written (the job goes on; the next epoch tries again)")
+                .register(meters);
         Gauge.builder("chainrule.training.throughput", lastThroughput, v -> Double.longBitsToDouble(v.get()))
                 .description("Samples per second of the most recent epoch").register(meters);
     }
@@ -94,12 +100,17 @@ class JobRunner {
         } catch (LeaseLostException e) {
             claimed.loseLease();
             log.warn(e.getMessage());
+        } catch (JobPausedException e) {
+            log.warn(e.getMessage());
         } catch (UnreadableDatasetException e) {
             log.warn("training job {} failed: {}", job.id(), e.getMessage());
             end(claimed, JobStatus.FAILED, e.getMessage());
         } catch (RuntimeException | Error e) {
             if (claimed.leaseLost()) {
                 log.info("training job {} stopped: its lease was lost", job.id());
+            } else if (DatabaseRetry.isOutage(e)) {
+                log.warn("training job {} stopped: the database is unreachable; it continues from its last checkpoint "
+                        + "when a replica claims it again", job.id(), e);
             } else if (shuttingDown.getAsBoolean()) {
                 log.info("training job {} stopped by shutdown; another replica or the next start continues it", job.id());
                 release(claimed);
@@ -163,7 +174,7 @@ class JobRunner {
                 samplesTrained.increment(rows);
                 epochDuration.record(report.durationNanos(), TimeUnit.NANOSECONDS);
                 lastThroughput.set(Double.doubleToLongBits(rows / (report.durationNanos() / 1e9)));
-                if (!events.append(lease, report, now())) {
+                if (!retry.write(claimed, "epoch " + report.epoch(), () -> events.append(lease, report, now()))) {
                     throw new LeaseLostException(lease);
                 }
                 job.epochDone(report);
@@ -175,14 +186,26 @@ class JobRunner {
                 return System.nanoTime() - lastCheckpointAt[0] >= intervalNanos;
             }
 
-            /** The checkpoint's file, then the record naming it, then the previous file goes. */
+            /**
+             * The checkpoint's file, then the record naming it, then the previous file goes. A checkpoint only serves
+             * a resume: one that cannot be written (a full disk, a storage outage) is counted and the job goes on,
+             * trying again at the next epoch.
+             */
             @Override
             public void onCheckpoint(TrainingCheckpoint state) {
                 long start = System.nanoTime();
-                String file = files.writeCheckpoint(lease, state);
+                String file;
+                try {
+                    file = files.writeCheckpoint(lease, state);
+                } catch (java.io.UncheckedIOException | JobFiles.StorageException e) {
+                    checkpointFailures.increment();
+                    log.warn("job {}: could not write the checkpoint after epoch {}; training goes on and tries again "
+                            + "at the next epoch", job.id(), state.epochsCompleted(), e);
+                    return;
+                }
                 List<EpochReport> history = new ArrayList<>();
                 long batches = job.batchesDoneWith(history);
-                if (!records.epochDone(lease, history, batches, file)) {
+                if (!retry.write(claimed, "the checkpoint's record", () -> records.epochDone(lease, history, batches, file))) {
                     files.delete(job.id(), file);
                     throw new LeaseLostException(lease);
                 }
@@ -224,7 +247,7 @@ class JobRunner {
         Instant finished = now();
         // the version and the job's end in one transaction: a crash between them must not train it twice, and a
         // replica that lost the lease meanwhile adds no version (its end changes no row, so both roll back)
-        ModelVersion version = transaction.execute(status -> {
+        ModelVersion version = retry.write(claimed, "the version", () -> transaction.execute(status -> {
             ModelVersion v = models.addVersion(model.id(), new TrainedModel(network, standardiser),
                     new ModelVersion.Summary(job.id(), finished, last.epoch(), reported.trainingLoss(),
                             reported.validationLoss(), metrics));
@@ -233,7 +256,7 @@ class JobRunner {
                 throw new LeaseLostException(lease);
             }
             return v;
-        });
+        }));
         files.deleteAll(job.id());
         // where a job's time went, for operators (README "Speed": the service's overhead over the engine's)
         log.info("job {} took {} ms: setup {} ms (data, standardisation), training {} ms of which checkpoints {} ms, "
@@ -252,14 +275,18 @@ class JobRunner {
         String failureReason = storedFailureReason(reason);
         Instant now = now();
         try {
-            if (!records.finished(claimed.lease(), status, now, job.history(), job.batchesDone(), failureReason, null,
-                    null, Map.of())) {
+            if (!retry.write(claimed, "the end", () -> records.finished(claimed.lease(), status, now, job.history(),
+                    job.batchesDone(), failureReason, null, null, Map.of()))) {
                 claimed.loseLease();
                 log.warn("job {}: its end ({}) was not recorded: attempt {} no longer holds the lease", job.id(), status,
                         claimed.lease().attempt());
                 return;
             }
             files.deleteAll(job.id());
+        } catch (JobPausedException e) {
+            log.warn("job {}: its end ({}) could not be recorded; a replica runs it again from its last checkpoint",
+                    job.id(), status, e);
+            return;
         } catch (RuntimeException e) {
             log.error("could not record the end of job {} ({})", job.id(), status, e);
         }

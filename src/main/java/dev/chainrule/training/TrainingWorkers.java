@@ -111,7 +111,8 @@ class TrainingWorkers {
     private void claimSafely() {
         try {
             while (!shuttingDown && running.size() < settings.workers()) {
-                Optional<JobRepository.JobRow> row = leases.claim(cluster.replicaId(), cluster.leaseDuration());
+                Optional<JobRepository.JobRow> row = leases.claim(cluster.replicaId(), cluster.leaseDuration(),
+                        running.keySet());
                 if (row.isEmpty()) {
                     return;
                 }
@@ -142,12 +143,14 @@ class TrainingWorkers {
     }
 
     /**
-     * Renews this replica's heartbeat and every running job's lease. A lease found taken stops its job at once; one
-     * that cannot be renewed (the database is unreachable) holds until it would have expired, then stops its job, as
-     * another replica may claim it from then on.
+     * Renews this replica's heartbeat and every running job's lease. A lease found taken stops its job at once. One
+     * that cannot be renewed (the database is unreachable) keeps its job going through the outage for up to
+     * {@code chainrule.jobs.database-retry-window}, then stops it; if another replica claimed the job meanwhile (its
+     * lease expired in the database), the next renewal or write finds out and stops it then.
      */
     private void renew() {
         Duration duration = cluster.leaseDuration();
+        Duration outage = settings.databaseRetryWindow();
         try {
             replicas.heartbeat(cluster.replicaId(), settings.workers(), duration);
         } catch (RuntimeException e) {
@@ -170,10 +173,10 @@ class TrainingWorkers {
                     claimed.job().requestCancel();
                 }
             } catch (RuntimeException e) {
-                if (System.nanoTime() - claimed.heldAtNanos() >= duration.toNanos()) {
+                if (System.nanoTime() - claimed.heldAtNanos() >= Math.max(duration.toNanos(), outage.toNanos())) {
                     claimed.loseLease();
-                    log.warn("job {}: its lease could not be renewed for {}; it stops, for another replica to continue",
-                            claimed.job().id(), duration, e);
+                    log.warn("job {}: its lease could not be renewed for {}; it stops, to be continued from its last "
+                            + "checkpoint", claimed.job().id(), outage, e);
                 } else {
                     log.warn("job {}: could not renew its lease; trying again", claimed.job().id(), e);
                 }

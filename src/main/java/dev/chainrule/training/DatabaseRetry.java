@@ -1,0 +1,90 @@
+package dev.chainrule.training;
+
+import dev.chainrule.config.ChainruleProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
+
+/**
+ * A running job's writes through a database outage (a restart, a failover): each one is retried with backoff, and
+ * the job waits, until the database answers again or {@code chainrule.jobs.database-retry-window} has passed. Past
+ * it, or once the lease is known lost, the run stops without writing ({@link JobPausedException}); the record stays
+ * RUNNING, so whichever replica claims the job when the database is back continues it from its last checkpoint.
+ * Every write is idempotent or fenced, so a retry of one that did reach the database writes nothing twice.
+ */
+@Component
+class DatabaseRetry {
+    private static final Logger log = LoggerFactory.getLogger(DatabaseRetry.class);
+    private static final long FIRST_WAIT_MILLIS = 100;
+    private static final long LONGEST_WAIT_MILLIS = 2000;
+
+    private final Duration window;
+    private final Counter retries;
+
+    DatabaseRetry(ChainruleProperties properties, MeterRegistry meters) {
+        this.window = properties.jobs().databaseRetryWindow();
+        this.retries = Counter.builder("chainrule.jobs.database.retries")
+                .description("Writes of running jobs tried again after a database error").register(meters);
+    }
+
+    Duration window() {
+        return window;
+    }
+
+    /** Whether an exception says the database could not be reached or answered, rather than that a write was wrong. */
+    static boolean isOutage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransientDataAccessException || t instanceof DataAccessResourceFailureException
+                    || t instanceof RecoverableDataAccessException || t instanceof CannotCreateTransactionException
+                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs one write of the claimed job, again and again through an outage; see the class comment. */
+    <T> T write(ClaimedJob claimed, String what, Supplier<T> write) {
+        long start = System.nanoTime();
+        long wait = FIRST_WAIT_MILLIS;
+        boolean logged = false;
+        while (true) {
+            try {
+                T result = write.get();
+                if (logged) {
+                    log.info("job {}: the database answers again; {} written after {} ms", claimed.job().id(), what,
+                            (System.nanoTime() - start) / 1_000_000);
+                }
+                return result;
+            } catch (RuntimeException e) {
+                if (!isOutage(e)) {
+                    throw e;
+                }
+                if (claimed.leaseLost() || System.nanoTime() - start >= window.toNanos()) {
+                    throw new JobPausedException(claimed.lease(), what, window, e);
+                }
+                if (!logged) {
+                    log.warn("job {}: cannot write {} ({}); retrying for up to {}", claimed.job().id(), what,
+                            e.getMessage(), window);
+                    logged = true;
+                }
+                retries.increment();
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new JobPausedException(claimed.lease(), what, window, e);
+                }
+                wait = Math.min(LONGEST_WAIT_MILLIS, wait * 2);
+            }
+        }
+    }
+}
