@@ -48,7 +48,6 @@ async function route() {
   } catch (error) {
     showError(error);
   }
-  document.getElementById('forget-key').hidden = !hasKey();
 }
 
 /** Asks for the key in a modal dialog; resolves with it, or null when the person cancels. */
@@ -64,6 +63,7 @@ function promptForKey(reason) {
       cancel.removeEventListener('click', cancelled);
       dialog.removeEventListener('cancel', cancelled);
       dialog.close();
+      if (key) document.getElementById('forget-key').hidden = false;
       resolve(key);
     };
     const submit = (event) => {
