@@ -44,6 +44,8 @@ class JobPage {
       { title: 'Loss', labels: ['training loss', 'validation loss'], yLabel: 'loss' });
     this.metricChart = null; // made at the first epoch, which names the metric
     this.ended = false;
+    this.frame = 0;
+    this.lastEpoch = null;
     this.show(job);
   }
 
@@ -76,11 +78,22 @@ class JobPage {
         { title: metric, labels: [`training ${metric}`, `validation ${metric}`], yLabel: metric });
       this.metricChart.append(epoch.epoch, [epoch.trainingMetrics[metric], epoch.validationMetrics?.[metric]]);
     }
+    if (this.job.status === 'QUEUED') this.job.status = 'RUNNING';
+    this.lastEpoch = epoch;
+    // the text waits for the next frame too: a replay of thousands of epochs rewrites it once
+    this.frame ||= requestAnimationFrame(() => {
+      this.frame = 0;
+      this.showLatest();
+    });
+  }
+
+  showLatest() {
+    const epoch = this.lastEpoch;
     fill(this.latest, `epoch ${epoch.epoch}: training loss ${format.number(epoch.trainingLoss)}`,
       epoch.validationLoss != null ? `, validation loss ${format.number(epoch.validationLoss)}` : '',
       `; training ${format.metrics(epoch.trainingMetrics)}`,
       epoch.validationMetrics ? `; validation ${format.metrics(epoch.validationMetrics)}` : '');
-    if (this.job.status === 'QUEUED') this.job.status = 'RUNNING';
+    fill(this.status, statusBadge(this.job.status));
     this.showProgress();
   }
 
@@ -123,6 +136,7 @@ class JobPage {
   }
 
   destroy() {
+    cancelAnimationFrame(this.frame);
     this.lossChart.destroy();
     this.metricChart?.destroy();
   }

@@ -13,13 +13,14 @@ export async function render(view, params, signal) {
   const page = Number(params.get('page') || 0);
   const models = await getJson(query('models', { size: 100 }), { signal });
   const names = new Map(models.items.map((m) => [m.id, m.name || format.shortId(m.id)]));
+  if (filter.modelId && !names.has(filter.modelId)) names.set(filter.modelId, format.shortId(filter.modelId)); // past the first 100
   const table = h('div', { id: 'jobs-table' });
   const onchange = () => {
     location.hash = query('#/jobs', { modelId: modelSelect.value, status: statusSelect.value });
   };
   const modelSelect = h('select', { id: 'filter-model', onchange },
     h('option', { value: '' }, 'all models'),
-    models.items.map((m) => h('option', { value: m.id, selected: m.id === filter.modelId }, names.get(m.id))));
+    [...names].map(([id, name]) => h('option', { value: id, selected: id === filter.modelId }, name)));
   const statusSelect = h('select', { id: 'filter-status', onchange },
     h('option', { value: '' }, 'any status'),
     STATUSES.map((s) => h('option', { value: s, selected: s === filter.status }, s)));
