@@ -160,7 +160,8 @@ abstract class WebPageScenario {
         session.driver.findElement(By.cssSelector("a[data-nav=jobs]")).click();
         session.waitFor("the jobs list", d -> session.listedJobs().containsAll(List.of(succeeded, cancelled)));
         session.select("filter-model", "iris");
-        session.waitFor("the model's jobs", d -> d.getCurrentUrl().contains("modelId=" + modelId));
+        session.waitFor("the model's jobs, listed anew", d -> d.getCurrentUrl().contains("modelId=" + modelId)
+                && modelId.equals(d.findElement(By.id("filter-model")).getDomProperty("value")));
         session.select("filter-status", "CANCELLED");
         session.waitFor("only the cancelled job", d -> session.listedJobs().equals(List.of(cancelled)));
         session.select("filter-status", "SUCCEEDED");

@@ -23,6 +23,9 @@ import java.util.function.Function;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -68,8 +71,20 @@ class WebPageSession implements AutoCloseable {
         driver.get(base + "/ui/" + hash);
     }
 
+    /**
+     * Waits for a condition of the page (re-rendered elements that go stale meanwhile are looked up again); on a
+     * timeout saves a screenshot (target/ui-screenshots/failed-*.png) and says what the error banner shows.
+     */
     <T> T waitFor(String what, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).withMessage(what).until(condition);
+        try {
+            return new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
+                    .ignoring(NoSuchElementException.class).until(condition);
+        } catch (TimeoutException e) {
+            Path shot = Chromium.screenshot(driver, "failed-" + System.currentTimeMillis());
+            List<WebElement> banner = driver.findElements(By.cssSelector("#error:not([hidden])"));
+            throw new AssertionError(what + ": not so after " + WAIT.toSeconds() + " s; the page's error banner: "
+                    + (banner.isEmpty() ? "(none)" : banner.get(0).getText()) + "; screenshot " + shot, e);
+        }
     }
 
     Object script(String js, Object... args) {
@@ -195,8 +210,12 @@ class WebPageSession implements AutoCloseable {
         return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
+    /** Picks an option of a select, once the view that holds it is on the page. */
     void select(String id, String visibleText) {
-        new Select(driver.findElement(By.id(id))).selectByVisibleText(visibleText);
+        waitFor("the select #" + id, d -> {
+            new Select(d.findElement(By.id(id))).selectByVisibleText(visibleText);
+            return true;
+        });
     }
 
     List<String> listedJobs() {

@@ -1,5 +1,5 @@
 // #/jobs/{id}: one job, its learning curves growing live from GET /jobs/{id}/events, progress, ETA, cancel.
-import { getJson, postJson, followEvents } from '../api.js';
+import { ApiError, getJson, postJson, followEvents } from '../api.js';
 import { h, fill, progressBar, statusBadge } from '../dom.js';
 import { CurveChart } from '../chart.js';
 import * as format from '../format.js';
@@ -52,7 +52,12 @@ class JobPage {
   /** Reads the event stream until the job's end; a stream dropped early is opened again (it replays the epochs). */
   async follow(signal) {
     for (;;) {
-      await followEvents(this.job.id, (event) => this.onEvent(event), signal);
+      try {
+        await followEvents(this.job.id, (event) => this.onEvent(event), signal);
+      } catch (error) {
+        if (signal.aborted || error instanceof ApiError) throw error;
+        // the connection broke (a restart, the network): open it again
+      }
       if (this.ended) return;
       await sleep(RECONNECT_MS, signal);
     }
@@ -99,6 +104,8 @@ class JobPage {
 
   /** The job as the API sent it (at the start, from a cancel, or in the stream's end event). */
   show(job) {
+    // a cancel's answer (still RUNNING) may arrive after the stream's end: an ended job stays ended
+    if (!ACTIVE.has(this.job.status) && ACTIVE.has(job.status)) return;
     this.job = { ...this.job, ...job };
     fill(this.status, statusBadge(this.job.status));
     this.cancel.hidden = !ACTIVE.has(this.job.status);
