@@ -42,3 +42,13 @@ export function progressBar(fraction) {
 export function statusBadge(status) {
   return h('span', { class: `status status-${status.toLowerCase()}`, 'data-status': status }, status);
 }
+
+/** "previous / page x of y / next" for a listing answer. */
+export function pager(listing, base, params = {}) {
+  if (listing.totalPages <= 1) return null;
+  const link = (page, text) => h('a', { href: `${base}?${new URLSearchParams({ ...params, page })}` }, text);
+  return h('p', { class: 'pager' },
+    listing.page > 0 ? link(listing.page - 1, '← previous') : null,
+    ` page ${listing.page + 1} of ${listing.totalPages} `,
+    listing.page + 1 < listing.totalPages ? link(listing.page + 1, 'next →') : null);
+}

@@ -12,6 +12,7 @@ export async function render(view, params, signal) {
   const id = params.get('id');
   const job = await getJson(`jobs/${encodeURIComponent(id)}`, { signal });
   const model = await getJson(`models/${encodeURIComponent(job.modelId)}`, { signal }).catch(() => null);
+  signal.throwIfAborted();
   const page = new JobPage(view, job, model);
   signal.addEventListener('abort', () => page.destroy(), { once: true });
   await page.follow(signal);

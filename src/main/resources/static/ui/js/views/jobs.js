@@ -1,8 +1,7 @@
 // #/jobs?modelId=&status=: training jobs, newest first, filtered by model and status; refreshed while any runs.
 import { getJson, query } from '../api.js';
-import { h, fill, progressBar, statusBadge } from '../dom.js';
+import { h, fill, pager, progressBar, statusBadge } from '../dom.js';
 import * as format from '../format.js';
-import { pager } from './models.js';
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 2000;
@@ -12,6 +11,7 @@ export async function render(view, params, signal) {
   const filter = { modelId: params.get('modelId') || '', status: params.get('status') || '' };
   const page = Number(params.get('page') || 0);
   const models = await getJson(query('models', { size: 100 }), { signal });
+  signal.throwIfAborted();
   const names = new Map(models.items.map((m) => [m.id, m.name || format.shortId(m.id)]));
   if (filter.modelId && !names.has(filter.modelId)) names.set(filter.modelId, format.shortId(filter.modelId)); // past the first 100
   const table = h('div', { id: 'jobs-table' });
@@ -31,6 +31,7 @@ export async function render(view, params, signal) {
 
   for (;;) {
     const jobs = await getJson(query('jobs', { ...filter, page, size: PAGE_SIZE }), { signal });
+    signal.throwIfAborted();
     fill(table, jobs.items.length === 0
       ? h('p', { class: 'empty' }, 'No jobs match.')
       : h('table', { id: 'jobs' },

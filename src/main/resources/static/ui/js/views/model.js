@@ -5,6 +5,7 @@ import * as format from '../format.js';
 
 export async function render(view, params, signal) {
   const model = await getJson(`models/${encodeURIComponent(params.get('id'))}`, { signal });
+  signal.throwIfAborted();
   fill(view,
     h('h1', {}, 'Model ', h('span', { id: 'model-name' }, model.name || format.shortId(model.id))),
     model.description ? h('p', {}, model.description) : null,

@@ -1,6 +1,6 @@
 // #/models: every model, its shape, parameter count, versions and the latest version's metrics.
 import { getJson, query } from '../api.js';
-import { h, fill } from '../dom.js';
+import { h, fill, pager } from '../dom.js';
 import * as format from '../format.js';
 
 const PAGE_SIZE = 50;
@@ -8,6 +8,7 @@ const PAGE_SIZE = 50;
 export async function render(view, params, signal) {
   const page = Number(params.get('page') || 0);
   const models = await getJson(query('models', { page, size: PAGE_SIZE }), { signal });
+  signal.throwIfAborted(); // another view took the page meanwhile
   fill(view,
     h('h1', {}, 'Models'),
     models.items.length === 0
@@ -30,14 +31,4 @@ function row(model) {
     h('td', {}, model.trainingState),
     h('td', {}, format.time(model.createdAt)),
     h('td', {}, h('a', { href: `#/jobs?modelId=${model.id}` }, 'jobs')));
-}
-
-/** "previous / page x of y / next" for a listing answer. */
-export function pager(listing, base, params = {}) {
-  if (listing.totalPages <= 1) return null;
-  const link = (page, text) => h('a', { href: `${base}?${new URLSearchParams({ ...params, page })}` }, text);
-  return h('p', { class: 'pager' },
-    listing.page > 0 ? link(listing.page - 1, '← previous') : null,
-    ` page ${listing.page + 1} of ${listing.totalPages} `,
-    listing.page + 1 < listing.totalPages ? link(listing.page + 1, 'next →') : null);
 }
