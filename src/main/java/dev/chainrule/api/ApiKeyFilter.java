@@ -29,9 +29,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Optional API keys (chainrule.security.api-keys). With none configured every request passes. Otherwise every
  * request but the health probes needs {@code Authorization: Bearer <key>}:
  * <ul>
- * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...);</li>
- * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the API description, the other actuator
- * endpoints), and POST /models/{id}/predict, /models/{id}/predict/dry-run and /models/{id}/input-gradients;</li>
+ * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...), and
+ * on the static files of the web page and of Swagger UI (/, /ui/**, /webjars/**, /swagger-ui.html, /openapi.yaml):
+ * they hold no data, and every call the pages make sends the key the person gives them;</li>
+ * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the other actuator endpoints), and POST /models/{id}/predict, /models/{id}/predict/dry-run and /models/{id}/input-gradients;</li>
  * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, and any
  * write added later: what is not listed as read is admin).</li>
  * </ul>
@@ -49,6 +50,11 @@ class ApiKeyFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(ApiKeyFilter.class);
     /** Writes a problem as the MVC message converters do: extension members at the top level, no nulls. */
     private static final String SEGMENT = "[A-Za-z0-9_-]+";
+    /** A file or folder name of the static pages: dots inside, never first, so never "." or "..". */
+    private static final String FILE = "[A-Za-z0-9_-][A-Za-z0-9._-]*";
+    /** The web page (static/ui), Swagger UI and their webjars, and the API description Swagger UI shows. */
+    private static final Pattern PAGES = Pattern.compile(
+            "/|/ui/?|/ui(/" + FILE + ")+|/webjars(/" + FILE + ")+|/swagger-ui\\.html|/openapi\\.yaml");
     /** Read operations that are POSTs: they compute, and change nothing. */
     private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|predict/dry-run|input-gradients)");
     /** Below 16 characters a key is guessable; it still works, with a warning at start. */
@@ -151,7 +157,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
     /** What a method on a path (the request URI less the context path, not decoded) needs. */
     Access access(String method, String path) {
         boolean read = "GET".equals(method) || "HEAD".equals(method);
-        if (read && open.matcher(path).matches()) {
+        if (read && (open.matcher(path).matches() || PAGES.matcher(path).matches())) {
             return Access.OPEN;
         }
         if (read || "POST".equals(method) && READ_POST.matcher(path).matches()) {

@@ -54,13 +54,32 @@ class ApiKeyFilterTest {
     }
 
     @Test
+    void theStaticPagesAreOpenToGetAndHeadOnly() {
+        for (String path : List.of("/", "/ui", "/ui/", "/ui/index.html", "/ui/js/api.js", "/ui/app.css",
+                "/webjars/uplot/dist/uPlot.esm.js", "/webjars/swagger-ui/swagger-ui-bundle.js", "/swagger-ui.html",
+                "/openapi.yaml")) {
+            assertThat(filter.access("GET", path)).as(path).isEqualTo(Access.OPEN);
+            assertThat(filter.access("HEAD", path)).as(path).isEqualTo(Access.OPEN);
+            assertThat(filter.access("POST", path)).as(path).isEqualTo(Access.ADMIN);
+        }
+    }
+
+    @Test
+    void pathsThatOnlyLookLikeStaticPagesNeedAKey() {
+        for (String path : List.of("/ui/../models", "/ui/./x", "/ui/%2e%2e/models", "/ui/..", "/ui/x;y",
+                "/webjars/../models", "/webjars", "/webjars/", "/ui//x", "/uix", "//", "/openapi.yaml/", "/swagger-ui.htm",
+                "/models/ui", "/x/openapi.yaml")) {
+            assertThat(filter.access("GET", path)).as(path).isEqualTo(Access.READ);
+        }
+    }
+
+    @Test
     void readsAndPredictionsNeedAReadKey() {
         assertThat(filter.access("GET", "/models")).isEqualTo(Access.READ);
         assertThat(filter.access("GET", "/models/3f0c0e7e-1d2a-4c55-9a3e-0d6f2b1c9e11")).isEqualTo(Access.READ);
         assertThat(filter.access("GET", "/jobs")).isEqualTo(Access.READ);
         assertThat(filter.access("GET", "/jobs/abc/events")).isEqualTo(Access.READ);
         assertThat(filter.access("HEAD", "/jobs/abc")).isEqualTo(Access.READ);
-        assertThat(filter.access("GET", "/openapi.yaml")).isEqualTo(Access.READ);
         assertThat(filter.access("GET", "/swagger-ui/index.html")).isEqualTo(Access.READ);
         assertThat(filter.access("GET", "/actuator/metrics/chainrule.jobs")).isEqualTo(Access.READ);
         assertThat(filter.access("POST", "/models/3f0c0e7e-1d2a-4c55-9a3e-0d6f2b1c9e11/predict")).isEqualTo(Access.READ);
