@@ -3,7 +3,7 @@ package dev.chainrule.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.OpsHttp;
-import dev.chainrule.dataset.SharedData;
+import dev.chainrule.dataset.TestDatasets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -142,7 +142,7 @@ class WebPageSession implements AutoCloseable {
         ArrayNode targets = data.putArray("targets");
         List<String> lines;
         try {
-            lines = Files.readAllLines(SharedData.file("iris/iris.csv"));
+            lines = Files.readAllLines(TestDatasets.file("iris/iris.csv"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
