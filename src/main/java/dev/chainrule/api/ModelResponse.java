@@ -17,11 +17,11 @@ public record ModelResponse(String id, String name, String description, int inpu
 
     /** One trained version. */
     public record VersionView(int version, Instant createdAt, String jobId, int epochs, double trainingLoss,
-                              Double validationLoss, Map<String, Double> metrics) {
+                              Double validationLoss, Map<String, Double> metrics, Map<String, Object> provenance) {
         static VersionView of(ModelVersion version) {
             ModelVersion.Summary s = version.summary();
             return new VersionView(version.number(), s.createdAt(), s.jobId(), s.epochs(), s.trainingLoss(),
-                    s.validationLoss(), s.metrics());
+                    s.validationLoss(), s.metrics(), s.provenance().isEmpty() ? null : s.provenance());
         }
     }
 

@@ -86,10 +86,11 @@ class ModelRepository {
         ModelVersion.Summary s = version.summary();
         db.sql("""
                 INSERT INTO model_versions (model_id, version, job_id, created_at, epochs, training_loss,
-                                            validation_loss, metrics, file)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                                            validation_loss, metrics, file, provenance)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(modelId, version.number(), s.jobId(), DatabaseTime.parameter(s.createdAt()), s.epochs(), s.trainingLoss(),
-                        s.validationLoss(), JSON.writeValueAsString(s.metrics()), version.file())
+                        s.validationLoss(), JSON.writeValueAsString(s.metrics()), version.file(),
+                        JSON.writeValueAsString(s.provenance()))
                 .update();
     }
 
@@ -104,11 +105,20 @@ class ModelRepository {
                 DatabaseTime.read(rs, "created_at"));
     }
 
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
+    };
+
+    /** A version's provenance as stored (JSON), or empty for versions stored before it was recorded. */
+    private static Map<String, Object> provenance(String json) {
+        return json == null ? Map.of() : JSON.readValue(json, OBJECT);
+    }
+
     private static VersionRow versionRow(ResultSet rs, int row) throws SQLException {
         double validationLoss = rs.getDouble("validation_loss");
         Double validation = rs.wasNull() ? null : validationLoss;
         return new VersionRow(rs.getInt("version"), new ModelVersion.Summary(rs.getString("job_id"),
                 DatabaseTime.read(rs, "created_at"), rs.getInt("epochs"), rs.getDouble("training_loss"), validation,
-                JSON.readValue(rs.getString("metrics"), METRICS)), rs.getString("file"));
+                JSON.readValue(rs.getString("metrics"), METRICS), provenance(rs.getString("provenance"))),
+                rs.getString("file"));
     }
 }

@@ -210,6 +210,9 @@ public class ModelService {
         }
         ObjectNode metrics = metadata.putObject("metrics");
         summary.metrics().forEach(metrics::put);
+        if (!summary.provenance().isEmpty()) {
+            metadata.set("provenance", JSON.valueToTree(summary.provenance()));
+        }
         ModelFile.write(version.trainedModel(), metadata, out);
     }
 
@@ -230,9 +233,21 @@ public class ModelService {
         Map<String, Double> metrics = new LinkedHashMap<>();
         meta.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
         Instant now = clock.instant();
+        // what made the version travels with it: the file's provenance, and where the file came from
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        if (meta.path("provenance").isObject()) {
+            provenance.putAll(JSON.convertValue(meta.get("provenance"), Map.class));
+        }
+        Map<String, Object> importedFrom = new LinkedHashMap<>();
+        for (String key : new String[] {"modelId", "version", "jobId"}) {
+            if (meta.has(key)) {
+                importedFrom.put(key, JSON.convertValue(meta.get(key), Object.class));
+            }
+        }
+        provenance.put("importedFrom", importedFrom);
         ModelVersion.Summary summary = new ModelVersion.Summary(null, now, meta.path("epochs").asInt(0),
                 meta.path("trainingLoss").asDouble(Double.NaN), meta.has("validationLoss") ? meta.get("validationLoss").asDouble() : null,
-                metrics);
+                metrics, provenance);
         addVersion(model.id(), trained, summary);
         return get(model.id());
     }

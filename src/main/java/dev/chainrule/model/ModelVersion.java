@@ -25,12 +25,22 @@ public final class ModelVersion {
      * @param trainingLoss   final training loss
      * @param validationLoss final validation loss, or null
      * @param metrics        final validation metrics (or training metrics without validation data)
+     * @param provenance     what made it, as JSON: the job's settings, the seed, the data's checksum and shape, the
+     *                       version it continued from, the service's version and commit (empty when unknown)
      */
     public record Summary(String jobId, Instant createdAt, int epochs, double trainingLoss, Double validationLoss,
-                          Map<String, Double> metrics) {
+                          Map<String, Double> metrics, Map<String, Object> provenance) {
         public Summary {
             metrics = Map.copyOf(metrics);
+            provenance = provenance == null ? Map.of() : java.util.Collections.unmodifiableMap(
+                    new java.util.LinkedHashMap<>(provenance));
             createdAt = createdAt.truncatedTo(ChronoUnit.MICROS); // what the database keeps
+        }
+
+        /** A summary whose provenance is not known. */
+        public Summary(String jobId, Instant createdAt, int epochs, double trainingLoss, Double validationLoss,
+                       Map<String, Double> metrics) {
+            this(jobId, createdAt, epochs, trainingLoss, validationLoss, metrics, Map.of());
         }
     }
 

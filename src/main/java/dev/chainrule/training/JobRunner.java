@@ -52,6 +52,7 @@ class JobRunner {
     private final JobLeases leases;
     private final JobFiles files;
     private final DatabaseRetry retry;
+    private final Provenance provenance;
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final ChainruleProperties.Jobs settings;
@@ -61,7 +62,7 @@ class JobRunner {
     private final AtomicLong lastThroughput = new AtomicLong();
 
     JobRunner(ModelService models, JobData data, JobRepository records, JobEventLog events, JobLeases leases,
-              JobFiles files, DatabaseRetry retry, TransactionTemplate transaction, Clock clock,
+              JobFiles files, DatabaseRetry retry, Provenance provenance, TransactionTemplate transaction, Clock clock,
               ChainruleProperties properties, MeterRegistry meters) {
         this.models = models;
         this.data = data;
@@ -70,6 +71,7 @@ class JobRunner {
         this.leases = leases;
         this.files = files;
         this.retry = retry;
+        this.provenance = provenance;
         this.transaction = transaction;
         this.clock = clock;
         this.settings = properties.jobs();
@@ -128,6 +130,7 @@ class JobRunner {
         long setupStart = System.nanoTime();
         Model model = models.get(spec.modelId());
         Dataset[] raw = data.rows(spec, new TargetEncoding(model.definition().loss(), model.definition().outputWidth()));
+        Map<String, Object> madeBy = provenance.of(job.id(), claimed.row(), model, raw);
         Network network;
         Standardiser standardiser;
         if (spec.fromVersion() != null) {
@@ -250,7 +253,7 @@ class JobRunner {
         ModelVersion version = retry.write(claimed, "the version", () -> transaction.execute(status -> {
             ModelVersion v = models.addVersion(model.id(), new TrainedModel(network, standardiser),
                     new ModelVersion.Summary(job.id(), finished, last.epoch(), reported.trainingLoss(),
-                            reported.validationLoss(), metrics));
+                            reported.validationLoss(), metrics, madeBy));
             if (!records.finished(lease, JobStatus.SUCCEEDED, finished, job.history(), job.batchesDone(), null, endReason,
                     v.number(), metrics)) {
                 throw new LeaseLostException(lease);

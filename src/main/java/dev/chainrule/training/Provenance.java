@@ -1,0 +1,84 @@
+package dev.chainrule.training;
+
+import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.model.Model;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.info.GitProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * What made a version, recorded with it: the job's full settings, the model's seed, the checksum and shape of the
+ * rows it trained and validated on, the version it continued from, and the service's version and git commit. The
+ * same settings, seed and rows train the same weights (ReproducibilityTest, ProvenanceApiTest).
+ */
+@Component
+class Provenance {
+    private final ObjectProvider<BuildProperties> build;
+    private final ObjectProvider<GitProperties> git;
+
+    Provenance(ObjectProvider<BuildProperties> build, ObjectProvider<GitProperties> git) {
+        this.build = build;
+        this.git = git;
+    }
+
+    /**
+     * @param raw the rows as read (before standardisation): training, then validation or null
+     */
+    Map<String, Object> of(String jobId, JobRepository.JobRow row, Model model, Dataset[] raw) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("jobId", jobId);
+        out.put("settings", JobRepository.JSON.convertValue(row.settings(), Map.class));
+        out.put("seed", model.seed());
+        out.put("training", data(row.trainingDatasetId(), raw[0]));
+        if (raw[1] != null) {
+            out.put("validation", data(row.validationDatasetId() != null ? row.validationDatasetId()
+                    : row.settings().validationSplit() != null ? row.trainingDatasetId() : null, raw[1]));
+        }
+        if (row.settings().fromVersion() != null) {
+            out.put("continuedFrom", row.settings().fromVersion());
+        }
+        Map<String, Object> service = new LinkedHashMap<>();
+        BuildProperties b = build.getIfAvailable();
+        if (b != null) {
+            service.put("version", b.getVersion());
+        }
+        GitProperties g = git.getIfAvailable();
+        if (g != null && g.getCommitId() != null) {
+            service.put("commit", g.getCommitId());
+        }
+        out.put("service", service);
+        return out;
+    }
+
+    /** Where rows came from (a stored dataset's id, or inline) and their shape and CRC-32C. */
+    private static Map<String, Object> data(String datasetId, Dataset rows) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("source", datasetId != null ? "dataset" : "inline");
+        if (datasetId != null) {
+            out.put("datasetId", datasetId);
+        }
+        out.put("rows", rows.size());
+        out.put("features", rows.features().columns());
+        out.put("targets", rows.targets().columns());
+        CRC32C crc = new CRC32C();
+        update(crc, rows.features());
+        update(crc, rows.targets());
+        out.put("crc32c", Long.toHexString(crc.getValue()));
+        return out;
+    }
+
+    /** The array's values as little-endian float32, row by row. */
+    private static void update(CRC32C crc, INDArray array) {
+        float[] values = array.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
+        crc.update(bytes);
+    }
+}
