@@ -12,50 +12,31 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
-import java.util.HashSet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The files under {@code chainrule.data-dir}: model versions, datasets, job data and checkpoints, each named by a
- * path relative to the directory (what the database stores). A file is written whole before anything names it:
- * into {@code tmp/}, fsynced, renamed into place atomically and its directory fsynced; only then does the caller
- * insert the row. A crash therefore leaves at worst an unnamed file, which {@link #sweep} removes at startup.
+ * The files under {@code chainrule.data-dir} that training jobs still write directly (inline data, checkpoints),
+ * each named by a path relative to the directory: written into {@code tmp/}, fsynced, renamed into place atomically
+ * and the directory fsynced before a row names it. Everything else goes through {@link BlobStore}; the orphan sweep
+ * ({@link OrphanSweep}) covers these files too when the blob store is the data directory. To be replaced by the
+ * blob store in training/ as well.
  */
 @Component
 public class DataDirectory {
-    /** The subdirectories that hold stored files; everything else under the root is not ours to sweep. */
+    /** The subdirectories that hold stored files. */
     static final List<String> STORED = List.of("models", "datasets", "jobs");
     static final String TMP = "tmp";
-    /** Every column that names a stored file. */
-    private static final String REFERENCED_FILES = """
-            SELECT file FROM model_versions
-            UNION ALL SELECT file FROM datasets
-            UNION ALL SELECT checkpoint FROM jobs WHERE checkpoint IS NOT NULL
-            UNION ALL SELECT training_file FROM jobs WHERE training_file IS NOT NULL
-            UNION ALL SELECT validation_file FROM jobs WHERE validation_file IS NOT NULL""";
-    private static final Logger log = LoggerFactory.getLogger(DataDirectory.class);
 
     private final Path root;
 
-    /** The service's data directory, swept of orphans before any bean can write to it. */
     @Autowired
-    public DataDirectory(ChainruleProperties properties, JdbcClient database) throws IOException {
+    public DataDirectory(ChainruleProperties properties) {
         this(properties.dataDir());
-        List<String> removed = sweep(new HashSet<>(database.sql(REFERENCED_FILES).query(String.class).list()));
-        if (!removed.isEmpty()) {
-            log.info("removed {} unreferenced file(s) from {}: {}", removed.size(), root, removed);
-        }
     }
-
     public DataDirectory(Path root) {
         this.root = root.toAbsolutePath().normalize();
         try {
@@ -138,34 +119,6 @@ public class DataDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + path, e);
         }
-    }
-
-    /**
-     * Removes every stored file that no row names (written, then the process died before the row) and every
-     * leftover temp file. Run at startup, before anything writes.
-     *
-     * @param referenced the relative paths the database names
-     * @return the relative paths removed
-     */
-    public List<String> sweep(Set<String> referenced) throws IOException {
-        List<String> removed = new ArrayList<>();
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : STORED) {
-            try (Stream<Path> files = Files.walk(root.resolve(dir))) {
-                files.filter(Files::isRegularFile).forEach(candidates::add);
-            }
-        }
-        try (Stream<Path> files = Files.list(root.resolve(TMP))) {
-            files.filter(Files::isRegularFile).forEach(candidates::add);
-        }
-        for (Path file : candidates) {
-            String relative = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-            if (!referenced.contains(relative)) {
-                delete(relative);
-                removed.add(relative);
-            }
-        }
-        return removed;
     }
 
     private static void fsync(Path path, boolean directory) throws IOException {

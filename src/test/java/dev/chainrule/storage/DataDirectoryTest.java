@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,31 +42,6 @@ class DataDirectoryTest {
         DataDirectory data = new DataDirectory(root);
         assertThatThrownBy(() -> data.resolve("../elsewhere")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> data.resolve("models/../../x")).isInstanceOf(IllegalArgumentException.class);
-    }
-
-    @Test
-    void theSweepRemovesUnreferencedFilesAndTempFilesAndKeepsTheRest() throws IOException {
-        DataDirectory data = new DataDirectory(root);
-        data.write("models/m1/v1.model", out -> out.write(1));
-        data.write("models/m2/v1.model", out -> out.write(2));
-        data.write("datasets/d1.data", out -> out.write(3));
-        data.write("jobs/j1/checkpoint-3.bin", out -> out.write(4));
-        Path halfWritten = data.newTempFile();
-        Files.write(halfWritten, new byte[] {5});
-        Path notOurs = Files.writeString(root.resolve("README.txt"), "the operator's note");
-
-        var removed = data.sweep(Set.of("models/m1/v1.model", "datasets/d1.data"));
-
-        assertThat(removed).containsExactlyInAnyOrder("models/m2/v1.model", "jobs/j1/checkpoint-3.bin",
-                "tmp/" + halfWritten.getFileName());
-        assertThat(root.resolve("models/m1/v1.model")).exists();
-        assertThat(root.resolve("datasets/d1.data")).exists();
-        assertThat(root.resolve("models/m2")).doesNotExist();
-        assertThat(root.resolve("jobs/j1")).doesNotExist();
-        assertThat(root.resolve("jobs")).isDirectory();
-        assertThat(root.resolve("tmp")).as("the temp directory stays for the next write").isDirectory();
-        assertThat(data.newTempFile()).exists();
-        assertThat(notOurs).exists();
     }
 
     @Test
