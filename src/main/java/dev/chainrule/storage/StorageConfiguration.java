@@ -24,7 +24,8 @@ class StorageConfiguration {
             case LOCAL -> new LocalBlobStore(properties.dataDir());
             case S3 -> {
                 S3BlobStore store = new S3BlobStore(client(storage.s3()), storage.s3().bucket(), storage.s3().prefix(),
-                        properties.dataDir().resolve(LocalBlobStore.TMP), storage.cacheDir(), storage.cacheSize().toBytes());
+                        properties.dataDir().resolve(LocalBlobStore.TMP), storage.cacheDir(), storage.cacheSize().toBytes(),
+                        storage.s3().partSize().toBytes());
                 try {
                     store.checkBucket();
                 } catch (IOException e) {

@@ -25,6 +25,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * one bucket, with the client built as the service builds it (the SDK's default checksums and credential chain).
  */
 class S3BlobStoreTest extends BlobStoreContract {
+    /** Parts of 16 MB: the contract's 64 MB object goes up in four, the rest in one PUT each. */
+    private static final long PART_BYTES = 16L << 20;
     private static S3ProxyServer server;
     @TempDir
     static Path serverDir;
@@ -58,9 +60,9 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     private S3BlobStore store(Path cacheDir, long cacheBytes, ChainruleProperties.ChecksumMode checksums) throws IOException {
         ChainruleProperties.S3 settings = new ChainruleProperties.S3(server.endpoint(), S3ProxyServer.REGION,
-                S3ProxyServer.BUCKET, prefix, true, checksums, checksums);
+                S3ProxyServer.BUCKET, prefix, true, checksums, checksums, null);
         return new S3BlobStore(StorageConfiguration.client(settings), S3ProxyServer.BUCKET, settings.prefix(),
-                dataDir.resolve("tmp"), cacheDir, cacheBytes);
+                dataDir.resolve("tmp"), cacheDir, cacheBytes, PART_BYTES);
     }
 
     @AfterEach
@@ -96,6 +98,42 @@ class S3BlobStoreTest extends BlobStoreContract {
                 .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(412));
         assertThat(server.client().getObjectAsBytes(b -> b.bucket(S3ProxyServer.BUCKET).key(key)).asString(StandardCharsets.UTF_8))
                 .isEqualTo("first");
+    }
+
+    @Test
+    void anObjectLargerThanAPartGoesUpInPartsAndIsNeverOverwrittenEither() throws IOException {
+        byte[] bytes = new byte[(int) (PART_BYTES * 2 + 12345)];
+        new java.util.SplittableRandom(2).nextBytes(bytes);
+        store.put("datasets/parts.bin", out -> out.write(bytes));
+
+        var head = server.client().headObject(b -> b.bucket(S3ProxyServer.BUCKET).key(prefix + "datasets/parts.bin"));
+        assertThat(head.contentLength()).isEqualTo(bytes.length);
+        assertThat(head.eTag()).as("a multipart upload's ETag ends in its part count").endsWith("-3\"");
+        try (var in = store.open("datasets/parts.bin")) {
+            assertThat(in.readAllBytes()).isEqualTo(bytes);
+        }
+        assertThatThrownBy(() -> store.put("datasets/parts.bin", out -> out.write(bytes)))
+                .isInstanceOf(dev.chainrule.storage.BlobExistsException.class);
+        assertThat(server.client().listMultipartUploads(b -> b.bucket(S3ProxyServer.BUCKET).prefix(prefix)).uploads())
+                .as("no upload left unfinished").isEmpty();
+    }
+
+    /** What the refusal of a multipart object rests on when two writers pass the HEAD together. */
+    @Test
+    void theServerRefusesAConditionalCompletionOfAnExistingKey() {
+        String key = prefix + "datasets/raced.bin";
+        var client = server.client();
+        String uploadId = client.createMultipartUpload(b -> b.bucket(S3ProxyServer.BUCKET).key(key)).uploadId();
+        String eTag = client.uploadPart(b -> b.bucket(S3ProxyServer.BUCKET).key(key).uploadId(uploadId).partNumber(1),
+                RequestBody.fromString("second")).eTag();
+        client.putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(key), RequestBody.fromString("first"));
+
+        assertThatThrownBy(() -> client.completeMultipartUpload(b -> b.bucket(S3ProxyServer.BUCKET).key(key).uploadId(uploadId)
+                .ifNoneMatch("*").multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(eTag)))))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(412));
+        assertThat(client.getObjectAsBytes(b -> b.bucket(S3ProxyServer.BUCKET).key(key)).asString(StandardCharsets.UTF_8))
+                .isEqualTo("first");
+        client.abortMultipartUpload(b -> b.bucket(S3ProxyServer.BUCKET).key(key).uploadId(uploadId));
     }
 
     /** For stores that reject the SDK's default checksums: the same objects, sent and read without them. */
@@ -155,9 +193,9 @@ class S3BlobStoreTest extends BlobStoreContract {
     @Test
     void anUnreachableBucketIsAClearError() throws IOException {
         ChainruleProperties.S3 settings = new ChainruleProperties.S3(server.endpoint(), S3ProxyServer.REGION,
-                "no-such-bucket", "", true, null, null);
+                "no-such-bucket", "", true, null, null, null);
         try (S3BlobStore missing = new S3BlobStore(StorageConfiguration.client(settings), "no-such-bucket", "",
-                dataDir.resolve("tmp"), dataDir.resolve("cache"), 1 << 20)) {
+                dataDir.resolve("tmp"), dataDir.resolve("cache"), 1 << 20, PART_BYTES)) {
             assertThatThrownBy(missing::checkBucket).isInstanceOf(IOException.class)
                     .hasMessageContaining("cannot reach bucket s3://no-such-bucket/");
         }

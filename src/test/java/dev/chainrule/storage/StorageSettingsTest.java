@@ -33,27 +33,40 @@ class StorageSettingsTest {
         assertThat(storage.orphanGrace()).isEqualTo(Duration.ofHours(1));
         assertThat(storage.s3().requestChecksumCalculation()).isEqualTo(ChecksumMode.WHEN_SUPPORTED);
         assertThat(storage.s3().responseChecksumValidation()).isEqualTo(ChecksumMode.WHEN_SUPPORTED);
+        assertThat(storage.s3().partSize()).isEqualTo(DataSize.ofMegabytes(128));
+    }
+
+    @Test
+    void aPartHoldsFiveMegabytesToFiveGigabytes() {
+        assertThat(bind(Map.of("chainrule.storage.s3.part-size", "5MB")).storage().s3().partSize()).isEqualTo(DataSize.ofMegabytes(5));
+        assertThat(bind(Map.of("chainrule.storage.s3.part-size", "5GB")).storage().s3().partSize()).isEqualTo(DataSize.ofGigabytes(5));
+        for (String size : new String[] {"5242879B", "5368709121B"}) {
+            assertThatThrownBy(() -> bind(Map.of("chainrule.storage.s3.part-size", size))).as(size)
+                    .rootCause().hasMessageContaining("chainrule.storage.s3.part-size must be 5MB to 5GB");
+        }
     }
 
     @Test
     void everyS3SettingBinds() {
-        ChainruleProperties.Storage storage = bind(Map.of(
-                "chainrule.storage.type", "s3",
-                "chainrule.storage.cache-dir", "/var/cache/chainrule",
-                "chainrule.storage.cache-size", "3GB",
-                "chainrule.storage.orphan-grace", "30m",
-                "chainrule.storage.s3.endpoint", "http://minio:9000",
-                "chainrule.storage.s3.region", "eu-west-1",
-                "chainrule.storage.s3.bucket", "arrays",
-                "chainrule.storage.s3.prefix", "/team-a/chainrule",
-                "chainrule.storage.s3.path-style-access", "true",
-                "chainrule.storage.s3.request-checksum-calculation", "when-required")).storage();
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("chainrule.storage.type", "s3");
+        settings.put("chainrule.storage.cache-dir", "/var/cache/chainrule");
+        settings.put("chainrule.storage.cache-size", "3GB");
+        settings.put("chainrule.storage.orphan-grace", "30m");
+        settings.put("chainrule.storage.s3.endpoint", "http://minio:9000");
+        settings.put("chainrule.storage.s3.region", "eu-west-1");
+        settings.put("chainrule.storage.s3.bucket", "arrays");
+        settings.put("chainrule.storage.s3.prefix", "/team-a/chainrule");
+        settings.put("chainrule.storage.s3.path-style-access", "true");
+        settings.put("chainrule.storage.s3.request-checksum-calculation", "when-required");
+        settings.put("chainrule.storage.s3.part-size", "64MB");
+        ChainruleProperties.Storage storage = bind(settings).storage();
         assertThat(storage.type()).isEqualTo(StorageType.S3);
         assertThat(storage.cacheDir()).isEqualTo(Path.of("/var/cache/chainrule"));
         assertThat(storage.cacheSize()).isEqualTo(DataSize.ofGigabytes(3));
         assertThat(storage.orphanGrace()).isEqualTo(Duration.ofMinutes(30));
         assertThat(storage.s3()).isEqualTo(new ChainruleProperties.S3(URI.create("http://minio:9000"), "eu-west-1", "arrays",
-                "team-a/chainrule/", true, ChecksumMode.WHEN_REQUIRED, ChecksumMode.WHEN_SUPPORTED));
+                "team-a/chainrule/", true, ChecksumMode.WHEN_REQUIRED, ChecksumMode.WHEN_SUPPORTED, DataSize.ofMegabytes(64)));
     }
 
     @Test
