@@ -1,19 +1,14 @@
 package dev.chainrule.storage;
 
 import dev.chainrule.config.ChainruleProperties;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -23,13 +18,10 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * Objects in an S3-compatible bucket, each under {@code <prefix><key>}. Every write sends a finished local temp file
@@ -40,10 +32,6 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * that need a local file get a download kept in a bounded {@link DownloadCache}.
  */
 public final class S3BlobStore implements BlobStore, AutoCloseable {
-    /** S3's bounds on a part of a multipart upload (but the last): 5 MiB to 5 GiB; and at most 10,000 parts. */
-    public static final long MIN_PART_BYTES = 5L << 20;
-    public static final long MAX_PART_BYTES = 5L << 30;
-    static final int MAX_PARTS = 10_000;
     private static final Logger log = LoggerFactory.getLogger(S3BlobStore.class);
 
     private final S3Client s3;
@@ -62,7 +50,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
      */
     public S3BlobStore(S3Client s3, String bucket, String prefix, Path tmp, Path cacheDir, long cacheBytes, long partSize)
             throws IOException {
-        if (partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES) {
+        if (partSize < S3MultipartUpload.MIN_PART_BYTES || partSize > S3MultipartUpload.MAX_PART_BYTES) {
             throw new IllegalArgumentException("a part must hold 5MB to 5GB, got " + partSize + " bytes");
         }
         this.partSize = partSize;
@@ -102,21 +90,46 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     private void upload(String key, Path file) throws IOException {
         long size = Files.size(file);
-        if (size > partSize * MAX_PARTS) {
-            throw new IOException("an object of " + size + " bytes needs more than " + MAX_PARTS + " parts of "
-                    + partSize + " bytes (chainrule.storage.s3.part-size): " + key);
+        if (size > partSize * S3MultipartUpload.MAX_PARTS) {
+            throw new IOException("an object of " + size + " bytes needs more than " + S3MultipartUpload.MAX_PARTS
+                    + " parts of " + partSize + " bytes (chainrule.storage.s3.part-size): " + key);
         }
         if (exists(key)) {
             throw new BlobExistsException(key);
         }
-        if (size > partSize) {
-            new MultipartUpload(key, file, size).run();
+        if (size <= partSize) {
+            write(key, conditional -> s3.putObject(b -> b.bucket(bucket).key(prefix + key).contentLength(size)
+                    .ifNoneMatch(conditional ? "*" : null), RequestBody.fromFile(file)));
             return;
         }
-        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(prefix + key).contentLength(size);
+        S3MultipartUpload upload;
+        try {
+            upload = S3MultipartUpload.start(s3, bucket, prefix + key, file, size, partSize);
+        } catch (SdkException e) {
+            throw failure("cannot start storing " + key, e);
+        }
+        boolean stored = false;
+        try {
+            List<CompletedPart> parts;
+            try {
+                parts = upload.sendParts();
+            } catch (SdkException | UncheckedIOException e) {
+                throw new IOException("cannot store the parts of " + key + " in " + location() + ": " + e.getMessage(), e);
+            }
+            write(key, upload.completion(parts));
+            stored = true;
+        } finally {
+            if (!stored) {
+                upload.abort();
+            }
+        }
+    }
+
+    /** Sends a write conditionally while the store accepts that; a key already taken is {@link BlobExistsException}. */
+    private void write(String key, S3MultipartUpload.ObjectWrite write) throws IOException {
         if (conditionalWrites) {
             try {
-                s3.putObject(request.copy().ifNoneMatch("*").build(), RequestBody.fromFile(file));
+                write.send(true);
                 return;
             } catch (S3Exception e) {
                 // 412: the key exists; 409: another conditional write of the key is under way (AWS)
@@ -126,13 +139,15 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                 if (!unsupported(e)) {
                     throw failure("cannot store " + key, e);
                 }
-                conditionalWritesUnsupported();
+                conditionalWrites = false;
+                log.warn("{} does not support conditional writes (If-None-Match: *): a write checks that its key is "
+                        + "free with a HEAD first, which two writers of one key could both pass", location());
             } catch (SdkException e) {
                 throw failure("cannot store " + key, e);
             }
         }
         try {
-            s3.putObject(request.build(), RequestBody.fromFile(file));
+            write.send(false);
         } catch (SdkException e) {
             throw failure("cannot store " + key, e);
         }
@@ -236,152 +251,6 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     /** The store's answer to a header it does not implement (here: If-None-Match on a write). */
     private static boolean unsupported(S3Exception e) {
         return e.statusCode() == 501 || e.awsErrorDetails() != null && "NotImplemented".equals(e.awsErrorDetails().errorCode());
-    }
-
-    private void conditionalWritesUnsupported() {
-        conditionalWrites = false;
-        log.warn("{} does not support conditional writes (If-None-Match: *): a write checks that its key is free with "
-                + "a HEAD first, which two writers of one key could both pass", location());
-    }
-
-    /** One file sent in parts, each streamed from its place in the file; aborted (its parts dropped) on failure. */
-    private final class MultipartUpload {
-        private final String key;
-        private final Path file;
-        private final long size;
-
-        MultipartUpload(String key, Path file, long size) {
-            this.key = key;
-            this.file = file;
-            this.size = size;
-        }
-
-        void run() throws IOException {
-            String uploadId;
-            try {
-                uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key)).uploadId();
-            } catch (SdkException e) {
-                throw failure("cannot start storing " + key, e);
-            }
-            boolean completed = false;
-            try {
-                List<CompletedPart> parts = new ArrayList<>();
-                for (long offset = 0; offset < size; offset += partSize) {
-                    parts.add(part(uploadId, parts.size() + 1, offset, Math.min(partSize, size - offset)));
-                }
-                complete(uploadId, parts);
-                completed = true;
-            } finally {
-                if (!completed) {
-                    abort(uploadId);
-                }
-            }
-        }
-
-        private CompletedPart part(String uploadId, int number, long offset, long length) throws IOException {
-            try {
-                UploadPartResponse response = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
-                                .partNumber(number).contentLength(length),
-                        RequestBody.fromContentProvider(() -> slice(offset, length), length, "application/octet-stream"));
-                // the part's checksum, when the SDK sent one, is part of the completion's
-                return CompletedPart.builder().partNumber(number).eTag(response.eTag())
-                        .checksumCRC32(response.checksumCRC32()).checksumCRC32C(response.checksumCRC32C())
-                        .checksumCRC64NVME(response.checksumCRC64NVME()).checksumSHA1(response.checksumSHA1())
-                        .checksumSHA256(response.checksumSHA256()).build();
-            } catch (SdkException e) {
-                throw failure("cannot store part " + number + " of " + key, e);
-            }
-        }
-
-        private InputStream slice(long offset, long length) {
-            try {
-                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ).position(offset);
-                return new BufferedInputStream(new LimitedInputStream(Channels.newInputStream(channel), length), 1 << 16);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
-        }
-
-        private void complete(String uploadId, List<CompletedPart> parts) throws IOException {
-            CompleteMultipartUploadRequest.Builder request = CompleteMultipartUploadRequest.builder().bucket(bucket)
-                    .key(prefix + key).uploadId(uploadId).multipartUpload(b -> b.parts(parts));
-            if (conditionalWrites) {
-                try {
-                    s3.completeMultipartUpload(request.copy().ifNoneMatch("*").build());
-                    return;
-                } catch (S3Exception e) {
-                    if (e.statusCode() == 412 || e.statusCode() == 409) {
-                        throw new BlobExistsException(key);
-                    }
-                    if (!unsupported(e)) {
-                        throw failure("cannot store " + key, e);
-                    }
-                    conditionalWritesUnsupported();
-                } catch (SdkException e) {
-                    throw failure("cannot store " + key, e);
-                }
-            }
-            try {
-                s3.completeMultipartUpload(request.build());
-            } catch (SdkException e) {
-                throw failure("cannot store " + key, e);
-            }
-        }
-
-        private void abort(String uploadId) {
-            try {
-                s3.abortMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId));
-            } catch (SdkException e) {
-                log.warn("cannot abort the unfinished upload of {} to {}; a lifecycle rule on the bucket should remove "
-                        + "incomplete multipart uploads", key, location(), e);
-            }
-        }
-    }
-
-    /** At most {@code remaining} bytes of a stream. */
-    private static final class LimitedInputStream extends FilterInputStream {
-        private long remaining;
-
-        LimitedInputStream(InputStream in, long limit) {
-            super(in);
-            this.remaining = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = super.read(buffer, offset, (int) Math.min(length, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(Math.min(n, remaining));
-            remaining -= skipped;
-            return skipped;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(super.available(), remaining);
-        }
     }
 
     private static IOException failure(String what, SdkException e) {
