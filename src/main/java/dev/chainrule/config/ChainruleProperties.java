@@ -14,10 +14,11 @@ import org.springframework.util.unit.DataSize;
  * @param dataDir  where models, datasets, checkpoints and the embedded database live (default ./data)
  * @param models   how trained versions are kept in memory
  * @param cluster  how replicas sharing one database share the jobs
+ * @param storage  where the arrays live: the data directory or an S3-compatible bucket
  */
 @ConfigurationProperties("chainrule")
 public record ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models,
-                                  Cluster cluster) {
+                                  Cluster cluster, Storage storage) {
     public static final String DEFAULT_DATA_DIR = "./data";
 
     public ChainruleProperties {
@@ -28,6 +29,10 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
         models = models == null ? new Models(0, null) : models;
         cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
         cluster = cluster.replicaId() != null ? cluster : cluster.withReplicaId(Cluster.defaultReplicaId(dataDir));
+        storage = storage == null ? new Storage(null, null, null, null, null) : storage;
+        if (storage.cacheDir() == null) {
+            storage = new Storage(storage.type(), dataDir.resolve("cache"), storage.cacheSize(), storage.orphanGrace(), storage.s3());
+        }
     }
 
 
@@ -178,6 +183,88 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             }
             return value;
         }
+    }
+
+    /**
+     * @param type        {@code local} (default): the objects are files under the data directory, which several
+     *                    replicas may share as one volume; {@code s3}: an S3-compatible bucket
+     * @param cacheDir    where objects downloaded from the bucket are kept for readers that need a local file
+     *                    (default {@code <data-dir>/cache}); unused with {@code local}
+     * @param cacheSize   the most bytes the cache keeps; the least recently used download goes first (default 10GB).
+     *                    At least two of the largest datasets should fit, or a training job may evict the very file
+     *                    another is about to open
+     * @param orphanGrace how long an object no database row names is left alone before the orphan sweep removes it,
+     *                    and the age of a temp file it removes (default 1h): longer than any write takes between
+     *                    storing an object and inserting its row, on any replica. The sweep runs at startup and
+     *                    every quarter of this
+     * @param s3          the bucket, for {@code type: s3}
+     */
+    public record Storage(StorageType type, Path cacheDir, DataSize cacheSize, java.time.Duration orphanGrace, S3 s3) {
+        public Storage {
+            type = type == null ? StorageType.LOCAL : type;
+            cacheDir = cacheDir == null ? null : cacheDir.toAbsolutePath().normalize();
+            if (cacheSize == null) {
+                cacheSize = DataSize.ofGigabytes(10);
+            } else if (cacheSize.toBytes() <= 0) {
+                throw new IllegalArgumentException("chainrule.storage.cache-size must be positive, got " + cacheSize);
+            }
+            if (orphanGrace == null) {
+                orphanGrace = java.time.Duration.ofHours(1);
+            } else if (orphanGrace.compareTo(java.time.Duration.ofSeconds(4)) < 0) {
+                // a quarter of it is the sweep's period; and an object must outlive the write that stores it
+                throw new IllegalArgumentException("chainrule.storage.orphan-grace must be at least 4s, got " + orphanGrace);
+            }
+            s3 = s3 == null ? new S3(null, null, null, null, false, null, null, null) : s3;
+            if (type == StorageType.S3 && s3.bucket() == null) {
+                throw new IllegalArgumentException("chainrule.storage.s3.bucket must be set when chainrule.storage.type is s3");
+            }
+        }
+    }
+
+    public enum StorageType {
+        LOCAL, S3
+    }
+
+    /**
+     * @param endpoint        the store's URL, e.g. {@code http://minio:9000}; unset for AWS S3 itself
+     * @param region          the bucket's region; unset: the SDK's default region chain (AWS_REGION, the profile),
+     *                        else us-east-1, which S3-compatible stores accept
+     * @param bucket          the bucket (required with {@code type: s3}); it must exist
+     * @param prefix          a folder inside the bucket for every key (default none), so that several services can
+     *                        share one bucket
+     * @param pathStyleAccess {@code http://host/bucket/key} rather than {@code http://bucket.host/key} (most
+     *                        S3-compatible stores want it; default false)
+     * @param requestChecksumCalculation  when the SDK sends a checksum of what it uploads: {@code when-supported}
+     *                        (default, the SDK's) or {@code when-required} (for stores that reject the SDK's checksums)
+     * @param responseChecksumValidation  when the SDK checks the checksum of what it downloads, likewise
+     * @param partSize        an object larger than this is uploaded in parts of this size (default 128MB; 5MB to 5GB,
+     *                        S3's bounds); the largest object is 10,000 parts
+     */
+    public record S3(java.net.URI endpoint, String region, String bucket, String prefix, boolean pathStyleAccess,
+                     ChecksumMode requestChecksumCalculation, ChecksumMode responseChecksumValidation, DataSize partSize) {
+        public S3 {
+            if (partSize == null) {
+                partSize = DataSize.ofMegabytes(128);
+            } else if (partSize.toBytes() < DataSize.ofMegabytes(5).toBytes() || partSize.toBytes() > DataSize.ofGigabytes(5).toBytes()) {
+                throw new IllegalArgumentException("chainrule.storage.s3.part-size must be 5MB to 5GB, got " + partSize);
+            }
+            region = region == null || region.isBlank() ? null : region.strip();
+            bucket = bucket == null || bucket.isBlank() ? null : bucket.strip();
+            prefix = prefix == null ? "" : prefix.strip().replaceAll("^/+", "");
+            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                prefix = prefix + "/";
+            }
+            if (!prefix.matches("[A-Za-z0-9._/-]*") || prefix.contains("//") || prefix.contains("..")) {
+                throw new IllegalArgumentException("chainrule.storage.s3.prefix must be folders of letters, digits, "
+                        + "'.', '_' and '-' joined by '/', got '" + prefix + "'");
+            }
+            requestChecksumCalculation = requestChecksumCalculation == null ? ChecksumMode.WHEN_SUPPORTED : requestChecksumCalculation;
+            responseChecksumValidation = responseChecksumValidation == null ? ChecksumMode.WHEN_SUPPORTED : responseChecksumValidation;
+        }
+    }
+
+    public enum ChecksumMode {
+        WHEN_SUPPORTED, WHEN_REQUIRED
     }
 
     /** @param apiKeys when empty, the API is open; otherwise every endpoint but health needs a key */

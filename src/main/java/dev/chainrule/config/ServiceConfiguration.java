@@ -30,9 +30,9 @@ class ServiceConfiguration {
 
     /**
      * Multipart uploads (POST /datasets with a form): the servlet container stores parts over a megabyte in the
-     * data directory's tmp/ (swept at startup) rather than in memory, and refuses a request over
-     * chainrule.limits.max-dataset-size; spring.servlet.multipart.resolve-lazily leaves other endpoints' bodies
-     * unparsed.
+     * data directory's tmp/ (removed by the orphan sweep once older than chainrule.storage.orphan-grace) rather than
+     * in memory, and refuses a request over chainrule.limits.max-dataset-size; spring.servlet.multipart.resolve-lazily
+     * leaves other endpoints' bodies unparsed.
      */
     @Bean
     MultipartConfigElement multipartConfigElement(ChainruleProperties properties) {

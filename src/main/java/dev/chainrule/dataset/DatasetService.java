@@ -3,7 +3,7 @@ package dev.chainrule.dataset;
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.model.Page;
-import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.BlobStore;
 import dev.chainrule.storage.DatabaseTime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,29 +13,32 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Uploaded datasets: each CSV is streamed into a {@link DatasetFile} under the data directory's tmp/, forced to
- * the disk and renamed into datasets/ before its row is inserted, so a failed or interrupted upload leaves neither
- * a row nor (after the startup sweep) a file. Memory holds one row of the CSV at a time, whatever its size.
+ * Uploaded datasets: each CSV is streamed into a {@link DatasetFile} in a local temp file, which is stored whole in
+ * the blob store under a fresh key before its row is inserted, so a failed or interrupted upload leaves neither a
+ * row nor (after the orphan sweep) an object. Memory holds one row of the CSV at a time, whatever its size.
  */
 @Service
 public class DatasetService {
     static final String MAX_COLUMNS_SETTING = "chainrule.limits.max-dataset-columns";
     static final String MAX_SIZE_SETTING = "chainrule.limits.max-dataset-size";
+    private static final Logger log = LoggerFactory.getLogger(DatasetService.class);
 
     private final DatasetRepository repository;
-    private final DataDirectory files;
+    private final BlobStore files;
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final ObjectProvider<DatasetUsage> usage;
     private final int maxColumns;
     private final long maxBytes;
 
-    public DatasetService(DatasetRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
+    public DatasetService(DatasetRepository repository, BlobStore files, TransactionTemplate transaction, Clock clock,
                           ObjectProvider<DatasetUsage> usage, ChainruleProperties properties) {
         this.repository = repository;
         this.files = files;
@@ -63,13 +66,13 @@ public class DatasetService {
             long size = Files.size(temp);
             String id = UUID.randomUUID().toString();
             String file = "datasets/" + id + ".bin";
-            files.commit(temp, file);
+            files.putFile(file, temp);
             // microseconds: what the database keeps, so the dataset reads back as it was created
             StoredDataset dataset = new StoredDataset(id, name, DatabaseTime.now(clock), size, file, summary);
             try {
                 repository.insert(dataset);
             } catch (RuntimeException e) {
-                files.delete(file);
+                deleteObject(file);
                 throw e;
             }
             return dataset;
@@ -99,8 +102,16 @@ public class DatasetService {
             repository.delete(id);
             return dataset;
         });
-        // the row is gone, so nothing names the file any more; a crash here leaves it to the startup sweep
-        files.delete(deleted.file());
+        // the row is gone, so nothing names the object any more; what is not deleted here the orphan sweep removes
+        deleteObject(deleted.file());
+    }
+
+    private void deleteObject(String key) {
+        try {
+            files.delete(key);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot delete {} from {}; the orphan sweep will", key, files.location(), e);
+        }
     }
 
     /**
@@ -132,7 +143,8 @@ public class DatasetService {
      */
     public Dataset[] load(StoredDataset dataset, TargetEncoding encoding, DatasetFile.Problems problems, DatasetSplit split) {
         try {
-            return DatasetFile.open(files.resolve(dataset.file())).load(encoding, problems, split);
+            // random access: the data directory's own file, or a cached download of the object
+            return DatasetFile.open(files.localCopy(dataset.file())).load(encoding, problems, split);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read dataset " + dataset.id() + " from " + dataset.file(), e);
         }

@@ -9,13 +9,12 @@ import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.model.ModelRepository.ModelRow;
 import dev.chainrule.model.ModelRepository.VersionRow;
-import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.BlobStore;
 import dev.chainrule.storage.DatabaseTime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -35,7 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Keeps the models users defined and the versions their jobs trained: rows in the database, each version's
- * network in a model file under the data directory (written whole before its row names it). Two bounded caches
+ * network in a model file in the blob store (written whole, under a fresh key, before its row names it). Two bounded caches
  * serve predictions, which want versions in memory and must not wait on the database: loaded networks (versions
  * never change) and version lookups (which is the latest, and its row), dropped at once by this process's own new
  * versions and deletions and after {@code chainrule.models.version-lookup-ttl} for another process's.
@@ -45,9 +46,10 @@ public class ModelService {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Version rows kept for lookups: small records, so many models' can stay. */
     private static final int MAX_LOOKUPS = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(ModelService.class);
 
     private final ModelRepository repository;
-    private final DataDirectory files;
+    private final BlobStore files;
     private final TransactionTemplate transaction;
     private final Clock clock;
     /** Loaded networks by "modelId/version". */
@@ -58,13 +60,13 @@ public class ModelService {
     private final ObjectProvider<ModelUsage> usage;
 
     @Autowired
-    public ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
+    public ModelService(ModelRepository repository, BlobStore files, TransactionTemplate transaction, Clock clock,
                         ChainruleProperties properties, ObjectProvider<ModelUsage> usage) {
         this(repository, files, transaction, clock, properties, usage, Ticker.systemTicker());
     }
 
     /** With the time source of the lookups' expiry given (tests). */
-    ModelService(ModelRepository repository, DataDirectory files, TransactionTemplate transaction, Clock clock,
+    ModelService(ModelRepository repository, BlobStore files, TransactionTemplate transaction, Clock clock,
                  ChainruleProperties properties, ObjectProvider<ModelUsage> usage, Ticker ticker) {
         this.repository = repository;
         this.usage = usage;
@@ -116,9 +118,9 @@ public class ModelService {
             return rows;
         });
         forget(id, versions);
-        // the rows are gone, so nothing names these files any more; a crash here leaves them to the startup sweep
+        // the rows are gone, so nothing names these files any more; what is not deleted here the orphan sweep removes
         for (VersionRow version : versions) {
-            files.delete(version.file());
+            deleteObject(version.file());
         }
     }
 
@@ -160,7 +162,7 @@ public class ModelService {
     public ModelVersion addVersion(String id, TrainedModel trained, ModelVersion.Summary summary) {
         String file;
         try {
-            file = files.write("models/" + id + "/" + UUID.randomUUID() + ".model", out -> ModelFile.write(trained, out));
+            file = files.put("models/" + id + "/" + UUID.randomUUID() + ".model", out -> ModelFile.write(trained, out));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store a version of model " + id, e);
         }
@@ -170,7 +172,7 @@ public class ModelService {
                 @Override
                 public void afterCompletion(int outcome) {
                     if (outcome != STATUS_COMMITTED) {
-                        files.delete(file);
+                        deleteObject(file);
                     }
                 }
             });
@@ -299,7 +301,7 @@ public class ModelService {
     private TrainedModel loadOnce(String modelId, VersionRow version) {
         // Caffeine loads a key once and blocks only lookups of that key meanwhile, not every prediction
         return loaded.get(key(modelId, version.number()), key -> {
-            try (InputStream in = Files.newInputStream(files.resolve(version.file()))) {
+            try (InputStream in = files.open(version.file())) {
                 return ModelFile.read(new java.io.BufferedInputStream(in, 1 << 16));
             } catch (NoSuchFileException e) {
                 // a lookup made just before the model was deleted (here or by another process): say so, not 500
@@ -313,6 +315,15 @@ public class ModelService {
                         + " from " + version.file(), e);
             }
         });
+    }
+
+    /** Deletes an object no row names any more; one that stays (the store failed) is left to the orphan sweep. */
+    private void deleteObject(String key) {
+        try {
+            files.delete(key);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot delete {} from {}; the orphan sweep will", key, files.location(), e);
+        }
     }
 
     private static String key(String modelId, int version) {

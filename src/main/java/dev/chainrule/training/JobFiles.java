@@ -4,14 +4,13 @@ import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.TrainingCheckpoint;
-import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.BlobStore;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.UUID;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,16 +33,16 @@ class JobFiles {
 
     private static final Logger log = LoggerFactory.getLogger(JobFiles.class);
 
-    private final DataDirectory files;
+    private final BlobStore files;
 
-    JobFiles(DataDirectory files) {
+    JobFiles(BlobStore files) {
         this.files = files;
     }
 
     /** A job's rows in a file of its own: features then targets, in ND4J's binary array format. */
     String writeData(String jobId, String name, Dataset data) {
         try {
-            return files.write("jobs/" + jobId + "/" + name + ".nd4j", out -> {
+            return files.put("jobs/" + jobId + "/" + name + ".nd4j", out -> {
                 DataOutputStream stream = new DataOutputStream(out);
                 Nd4j.write(data.features(), stream);
                 Nd4j.write(data.targets(), stream);
@@ -55,7 +54,7 @@ class JobFiles {
     }
 
     Dataset readData(String file) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(files.resolve(file)), 1 << 16)) {
+        try (InputStream in = new BufferedInputStream(files.open(file), 1 << 16)) {
             DataInputStream stream = new DataInputStream(in);
             INDArray features = Nd4j.read(stream);
             INDArray targets = Nd4j.read(stream);
@@ -67,7 +66,7 @@ class JobFiles {
 
     String writeCheckpoint(JobLease lease, TrainingCheckpoint state) {
         try {
-            return files.write("jobs/" + lease.jobId() + "/checkpoint-" + state.epochsCompleted() + "-" + lease.attempt()
+            return files.put("jobs/" + lease.jobId() + "/checkpoint-" + state.epochsCompleted() + "-" + lease.attempt()
                     + "-" + UUID.randomUUID() + ".bin", out -> CheckpointFile.write(state, out));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint of job " + lease.jobId(), e);
@@ -75,11 +74,15 @@ class JobFiles {
     }
 
     boolean exists(String file) {
-        return Files.exists(files.resolve(file));
+        try {
+            return files.exists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot tell whether " + file + " exists in " + files.location(), e);
+        }
     }
 
     TrainingCheckpoint readCheckpoint(String file, Network network) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(files.resolve(file)), 1 << 16)) {
+        try (InputStream in = new BufferedInputStream(files.open(file), 1 << 16)) {
             return CheckpointFile.read(in, network);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoint " + file, e);
@@ -90,19 +93,17 @@ class JobFiles {
     void delete(String jobId, String file) {
         try {
             files.delete(file);
-        } catch (UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             log.warn("job {}: could not delete {}; the orphan sweep will", jobId, file, e);
         }
     }
 
     /** The job's files (data, checkpoints): no record names them once the job has ended. */
     void deleteAll(String jobId) {
-        try (var stream = Files.list(files.resolve("jobs/" + jobId))) {
-            for (var file : stream.toList()) {
-                files.delete(files.root().relativize(file).toString());
+        try {
+            for (BlobStore.Entry entry : files.list("jobs/" + jobId + "/")) {
+                files.delete(entry.key());
             }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // nothing was written
         } catch (IOException | UncheckedIOException e) {
             // best effort: no record names them any more, so the orphan sweep removes what is left
             log.warn("could not delete the files of job {}", jobId, e);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chainrule.dataset.TestDatasets;
-import dev.chainrule.storage.DataDirectory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,7 +50,7 @@ class DatasetApiTest extends ApiTestSupport {
     static final String IRIS_HEADER = "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,species";
 
     @Autowired
-    DataDirectory dataDirectory;
+    dev.chainrule.config.ChainruleProperties properties;
 
     // ---- uploads -------------------------------------------------------------------------------------------------
 
@@ -78,7 +77,7 @@ class DatasetApiTest extends ApiTestSupport {
         assertThat(dataset.get("createdAt").asString()).isNotBlank();
 
         // the file is where the row says, as large as reported: 150 rows of 5 float32 plus header and footer
-        Path file = dataDirectory.root().resolve("datasets").resolve(id + ".bin");
+        Path file = properties.dataDir().resolve("datasets").resolve(id + ".bin");
         assertThat(file).exists();
         assertThat(Files.size(file)).isEqualTo(dataset.get("sizeBytes").asLong()).isGreaterThan(150 * 5 * 4);
         assertThat(get("/datasets/" + id).json()).isEqualTo(dataset);
@@ -148,7 +147,7 @@ class DatasetApiTest extends ApiTestSupport {
         assertThat(all).containsSubsequence(ids); // oldest first
         assertProblem(get("/datasets?size=0"), 400, "invalid-request", "size");
 
-        Path file = dataDirectory.root().resolve("datasets").resolve(ids.get(1) + ".bin");
+        Path file = properties.dataDir().resolve("datasets").resolve(ids.get(1) + ".bin");
         assertThat(file).exists();
         assertThat(delete("/datasets/" + ids.get(1)).status()).isEqualTo(204);
         assertThat(file).doesNotExist();
@@ -358,7 +357,7 @@ class DatasetApiTest extends ApiTestSupport {
                 .get("id").asString();
         assertThat(status(job(queued))).isEqualTo("QUEUED");
         // neither job holds a copy of its rows: the queued one has no files at all, the running one its checkpoints
-        Path jobs = dataDirectory.root().resolve("jobs");
+        Path jobs = properties.dataDir().resolve("jobs");
         assertThat(jobs.resolve(queued)).doesNotExist();
         assertThat(filesOf(jobs.resolve(running))).allMatch(name -> name.startsWith("checkpoint-"));
 
@@ -386,12 +385,12 @@ class DatasetApiTest extends ApiTestSupport {
         String modelId = createModel(4, "cross_entropy", 1, layer(3, "softmax")).get("id").asString();
 
         // one bit of the first row's first value flipped: the file still opens, its rows fail their checksum
-        Path damagedFile = dataDirectory.root().resolve("datasets").resolve(damaged + ".bin");
+        Path damagedFile = properties.dataDir().resolve("datasets").resolve(damaged + ".bin");
         byte[] bytes = Files.readAllBytes(damagedFile);
         int headerLength = (bytes[18] & 0xff) | (bytes[19] & 0xff) << 8 | (bytes[20] & 0xff) << 16 | (bytes[21] & 0xff) << 24;
         bytes[18 + 4 + headerLength] ^= 1;
         Files.write(damagedFile, bytes);
-        Files.delete(dataDirectory.root().resolve("datasets").resolve(missing + ".bin"));
+        Files.delete(properties.dataDir().resolve("datasets").resolve(missing + ".bin"));
 
         JsonNode onDamaged = awaitEnd(train(obj("modelId", modelId, "datasetId", damaged, "validationSplit", 0.2, "epochs", 2))
                 .get("id").asString(), Duration.ofSeconds(60));
@@ -449,7 +448,7 @@ class DatasetApiTest extends ApiTestSupport {
     Stored stored() {
         TreeSet<String> files = new TreeSet<>();
         for (String dir : List.of("datasets", "tmp")) {
-            try (Stream<Path> list = Files.list(dataDirectory.root().resolve(dir))) {
+            try (Stream<Path> list = Files.list(properties.dataDir().resolve(dir))) {
                 // the servlet container's own multipart temp files (upload_*.tmp) go when their request ends
                 list.map(p -> dir + "/" + p.getFileName()).filter(name -> !name.startsWith("tmp/upload_")).forEach(files::add);
             } catch (IOException e) {

@@ -6,13 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.model.Page;
-import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.LocalBlobStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,16 +121,19 @@ abstract class DatasetStoreContract {
     }
 
     @Test
-    void aDatasetFileNoRowNamesIsRemovedAtStartup() throws IOException {
+    void aDatasetFileNoRowNamesForTheGracePeriodIsRemovedAtStartup() throws IOException {
         DatasetService datasets = start();
         StoredDataset kept = datasets.upload(csv("a,y\n1,0\n"), "kept.csv", "kept", List.of());
         context.close();
-        // what a crash between the rename and the insert leaves behind
-        DataDirectory files = new DataDirectory(dataDir);
+        // what a crash between the write and the insert leaves behind, long enough ago
+        LocalBlobStore files = new LocalBlobStore(dataDir);
         Path temp = files.newTempFile();
         DatasetFileWriter.fromCsv(CsvDatasetReader.lastColumnAsTarget(), csv("a,y\n1,0\n"), "orphan.csv", temp);
-        files.commit(temp, "datasets/orphan.bin");
+        files.putFile("datasets/orphan.bin", temp);
         Path halfWritten = files.newTempFile();
+        FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
+        Files.setLastModifiedTime(dataDir.resolve("datasets/orphan.bin"), twoHoursAgo);
+        Files.setLastModifiedTime(halfWritten, twoHoursAgo);
 
         datasets = start();
         assertThat(dataDir.resolve("datasets/orphan.bin")).doesNotExist();

@@ -11,13 +11,15 @@ import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
-import dev.chainrule.storage.DataDirectory;
+import dev.chainrule.storage.BlobStore;
+import dev.chainrule.storage.LocalBlobStore;
 import dev.chainrule.storage.ServiceOnDisk;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -133,7 +135,7 @@ abstract class ModelStoreContract {
         ModelService models = context.getBean(ModelService.class);
         // a second process on the same database and data directory, whose clock for the lookups the test moves
         AtomicLong nanos = new AtomicLong();
-        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(DataDirectory.class),
+        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(BlobStore.class),
                 context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
                 context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class),
                 nanos::get);
@@ -168,7 +170,7 @@ abstract class ModelStoreContract {
         context = start(Map.of("chainrule.models.version-lookup-ttl", "0s"));
         ModelService models = context.getBean(ModelService.class);
         // another process whose lookups' clock stands still: only a ttl of zero lets it see a new version
-        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(DataDirectory.class),
+        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(BlobStore.class),
                 context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
                 context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class),
                 () -> 0L);
@@ -201,7 +203,7 @@ abstract class ModelStoreContract {
                 return row;
             }
         };
-        ModelService models = new ModelService(pausing, context.getBean(DataDirectory.class),
+        ModelService models = new ModelService(pausing, context.getBean(BlobStore.class),
                 context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
                 context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class));
         Model model = models.create("m", null, definition(), 1, 1e-7);
@@ -314,20 +316,28 @@ abstract class ModelStoreContract {
     }
 
     @Test
-    void aFileNoRowNamesIsRemovedAtStartupAndNamedFilesAreKept() throws IOException {
+    void aFileNoRowNamesForTheGracePeriodIsRemovedAtStartupAndNamedFilesAreKept() throws IOException {
         context = start(Map.of());
         ModelService models = context.getBean(ModelService.class);
         Model model = models.create("m", null, definition(), 1, 1e-7);
         models.addVersion(model.id(), trained(1), summary("j1"));
         context.close();
-        // what a crash between a file's rename and its row leaves behind
-        DataDirectory files = new DataDirectory(dataDir);
-        String orphan = files.write("models/" + model.id() + "/orphan.model", out -> out.write(new byte[] {1, 2, 3}));
+        // what a crash between a file's write and its row leaves behind: one long ago, one just now (which may be
+        // another replica's write whose row is still to come)
+        LocalBlobStore files = new LocalBlobStore(dataDir);
+        String orphan = files.put("models/" + model.id() + "/orphan.model", out -> out.write(new byte[] {1, 2, 3}));
+        String recent = files.put("models/" + model.id() + "/recent.model", out -> out.write(new byte[] {4}));
         Path halfWritten = files.newTempFile();
+        Path recentTemp = files.newTempFile();
+        FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
+        Files.setLastModifiedTime(dataDir.resolve(orphan), twoHoursAgo);
+        Files.setLastModifiedTime(halfWritten, twoHoursAgo);
 
-        context = start(Map.of());
+        context = start(Map.of("chainrule.storage.orphan-grace", "1h"));
         assertThat(dataDir.resolve(orphan)).doesNotExist();
         assertThat(halfWritten).doesNotExist();
+        assertThat(dataDir.resolve(recent)).as("younger than the grace period").exists();
+        assertThat(recentTemp).exists();
         ModelVersion kept = context.getBean(ModelService.class).version(model.id(), 1);
         assertThat(kept.trainedModel().predict(INPUTS).data().asFloat()).isEqualTo(trained(1).predict(INPUTS).data().asFloat());
     }
