@@ -121,7 +121,14 @@ final class DigitsWorkload {
 
     /** The replica running the job ({@code owner}, the job's lease holder), or "" while none does. */
     static String owner(JsonNode job) {
-        return status(job).equals("RUNNING") ? job.path("owner").asString("") : "";
+        if (!status(job).equals("RUNNING")) {
+            return "";
+        }
+        if (!job.hasNonNull("owner")) {
+            // fail at once rather than wait out a timeout: the scenarios need to know where a job runs
+            return fail("a running job names the replica that runs it in \"owner\" (its replica-id); GET /jobs/{id} gave %s", job);
+        }
+        return job.path("owner").asString();
     }
 
     /** Running on some replica with at least {@code epochs} epochs reported. */

@@ -37,11 +37,6 @@ public final class TestCluster implements AutoCloseable {
     private URI s3Endpoint;
     private Balancer balancer;
 
-    /** Whether this machine can run it: HAProxy installed and the test PostgreSQL server given. */
-    public static boolean available() {
-        return Balancer.binary().isPresent() && System.getenv(PostgresDatabase.URL) != null;
-    }
-
     /** Starts the schema, the object store, {@code count} replicas side by side, then the balancer. */
     public TestCluster start(int count) {
         createSchema();
