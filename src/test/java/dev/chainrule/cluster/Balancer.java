@@ -114,6 +114,7 @@ public final class Balancer implements AutoCloseable {
             }
             process = new ProcessBuilder(haproxy.toString(), "-db", "-f", config.toString()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (!listening()) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {

@@ -54,7 +54,8 @@ class ReplicaClusterIT {
     void start() {
         assumeTrue(Balancer.binary().isPresent(), "haproxy is not installed (Debian: apt-get install haproxy; .ci/run installs it)");
         assumeTrue(System.getenv(PostgresDatabase.URL) != null, PostgresDatabase.URL + " is not set (.ci/postgres.sh prints it)");
-        cluster = new TestCluster().start(3);
+        cluster = new TestCluster(); // assigned first: @AfterAll closes whatever part of it started
+        cluster.start(3);
         http = cluster.viaBalancer();
         datasetId = DigitsWorkload.upload(http).path("id").asString();
     }

@@ -130,6 +130,9 @@ public final class ReplicaProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(env);
             process = builder.start();
+            Process started = process;
+            // never outlive the test JVM, whatever ends it
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
             frozen = false;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,7 +1,8 @@
 package dev.chainrule.cluster;
 
 import dev.chainrule.storage.PostgresDatabase;
-import java.net.URI;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,7 +22,6 @@ import java.util.UUID;
  * its {@code chainrule.cluster.replica-id} and its server name in the balancer.
  */
 public final class TestCluster implements AutoCloseable {
-    public static final String BUCKET = "chainrule";
     /** Short, so that a takeover after a kill or a freeze comes within seconds; the service's defaults are 15s / 2s / 1s. */
     public static final Duration LEASE = Duration.ofSeconds(5);
     public static final Duration RENEWAL = Duration.ofSeconds(1);
@@ -31,17 +31,19 @@ public final class TestCluster implements AutoCloseable {
 
     private final Map<String, Object> database = PostgresDatabase.properties();
     private final String schema = (String) database.get("spring.flyway.default-schema");
-    private final S3ProxyProcess s3 = new S3ProxyProcess();
+    private S3ProxyProcess s3;
     private final String prefix = "cluster-" + UUID.randomUUID().toString().substring(0, 8) + "/";
     private final List<ReplicaProcess> replicas = new ArrayList<>();
-    private URI s3Endpoint;
     private Balancer balancer;
 
     /** Starts the schema, the object store, {@code count} replicas side by side, then the balancer. */
     public TestCluster start(int count) {
         createSchema();
-        s3Endpoint = s3.start(Path.of("target", "cluster-data", "s3-" + UUID.randomUUID()).toAbsolutePath());
-        s3.createBucket(BUCKET);
+        try {
+            s3 = S3ProxyProcess.start(Path.of("target", "cluster-data", "s3-" + UUID.randomUUID()).toAbsolutePath());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         for (int i = 1; i <= count; i++) {
             replicas.add(newReplica("r" + i));
         }
@@ -60,16 +62,11 @@ public final class TestCluster implements AutoCloseable {
         env.put("SPRING_DATASOURCE_URL", (String) database.get("spring.datasource.url"));
         env.put("SPRING_DATASOURCE_USERNAME", (String) database.get("spring.datasource.username"));
         env.put("SPRING_DATASOURCE_PASSWORD", (String) database.get("spring.datasource.password"));
-        env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
-        env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
-        env.put("CHAINRULE_STORAGE_TYPE", "s3");
-        List<String> args = List.of(
+        env.putAll(S3ProxyProcess.credentialsEnvironment());
+        List<String> args = new ArrayList<>();
+        s3.settings(S3ProxyProcess.BUCKET, prefix).forEach((setting, value) -> args.add("--" + setting + "=" + value));
+        args.addAll(List.of(
                 "--spring.flyway.default-schema=" + schema,
-                "--chainrule.storage.s3.endpoint=" + s3Endpoint,
-                "--chainrule.storage.s3.region=us-east-1",
-                "--chainrule.storage.s3.bucket=" + BUCKET,
-                "--chainrule.storage.s3.prefix=" + prefix,
-                "--chainrule.storage.s3.path-style-access=true",
                 "--chainrule.jobs.workers=" + WORKERS,
                 "--chainrule.jobs.queue-capacity=" + QUEUE_CAPACITY,
                 // one BLAS thread each: three replicas share the machine's cores
@@ -79,7 +76,7 @@ public final class TestCluster implements AutoCloseable {
                 "--chainrule.cluster.replica-id=" + name,
                 "--chainrule.cluster.lease-duration=" + LEASE.toMillis() + "ms",
                 "--chainrule.cluster.lease-renewal-interval=" + RENEWAL.toMillis() + "ms",
-                "--chainrule.cluster.claim-interval=" + CLAIM_INTERVAL.toMillis() + "ms");
+                "--chainrule.cluster.claim-interval=" + CLAIM_INTERVAL.toMillis() + "ms"));
         return new ReplicaProcess(name, env, args);
     }
 
@@ -137,7 +134,9 @@ public final class TestCluster implements AutoCloseable {
             balancer.close();
         }
         replicas.forEach(ReplicaProcess::close);
-        s3.stop();
+        if (s3 != null) {
+            s3.stop();
+        }
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         } catch (SQLException e) {
