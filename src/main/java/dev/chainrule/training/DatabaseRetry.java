@@ -87,4 +87,37 @@ class DatabaseRetry {
             }
         }
     }
+
+    /**
+     * Runs a write that also stores an object (the version's file) again and again while the blob store fails (an
+     * S3-compatible store restarting, a disk filling up), for up to the same window; past it the store's error is
+     * thrown, and the job ends FAILED with it as the reason.
+     */
+    <T> T storing(ClaimedJob claimed, String what, Supplier<T> write) {
+        long start = System.nanoTime();
+        long wait = FIRST_WAIT_MILLIS;
+        boolean logged = false;
+        while (true) {
+            try {
+                return write.get();
+            } catch (java.io.UncheckedIOException e) {
+                if (claimed.leaseLost() || System.nanoTime() - start >= window.toNanos()) {
+                    throw e;
+                }
+                if (!logged) {
+                    log.warn("job {}: cannot store {} ({}); retrying for up to {}", claimed.job().id(), what,
+                            e.getMessage(), window);
+                    logged = true;
+                }
+                retries.increment();
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                wait = Math.min(LONGEST_WAIT_MILLIS, wait * 2);
+            }
+        }
+    }
 }

@@ -250,7 +250,8 @@ class JobRunner {
         Instant finished = now();
         // the version and the job's end in one transaction: a crash between them must not train it twice, and a
         // replica that lost the lease meanwhile adds no version (its end changes no row, so both roll back)
-        ModelVersion version = retry.write(claimed, "the version", () -> transaction.execute(status -> {
+        ModelVersion version = retry.storing(claimed, "the version", () -> retry.write(claimed, "the version",
+                () -> transaction.execute(status -> {
             ModelVersion v = models.addVersion(model.id(), new TrainedModel(network, standardiser),
                     new ModelVersion.Summary(job.id(), finished, last.epoch(), reported.trainingLoss(),
                             reported.validationLoss(), metrics, madeBy));
@@ -259,7 +260,7 @@ class JobRunner {
                 throw new LeaseLostException(lease);
             }
             return v;
-        }));
+        })));
         files.deleteAll(job.id());
         // where a job's time went, for operators (README "Speed": the service's overhead over the engine's)
         log.info("job {} took {} ms: setup {} ms (data, standardisation), training {} ms of which checkpoints {} ms, "

@@ -34,15 +34,17 @@ public final class S3ProxyServer implements AutoCloseable {
     public static final String SECRET_KEY = "chainrule-test-credential";
     private static final long START_TIMEOUT_MS = 60_000;
 
-    private final Process process;
+    private Process process;
     private final URI endpoint;
     private final Path log;
+    private final Path properties;
     private final S3Client client;
 
-    private S3ProxyServer(Process process, URI endpoint, Path log) {
+    private S3ProxyServer(Process process, URI endpoint, Path log, Path properties) {
         this.process = process;
         this.endpoint = endpoint;
         this.log = log;
+        this.properties = properties;
         this.client = S3Client.builder().httpClientBuilder(ApacheHttpClient.builder()).endpointOverride(endpoint)
                 .region(Region.of(REGION)).forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
@@ -72,12 +74,8 @@ public final class S3ProxyServer implements AutoCloseable {
                 "jclouds.provider=filesystem",
                 "jclouds.filesystem.basedir=" + data) + "\n");
         Path log = dir.resolve("s3proxy.log");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(),
-                "--properties", properties.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        S3ProxyServer server = new S3ProxyServer(process, endpoint, log);
-        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        S3ProxyServer server = new S3ProxyServer(launch(properties, log), endpoint, log, properties);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.process.destroyForcibly()));
         try {
             server.awaitListening(port);
             server.createBucket(BUCKET);
@@ -86,6 +84,27 @@ public final class S3ProxyServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    private static Process launch(Path properties, Path log) throws IOException {
+        Path jar = Path.of(System.getProperty("s3proxy.jar", "target/s3proxy/s3proxy.jar")).toAbsolutePath();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** An outage: the server process ends; its objects stay on disk for {@link #restart}. */
+    public void kill() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The server again, on the same port and objects, after {@link #kill}. */
+    public void restart() throws IOException {
+        process = launch(properties, log);
+        awaitListening(endpoint.getPort());
     }
 
     public URI endpoint() {
