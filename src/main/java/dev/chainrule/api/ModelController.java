@@ -71,17 +71,27 @@ class ModelController {
         return ResponseEntity.noContent().build();
     }
 
-    /** One version as a self-contained model file (docs/model-format.md), for backup or another service. */
+    /**
+     * One version as a self-contained model file (docs/model-format.md), for backup or another service; or, with
+     * {@code format=onnx}, as an ONNX model computing what predict computes (docs/onnx-export.md).
+     */
     @GetMapping(path = "/{id}/versions/{version}/export", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version) {
+    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version,
+                                                 @RequestParam(defaultValue = "native") String format) {
+        boolean onnx = switch (format) {
+            case "native" -> false;
+            case "onnx" -> true;
+            default -> throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("format",
+                    "unknown export format '" + format + "'; use native (the default) or onnx")));
+        };
         Model model = models.get(id);
         int number = models.version(id, version).number(); // 404 before the 200 is committed
         String name = (model.name() == null ? "model" : model.name()).replaceAll("[^A-Za-z0-9._-]+", "_");
         return ResponseEntity.ok()
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
-                        .filename(name + "-v" + number + ".chainrule").build().toString())
+                        .filename(name + "-v" + number + (onnx ? ".onnx" : ".chainrule")).build().toString())
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(out -> models.export(id, number, out));
+                .body(onnx ? out -> models.exportOnnx(id, number, out) : out -> models.export(id, number, out));
     }
 
     /** A new model whose version 1 is the exported file's network: predictions equal the exported version's. */

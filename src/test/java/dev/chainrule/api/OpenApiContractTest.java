@@ -207,6 +207,12 @@ class OpenApiContractTest {
                 .isEqualTo(call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", irisFeatures, "version", 2)), 200)
                         .json().path("predictions"));
         sendBytes("GET", "/models/" + modelId + "/versions/9/export", null, null, 404);
+        // the same version as ONNX (OnnxExportApiTest runs such files in ONNX Runtime); an unknown format is a 400
+        HttpResponse<byte[]> onnx = sendBytes("GET", "/models/" + modelId + "/versions/2/export?format=onnx", null, null, 200);
+        assertThat(onnx.headers().firstValue("Content-Disposition").orElse("")).isEqualTo("attachment; filename=\"iris-v2.onnx\"");
+        assertThat(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx.body()).getOpsetImport(0).getVersion()).isEqualTo(13);
+        Reply unknownFormat = call("GET", "/models/" + modelId + "/versions/2/export?format=pmml", null, Sent.NONCONFORMING, 400);
+        assertThat(unknownFormat.json().path("errors").findValuesAsString("field")).containsExactly("format");
         sendBytes("POST", "/models/import", "application/octet-stream", "not a model".getBytes(StandardCharsets.UTF_8), 400);
         call("DELETE", "/models/" + copy.path("id").asString(), null, 204);
 
