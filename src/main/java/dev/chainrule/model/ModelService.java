@@ -91,6 +91,11 @@ public class ModelService {
         return model(repository.find(id).orElseThrow(() -> new ModelNotFoundException(id)));
     }
 
+    /** The ids of the models named {@code name} (names need not be unique), oldest first, at most {@code limit}. */
+    public List<String> idsNamed(String name, int limit) {
+        return repository.idsNamed(name, limit);
+    }
+
     /** A page of models, oldest first. */
     public Page<Model> list(int page, int size) {
         List<Model> models = repository.page((int) Math.min((long) page * size, Integer.MAX_VALUE), size).stream()
