@@ -2,6 +2,7 @@ package dev.chainrule.engine.model;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.layer.FullyConnectedLayer;
 import java.util.List;
 
@@ -19,8 +20,11 @@ final class OnnxLayers {
                          String output, int type) {
         graph.addInitializer(OnnxExport.tensor(name + ".W", dense.weights(), type));
         graph.addInitializer(OnnxExport.tensor(name + ".b", dense.bias(), type));
+        if (spec.activation() == Activation.MAXOUT) {
+            return maxout(graph, name, spec, input, output);
+        }
         String op = switch (spec.activation()) {
-            case LINEAR -> null;
+            case LINEAR, MAXOUT -> null;
             case RELU -> "Relu";
             case LOGISTIC -> "Sigmoid";
             case TANH -> "Tanh";
@@ -35,6 +39,21 @@ final class OnnxLayers {
             }
             graph.addNode(node);
         }
+        return output;
+    }
+
+    /**
+     * Gemm to units x pieces columns, Reshape to [batch, units, pieces] (unit u's pieces are columns u*pieces ..
+     * u*pieces + pieces - 1, so the row-major reshape groups them), ReduceMax over the last axis without keeping it
+     * (opset 13: axes is an attribute).
+     */
+    private static String maxout(GraphProto.Builder graph, String name, LayerSpec spec, String input, String output) {
+        graph.addInitializer(OnnxExport.int64s(name + ".pieces_shape", 0, spec.units(), spec.pieces()));
+        graph.addNode(OnnxExport.node("Gemm", name + "_gemm", List.of(input, name + ".W", name + ".b"), name + ".z"));
+        graph.addNode(OnnxExport.node("Reshape", name + "_reshape", List.of(name + ".z", name + ".pieces_shape"), name + ".pieces"));
+        graph.addNode(OnnxExport.node("ReduceMax", name + "_reducemax", List.of(name + ".pieces"), output)
+                .addAttribute(OnnxExport.intsAttribute("axes", 2))
+                .addAttribute(OnnxExport.intAttribute("keepdims", 0)));
         return output;
     }
 }
