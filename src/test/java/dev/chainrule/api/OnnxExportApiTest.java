@@ -33,7 +33,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * ONNX export over real HTTP, checked by ONNX Runtime: every exported model loads and predicts within 1e-5 (relative
- * above 1) of what /predict answers for the same real rows, for every activation, every loss and a float64 import.
+ * above 1) of what /predict answers for the same real rows, for every activation (maxout too), every loss and a float64
+ * import.
  * Each exported file is kept in target/onnx-export/ for CI's second opinion (onnx.checker, .ci/run).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -89,6 +90,28 @@ class OnnxExportApiTest extends ApiTestSupport {
         trainOn(id, data.features(), data.targets(), false);
         byte[] onnx = exportAndCompare(id, "diabetes-unstandardised", data.features());
         assertThat(OnnxMl.ModelProto.parseFrom(onnx).getGraph().getNode(0).getOpType()).isEqualTo("Gemm");
+    }
+
+    /** Maxout hidden layer: Gemm to units x pieces, Reshape to [batch, units, pieces], ReduceMax over the pieces. */
+    @Test
+    void irisMaxoutHiddenLayer() throws Exception {
+        TestData.Table iris = TestData.load("iris/iris.csv");
+        String id = createModel(obj("inputWidth", 4, "layers", List.of(obj("units", 6, "activation", "maxout", "pieces", 3),
+                layer(3, "softmax")), "loss", "cross_entropy", "seed", 8)).get("id").asString();
+        trainOn(id, iris.features(), iris.labels(), null);
+        byte[] onnx = exportAndCompare(id, "iris-maxout", iris.features());
+        assertThat(OnnxMl.ModelProto.parseFrom(onnx).getGraph().getNodeList().stream().map(OnnxMl.NodeProto::getOpType).toList())
+                .containsExactly("Sub", "Div", "Gemm", "Reshape", "ReduceMax", "Gemm", "Softmax");
+    }
+
+    /** A maxout output layer, after another maxout layer, on concrete. */
+    @Test
+    void concreteMaxoutOutput() throws Exception {
+        TestData.Table data = TestData.load("concrete/concrete.csv");
+        String id = createModel(obj("inputWidth", 8, "layers", List.of(obj("units", 10, "activation", "maxout", "pieces", 2),
+                obj("units", 1, "activation", "maxout", "pieces", 4)), "loss", "squared_error", "seed", 9)).get("id").asString();
+        trainOn(id, data.features(), data.targets(), null);
+        exportAndCompare(id, "concrete-maxout-output", data.features());
     }
 
     /** A float64 model computes in float64 between a Cast in and a Cast out, as predict does. */

@@ -280,6 +280,15 @@ class OpenApiContractTest {
                 "targets", List.of(0)), "epochs", 2.5)), Sent.NONCONFORMING, 400);
         assertThat(fraction.json().path("errors").findValuesAsString("field")).containsExactly("epochs");
 
+        // maxout: its pieces required, within chainrule.limits.max-pieces, and shown with the layer
+        Reply noPieces = call("POST", "/models", json(Map.of("inputWidth", 4, "layers", List.of(Map.of("units", 3, "activation", "maxout"),
+                Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy")), Sent.CONFORMING, 400);
+        assertThat(noPieces.json().path("errors").findValuesAsString("field")).containsExactly("layers[0].pieces");
+        Reply maxout = call("POST", "/models", json(Map.of("inputWidth", 4, "layers", List.of(Map.of("units", 3, "activation", "maxout",
+                "pieces", 2), Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy")), 201);
+        assertThat(maxout.json().path("layers").get(0).path("pieces").asInt()).isEqualTo(2);
+        call("DELETE", "/models/" + maxout.json().path("id").asString(), null, 204);
+
         // 400 malformed-json
         Reply malformed = call("POST", "/models", "{\"inputWidth\": 4,", Sent.NONCONFORMING, 400);
         assertThat(malformed.json().path("type").asString()).isEqualTo("/problems/malformed-json");
