@@ -29,10 +29,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Optional API keys (chainrule.security.api-keys). With none configured every request passes. Otherwise every
  * request but the health probes needs {@code Authorization: Bearer <key>}:
  * <ul>
- * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...), and
- * on the static files of the web page and of Swagger UI (/, /ui/**, /webjars/**, /swagger-ui.html, /openapi.yaml):
- * they hold no data, and every call the pages make sends the key the person gives them;</li>
- * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the other actuator endpoints), and POST /models/{id}/predict, /models/{id}/predict/dry-run and /models/{id}/input-gradients;</li>
+ * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...), the
+ * Open Inference Protocol's probes (/v2/health/live, /v2/health/ready), and the static files of the web page and
+ * of Swagger UI (/, /ui/**, /webjars/**, /swagger-ui.html, /openapi.yaml): they hold no data, and every call the
+ * pages make sends the key the person gives them;</li>
+ * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the other actuator endpoints), and POST
+ * /models/{id}/predict, /models/{id}/predict/dry-run, /models/{id}/input-gradients and the protocol's
+ * /v2/models/{name}[/versions/{version}]/infer;</li>
  * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, and any
  * write added later: what is not listed as read is admin).</li>
  * </ul>
@@ -56,7 +59,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
     private static final Pattern PAGES = Pattern.compile(
             "/|/ui/?|/ui(/" + FILE + ")+|/webjars(/" + FILE + ")+|/swagger-ui\\.html|/openapi\\.yaml");
     /** Read operations that are POSTs: they compute, and change nothing. */
-    private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|predict/dry-run|input-gradients)");
+    private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|predict/dry-run|input-gradients)"
+            + "|/v2/models/" + SEGMENT + "(/versions/" + SEGMENT + ")?/infer");
     /** Below 16 characters a key is guessable; it still works, with a warning at start. */
     static final int SHORT_KEY = 16;
 
@@ -77,7 +81,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
         String base = actuatorBasePath.endsWith("/") ? actuatorBasePath.substring(0, actuatorBasePath.length() - 1) : actuatorBasePath;
         // the health endpoint and its groups; /livez and /readyz are where Boot also serves the probe groups when
         // management.endpoint.health.probes.add-additional-paths is on
-        this.open = Pattern.compile(Pattern.quote(base) + "/health(/" + SEGMENT + ")*|/livez|/readyz");
+        this.open = Pattern.compile(Pattern.quote(base) + "/health(/" + SEGMENT + ")*|/livez|/readyz|/v2/health/(live|ready)");
         if (keys.isEmpty()) {
             log.info("No API keys (chainrule.security.api-keys): the API is open to anyone who can reach it");
         } else {

@@ -17,7 +17,7 @@ import java.util.List;
 public record CreateModelRequest(String name, String description, Integer inputWidth, List<LayerRequest> layers,
                                  String loss, String initialiser, Long seed, Double lossEpsilon) {
 
-    /** One layer: units and the activation after it. */
-    public record LayerRequest(Integer units, String activation) {
+    /** One layer: units and the activation after it; pieces per unit for maxout only. */
+    public record LayerRequest(Integer units, String activation, Integer pieces) {
     }
 }

@@ -37,6 +37,7 @@ class ModelController {
     /** The columns' widths (db/migration). */
     static final int MAX_NAME_LENGTH = 200;
     static final int MAX_DESCRIPTION_LENGTH = 2000;
+    private static final String ACTIVATIONS = "linear, relu, logistic, tanh, softmax or maxout";
     private final ModelService models;
     private final ChainruleProperties.Limits limits;
 
@@ -71,17 +72,27 @@ class ModelController {
         return ResponseEntity.noContent().build();
     }
 
-    /** One version as a self-contained model file (docs/model-format.md), for backup or another service. */
+    /**
+     * One version as a self-contained model file (docs/model-format.md), for backup or another service; or, with
+     * {@code format=onnx}, as an ONNX model computing what predict computes (docs/onnx-export.md).
+     */
     @GetMapping(path = "/{id}/versions/{version}/export", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version) {
+    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version,
+                                                 @RequestParam(defaultValue = "native") String format) {
+        boolean onnx = switch (format) {
+            case "native" -> false;
+            case "onnx" -> true;
+            default -> throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("format",
+                    "unknown export format '" + format + "'; use native (the default) or onnx")));
+        };
         Model model = models.get(id);
         int number = models.version(id, version).number(); // 404 before the 200 is committed
         String name = (model.name() == null ? "model" : model.name()).replaceAll("[^A-Za-z0-9._-]+", "_");
         return ResponseEntity.ok()
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
-                        .filename(name + "-v" + number + ".chainrule").build().toString())
+                        .filename(name + "-v" + number + (onnx ? ".onnx" : ".chainrule")).build().toString())
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(out -> models.export(id, number, out));
+                .body(onnx ? out -> models.exportOnnx(id, number, out) : out -> models.export(id, number, out));
     }
 
     /** A new model whose version 1 is the exported file's network: predictions equal the exported version's. */
@@ -98,6 +109,27 @@ class ModelController {
                     "is not a Chainrule model file: " + e.getMessage())));
         }
         return created(model);
+    }
+
+    /** A maxout layer's pieces (2 to chainrule.limits.max-pieces), 1 for the others; null when invalid (then errors say why). */
+    private Integer pieces(CreateModelRequest.LayerRequest layer, Activation activation, String at, FieldErrors errors) {
+        if (activation != Activation.MAXOUT) {
+            if (layer.pieces() != null) {
+                errors.add(at + ".pieces", "is only for maxout layers" + (activation == null ? "" : "; " + activation.jsonName() + " has none"));
+                return null;
+            }
+            return 1;
+        }
+        if (layer.pieces() == null) {
+            errors.add(at + ".pieces", "is required for maxout: how many pieces each unit takes the largest of (2 to "
+                    + limits.maxPieces() + ", chainrule.limits.max-pieces)");
+            return null;
+        }
+        if (layer.pieces() < 2 || layer.pieces() > limits.maxPieces()) {
+            errors.add(at + ".pieces", "must be between 2 and " + limits.maxPieces() + " (chainrule.limits.max-pieces), got " + layer.pieces());
+            return null;
+        }
+        return layer.pieces();
     }
 
     private static String tooLong(String text, int max) {
@@ -117,6 +149,10 @@ class ModelController {
             errors.add("body", "the model has " + definition.layers().size() + " layers; at most " + limits.maxLayers() + " are allowed (chainrule.limits.max-layers)");
         }
         int widest = Math.max(definition.inputWidth(), definition.layers().stream().mapToInt(LayerSpec::units).max().orElse(0));
+        int mostPieces = definition.layers().stream().mapToInt(LayerSpec::pieces).max().orElse(1);
+        if (mostPieces > limits.maxPieces()) {
+            errors.add("body", "the model has a maxout layer of " + mostPieces + " pieces; at most " + limits.maxPieces() + " are allowed (chainrule.limits.max-pieces)");
+        }
         if (widest > limits.maxLayerWidth()) {
             errors.add("body", "the model has a layer of " + widest + " units; at most " + limits.maxLayerWidth() + " are allowed (chainrule.limits.max-layer-width)");
         }
@@ -161,16 +197,17 @@ class ModelController {
                 }
                 Activation activation = null;
                 if (layer.activation() == null) {
-                    errors.add(at + ".activation", "is required (linear, relu, logistic, tanh or softmax)");
+                    errors.add(at + ".activation", "is required (" + ACTIVATIONS + ")");
                 } else {
                     try {
                         activation = Activation.parse(layer.activation());
                     } catch (IllegalArgumentException e) {
-                        errors.add(at + ".activation", "unknown activation '" + layer.activation() + "'; use linear, relu, logistic, tanh or softmax");
+                        errors.add(at + ".activation", "unknown activation '" + layer.activation() + "'; use " + ACTIVATIONS);
                     }
                 }
-                if (units != null && units >= 1 && units <= limits.maxLayerWidth() && activation != null) {
-                    layers.add(new LayerSpec(units, activation));
+                Integer pieces = pieces(layer, activation, at, errors);
+                if (units != null && units >= 1 && units <= limits.maxLayerWidth() && activation != null && pieces != null) {
+                    layers.add(new LayerSpec(units, activation, pieces));
                 }
             }
         }

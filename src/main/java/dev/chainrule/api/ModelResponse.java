@@ -12,7 +12,8 @@ public record ModelResponse(String id, String name, String description, int inpu
                             String loss, String initialiser, long seed, double lossEpsilon, long parameterCount,
                             Instant createdAt, String trainingState, Integer latestVersion, List<VersionView> versions) {
 
-    public record LayerView(int units, String activation) {
+    /** @param pieces for maxout layers only (absent otherwise) */
+    public record LayerView(int units, String activation, Integer pieces) {
     }
 
     /** One trained version. */
@@ -36,6 +37,7 @@ public record ModelResponse(String id, String name, String description, int inpu
     }
 
     private static LayerView layer(LayerSpec spec) {
-        return new LayerView(spec.units(), spec.activation().jsonName());
+        return new LayerView(spec.units(), spec.activation().jsonName(),
+                spec.activation() == dev.chainrule.engine.layer.Activation.MAXOUT ? spec.pieces() : null);
     }
 }

@@ -23,7 +23,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
 
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
-        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
+        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null) : models;
@@ -47,9 +47,11 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      * @param maxDatasetSize  largest dataset upload (POST /datasets), and largest CSV once a gzip upload is
      *                        decompressed; over it, 413 (default 1GB; maxRequestSize is for JSON bodies)
      * @param maxDatasetColumns most columns in an uploaded CSV, features and targets together (default 10,000)
+     * @param maxPieces       most pieces per unit of a maxout layer (default 16; at least 2)
      */
     public record Limits(DataSize maxRequestSize, int maxLayerWidth, int maxLayers, long maxParameters, int maxEpochs,
-                         int maxInlineRows, int maxPredictRows, DataSize maxDatasetSize, int maxDatasetColumns) {
+                         int maxInlineRows, int maxPredictRows, DataSize maxDatasetSize, int maxDatasetColumns,
+                         int maxPieces) {
         public Limits {
             maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(64) : maxRequestSize;
             maxLayerWidth = maxLayerWidth > 0 ? maxLayerWidth : 4096;
@@ -61,6 +63,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             maxDatasetSize = maxDatasetSize == null || maxDatasetSize.toBytes() <= 0 ? DataSize.ofGigabytes(1) : maxDatasetSize;
             // at least 2: one feature and one target
             maxDatasetColumns = maxDatasetColumns > 0 ? Math.max(2, maxDatasetColumns) : 10_000;
+            maxPieces = maxPieces > 0 ? Math.max(2, maxPieces) : 16;
         }
     }
 

@@ -50,11 +50,11 @@ public final class Network {
         for (LayerSpec spec : definition.layers()) {
             String name = "layer" + index;
             FullyConnectedLayer fc = sharedWith == null
-                    ? new FullyConnectedLayer(name, in, spec.units(), dataType)
+                    ? new FullyConnectedLayer(name, in, spec.linearWidth(), dataType)
                     : FullyConnectedLayer.sharingParameters(name, sharedWith.denseLayers.get(index - 1));
             index++;
             all.add(fc);
-            all.add(spec.activation().newLayer());
+            all.add(spec.activationLayer());
             dense.add(fc);
             params.addAll(fc.parameters());
             in = spec.units();

@@ -16,7 +16,7 @@ import java.util.Objects;
  *   <li>log_loss needs a logistic output (one unit per independent yes/no target; usually 1);</li>
  *   <li>squared_error takes any output activation but softmax (use cross_entropy for distributions).</li>
  * </ul>
- * Softmax is accepted only on the output layer.
+ * Softmax is accepted only on the output layer. Maxout may be any layer (an output one with squared_error).
  */
 public record NetworkDefinition(int inputWidth, List<LayerSpec> layers, LossKind loss, WeightInitialiser initialiser) {
 
@@ -61,12 +61,12 @@ public record NetworkDefinition(int inputWidth, List<LayerSpec> layers, LossKind
         return layers.get(layers.size() - 1).units();
     }
 
-    /** Number of trainable numbers: sum over layers of (in + 1) x out. */
+    /** Number of trainable numbers: sum over layers of (in + 1) x out (out = units x pieces for maxout). */
     public long parameterCount() {
         long count = 0;
         long in = inputWidth;
         for (LayerSpec layer : layers) {
-            count += (in + 1) * layer.units();
+            count += (in + 1) * layer.linearWidth();
             in = layer.units();
         }
         return count;

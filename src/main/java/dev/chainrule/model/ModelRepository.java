@@ -49,6 +49,12 @@ class ModelRepository {
         return db.sql("SELECT * FROM models WHERE id = ?").param(id).query(ModelRepository::modelRow).optional();
     }
 
+    /** The ids of the models with this name, oldest first, at most {@code limit}. */
+    List<String> idsNamed(String name, int limit) {
+        return db.sql("SELECT id FROM models WHERE name = ? ORDER BY seq LIMIT ?").params(name, limit)
+                .query(String.class).list();
+    }
+
     /** Locks the model's row until the transaction ends, so version numbering and deletion take turns. */
     boolean lock(String id) {
         return db.sql("SELECT id FROM models WHERE id = ? FOR UPDATE").param(id).query(String.class).optional().isPresent();

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.model.ModelFile;
+import dev.chainrule.engine.model.OnnxExport;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.model.ModelRepository.ModelRow;
 import dev.chainrule.model.ModelRepository.VersionRow;
@@ -91,6 +92,11 @@ public class ModelService {
 
     public Model get(String id) {
         return model(repository.find(id).orElseThrow(() -> new ModelNotFoundException(id)));
+    }
+
+    /** The ids of the models named {@code name} (names need not be unique), oldest first, at most {@code limit}. */
+    public List<String> idsNamed(String name, int limit) {
+        return repository.idsNamed(name, limit);
     }
 
     /** A page of models, oldest first. */
@@ -192,6 +198,23 @@ public class ModelService {
     public void export(String id, int number, OutputStream out) throws IOException {
         Model model = get(id);
         ModelVersion version = version(id, number);
+        ModelFile.write(version.trainedModel(), metadata(model, version), out);
+    }
+
+    /**
+     * Writes a version as an ONNX model (docs/onnx-export.md) computing what predict computes, the same metadata as
+     * the model file's in its metadata_props (numbers as their JSON text, metrics as one JSON object).
+     */
+    public void exportOnnx(String id, int number, OutputStream out) throws IOException {
+        Model model = get(id);
+        ModelVersion version = version(id, number);
+        Map<String, String> props = new LinkedHashMap<>();
+        metadata(model, version).properties().stream().filter(e -> !e.getValue().isNull()).forEach(e -> props.put(e.getKey(),
+                e.getValue().isString() ? e.getValue().asString() : JSON.writeValueAsString(e.getValue())));
+        OnnxExport.write(version.trainedModel(), model.name() == null ? "chainrule" : model.name(), props, out);
+    }
+
+    private static ObjectNode metadata(Model model, ModelVersion version) {
         ObjectNode metadata = JSON.createObjectNode();
         metadata.put("name", model.name());
         if (model.description() != null) {
@@ -215,7 +238,7 @@ public class ModelService {
         if (!summary.provenance().isEmpty()) {
             metadata.set("provenance", JSON.valueToTree(summary.provenance()));
         }
-        ModelFile.write(version.trainedModel(), metadata, out);
+        return metadata;
     }
 
     /**

@@ -29,7 +29,7 @@ class ApiKeyFilterTest {
     @Test
     void healthAndItsGroupsAreOpenToGetAndHeadOnly() {
         for (String path : List.of("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
-                "/actuator/health/db", "/livez", "/readyz")) {
+                "/actuator/health/db", "/livez", "/readyz", "/v2/health/live", "/v2/health/ready")) {
             assertThat(filter.access("GET", path)).as(path).isEqualTo(Access.OPEN);
             assertThat(filter.access("HEAD", path)).as(path).isEqualTo(Access.OPEN);
             assertThat(filter.access("POST", path)).as(path).isEqualTo(Access.ADMIN);
@@ -84,6 +84,14 @@ class ApiKeyFilterTest {
         assertThat(filter.access("GET", "/actuator/metrics/chainrule.jobs")).isEqualTo(Access.READ);
         assertThat(filter.access("POST", "/models/3f0c0e7e-1d2a-4c55-9a3e-0d6f2b1c9e11/predict")).isEqualTo(Access.READ);
         assertThat(filter.access("POST", "/models/abc/input-gradients")).isEqualTo(Access.READ);
+        // the Open Inference Protocol: its metadata are GETs, its inference a POST that changes nothing
+        assertThat(filter.access("GET", "/v2")).isEqualTo(Access.READ);
+        assertThat(filter.access("GET", "/v2/models/iris/versions/2/ready")).isEqualTo(Access.READ);
+        assertThat(filter.access("POST", "/v2/models/3f0c0e7e-1d2a-4c55-9a3e-0d6f2b1c9e11/infer")).isEqualTo(Access.READ);
+        assertThat(filter.access("POST", "/v2/models/iris/versions/2/infer")).isEqualTo(Access.READ);
+        assertThat(filter.access("POST", "/v2/models/iris/versions/../../../../train/infer")).isEqualTo(Access.ADMIN);
+        assertThat(filter.access("POST", "/v2/models/iris/versions/2/infer/x")).isEqualTo(Access.ADMIN);
+        assertThat(filter.access("POST", "/v2/health/ready")).isEqualTo(Access.ADMIN);
     }
 
     @Test

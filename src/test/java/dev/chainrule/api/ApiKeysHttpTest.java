@@ -114,6 +114,23 @@ class ApiKeysHttpTest {
         }
         // a read key gets past the key check everywhere it may read: a missing page is still a plain 404
         assertThat(http.get("/models/no-such-model", READ).statusCode()).isEqualTo(404);
+
+        // the Open Inference Protocol: its probes need no key, a read key may see the metadata and infer
+        assertThat(http.get("/v2/health/live", null).statusCode()).isEqualTo(200);
+        assertThat(http.get("/v2/health/ready", null).statusCode()).isEqualTo(200);
+        assertUnauthorized(http.get("/v2/models/" + modelId, null));
+        String infer = "{\"inputs\": [{\"name\": \"input\", \"shape\": [4, 2], \"datatype\": \"FP32\", \"data\": "
+                + OpsHttp.TINY_INSTANCES + "}]}";
+        assertUnauthorized(http.post("/v2/models/" + modelId + "/infer", null, infer));
+        assertThat(http.get("/v2", READ).statusCode()).isEqualTo(200);
+        assertThat(http.get("/v2/models/" + modelId + "/versions/1/ready", READ).statusCode()).isEqualTo(200);
+        HttpResponse<String> inferred = http.post("/v2/models/" + modelId + "/versions/1/infer", READ, infer);
+        assertThat(inferred.statusCode()).as(inferred.body()).isEqualTo(200);
+        assertThat(OpsHttp.json(inferred).get("outputs").get(0).get("shape").toString()).startsWith("[4,");
+        assertThat(OpsHttp.json(inferred).get("outputs").get(0).get("data"))
+                .isEqualTo(OpsHttp.JSON.valueToTree(java.util.stream.StreamSupport.stream(OpsHttp.json(predicted).get("predictions")
+                        .spliterator(), false).flatMap(p -> java.util.stream.StreamSupport.stream(p.get("outputs").spliterator(), false))
+                        .toList()));
     }
 
     @Test

@@ -76,7 +76,7 @@ class OpenApiContractTest {
     private OpenApiContract contract;
     private List<double[]> irisFeatures;
     private List<Integer> irisSpecies;
-    /** How many of the four flows that exercise the operations passed; coverage only means something after all. */
+    /** How many of the five flows that exercise the operations passed; coverage only means something after all. */
     private int flowsPassed;
 
     /** Whether the request itself must conform to the spec, or is a deliberately invalid one the spec rejects too. */
@@ -208,6 +208,12 @@ class OpenApiContractTest {
                 .isEqualTo(call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", irisFeatures, "version", 2)), 200)
                         .json().path("predictions"));
         sendBytes("GET", "/models/" + modelId + "/versions/9/export", null, null, 404);
+        // the same version as ONNX (OnnxExportApiTest runs such files in ONNX Runtime); an unknown format is a 400
+        HttpResponse<byte[]> onnx = sendBytes("GET", "/models/" + modelId + "/versions/2/export?format=onnx", null, null, 200);
+        assertThat(onnx.headers().firstValue("Content-Disposition").orElse("")).isEqualTo("attachment; filename=\"iris-v2.onnx\"");
+        assertThat(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx.body()).getOpsetImport(0).getVersion()).isEqualTo(13);
+        Reply unknownFormat = call("GET", "/models/" + modelId + "/versions/2/export?format=pmml", null, Sent.NONCONFORMING, 400);
+        assertThat(unknownFormat.json().path("errors").findValuesAsString("field")).containsExactly("format");
         sendBytes("POST", "/models/import", "application/octet-stream", "not a model".getBytes(StandardCharsets.UTF_8), 400);
         call("DELETE", "/models/" + copy.path("id").asString(), null, 204);
 
@@ -274,6 +280,15 @@ class OpenApiContractTest {
         Reply fraction = call("POST", "/train", json(Map.of("modelId", "m", "data", Map.of("features", List.of(irisFeatures.get(0)),
                 "targets", List.of(0)), "epochs", 2.5)), Sent.NONCONFORMING, 400);
         assertThat(fraction.json().path("errors").findValuesAsString("field")).containsExactly("epochs");
+
+        // maxout: its pieces required, within chainrule.limits.max-pieces, and shown with the layer
+        Reply noPieces = call("POST", "/models", json(Map.of("inputWidth", 4, "layers", List.of(Map.of("units", 3, "activation", "maxout"),
+                Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy")), Sent.CONFORMING, 400);
+        assertThat(noPieces.json().path("errors").findValuesAsString("field")).containsExactly("layers[0].pieces");
+        Reply maxout = call("POST", "/models", json(Map.of("inputWidth", 4, "layers", List.of(Map.of("units", 3, "activation", "maxout",
+                "pieces", 2), Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy")), 201);
+        assertThat(maxout.json().path("layers").get(0).path("pieces").asInt()).isEqualTo(2);
+        call("DELETE", "/models/" + maxout.json().path("id").asString(), null, 204);
 
         // 400 malformed-json
         Reply malformed = call("POST", "/models", "{\"inputWidth\": 4,", Sent.NONCONFORMING, 400);
@@ -470,10 +485,66 @@ class OpenApiContractTest {
         flowsPassed++;
     }
 
+    /** The Open Inference Protocol's routes, with and without a version, and their errors in the protocol's shape. */
+    @Test
+    @Order(6)
+    void openInferenceProtocolConformsToTheSpec() throws Exception {
+        assertThat(call("GET", "/v2/health/live", null, 200).json().path("live").asBoolean()).isTrue();
+        assertThat(call("GET", "/v2/health/ready", null, 200).json().path("ready").asBoolean()).isTrue();
+        assertThat(call("GET", "/v2", null, 200).json()).isEqualTo(call("GET", "/v2/", null, 200).json());
+
+        String modelId = call("POST", "/models", json(Map.of("name", "oip-contract", "inputWidth", 4, "layers",
+                List.of(Map.of("units", 8, "activation", "relu"), Map.of("units", 3, "activation", "softmax")),
+                "loss", "cross_entropy", "seed", 42)), 201).json().path("id").asString();
+        String base = "/v2/models/" + modelId;
+        String flower = json(Map.of("id", "contract-1", "inputs", List.of(Map.of("name", "input", "shape", List.of(1, 4),
+                "datatype", "FP32", "data", irisFeatures.get(0)))));
+        assertThat(call("GET", base + "/ready", null, 200).json().path("ready").asBoolean()).isFalse();
+        assertThat(call("POST", base + "/infer", flower, 400).json().path("error").asString()).contains("no trained version");
+        call("GET", base + "/versions/1/ready", null, 404);
+
+        waitFor(call("POST", "/train", json(Map.of("modelId", modelId, "data", Map.of("features", irisFeatures, "targets", irisSpecies),
+                "epochs", 10, "optimizer", Map.of("type", "adam", "learningRate", 0.01))), 202).json().path("id").asString(), "SUCCEEDED");
+        for (String model : List.of(base, "/v2/models/oip-contract")) {
+            assertThat(call("GET", model, null, 200).json().path("versions").size()).isEqualTo(1);
+            assertThat(call("GET", model + "/versions/1", null, 200).json().path("outputs").size()).isEqualTo(2);
+            assertThat(call("GET", model + "/ready", null, 200).json().path("ready").asBoolean()).isTrue();
+            assertThat(call("GET", model + "/versions/1/ready", null, 200).json().path("ready").asBoolean()).isTrue();
+            Reply inferred = call("POST", model + "/infer", flower, 200);
+            assertThat(inferred.json().path("id").asString()).isEqualTo("contract-1");
+            Reply versioned = call("POST", model + "/versions/1/infer", flower, 200);
+            assertThat(versioned.json().path("outputs")).isEqualTo(inferred.json().path("outputs"));
+        }
+        Reply predicted = call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", List.of(irisFeatures.get(0)))), 200);
+        assertThat(call("POST", base + "/infer", flower, 200).json().path("outputs").get(0).path("data"))
+                .isEqualTo(predicted.json().path("predictions").get(0).path("outputs"));
+
+        // errors: the protocol's {"error"}, 400 and 404
+        call("POST", base + "/infer", json(Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 4),
+                "datatype", "BOOL", "data", List.of(true, true, false, false))))), 400);
+        call("POST", base + "/infer", "{\"inputs\": [", Sent.NONCONFORMING, 400);
+        call("POST", base + "/versions/7/infer", flower, 404);
+        call("GET", base + "/versions/7", null, 404);
+        call("GET", "/v2/models/no-such-model", null, 404);
+        call("GET", "/v2/models/no-such-model/ready", null, 404);
+        call("GET", "/v2/models/no-such-model/versions/1/ready", null, 404);
+        call("POST", "/v2/models/no-such-model/infer", flower, 404);
+        String twin = call("POST", "/models", json(Map.of("name", "oip-contract", "inputWidth", 4, "layers",
+                List.of(Map.of("units", 3, "activation", "softmax")), "loss", "cross_entropy")), 201).json().path("id").asString();
+        call("GET", "/v2/models/oip-contract", null, 400);
+        call("GET", "/v2/models/oip-contract/ready", null, 400);
+        call("GET", "/v2/models/oip-contract/versions/1", null, 400);
+        call("GET", "/v2/models/oip-contract/versions/1/ready", null, 400);
+        call("POST", "/v2/models/oip-contract/versions/1/infer", flower, 400);
+        call("DELETE", "/models/" + twin, null, 204);
+        call("DELETE", "/models/" + modelId, null, 204);
+        flowsPassed++;
+    }
+
     @Test
     @Order(100)
     void everyOperationInTheSpecWasExercised() {
-        assumeTrue(flowsPassed == 4, "the flows above did not all pass, so coverage says nothing");
+        assumeTrue(flowsPassed == 5, "the flows above did not all pass, so coverage says nothing");
         Set<String> missing = new TreeSet<>(contract.operations());
         missing.removeAll(contract.exercised());
         assertThat(missing).as("operations in openapi.yaml that no test exercised").isEmpty();
@@ -571,7 +642,9 @@ class OpenApiContractTest {
         void withoutAValidKeyEveryOperationButTheHealthProbesIs401() throws Exception {
             for (String operation : contract.operations()) {
                 if (isOpen(operation)) {
-                    assertThat(keyed(operation, null, 200).json().path("status").asString()).as(operation).isEqualTo("UP");
+                    JsonNode probe = keyed(operation, null, 200).json();
+                    assertThat(operation.contains("/v2/") ? probe.path("live").asBoolean() : probe.path("status").asString().equals("UP"))
+                            .as(operation).isTrue();
                     continue;
                 }
                 assertThat(responses(operation).has("401")).as(operation + " needs a key, so it must document 401").isTrue();
@@ -593,7 +666,7 @@ class OpenApiContractTest {
                     assertThat(keyed(operation, READ_KEY, 403).json().path("type").asString()).isEqualTo("/problems/forbidden");
                 } else {
                     // past the key check: the unknown id is not found, everything else answers
-                    keyed(operation, READ_KEY, operation.contains("{id}") ? 404 : 200);
+                    keyed(operation, READ_KEY, operation.contains("{id}") || operation.contains("{name}") ? 404 : 200);
                 }
             }
         }
@@ -626,7 +699,7 @@ class OpenApiContractTest {
         private Reply keyed(String operation, String key, int expectedStatus) throws Exception {
             String method = operation.substring(0, operation.indexOf(' '));
             String template = operation.substring(operation.indexOf(' ') + 1);
-            String path = template.replace("{id}", UNKNOWN_ID).replace("{version}", "1")
+            String path = template.replace("{id}", UNKNOWN_ID).replace("{name}", UNKNOWN_ID).replace("{version}", "1")
                     .replace("{requiredMetricName}", "chainrule.training.throughput");
             assertThat(path).as(operation + ": a path parameter with no value to send").doesNotContain("{");
             OpenApiContract.Located examples = contract.resolve(operation(operation).at("requestBody"))

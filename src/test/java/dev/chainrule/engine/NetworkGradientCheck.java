@@ -4,6 +4,7 @@ import static dev.chainrule.engine.TestArrays.nd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.engine.init.WeightInitialiser;
+import dev.chainrule.engine.layer.MaxoutLayer;
 import dev.chainrule.engine.layer.ReluActivation;
 import dev.chainrule.engine.loss.LossKind;
 import java.util.List;
@@ -50,6 +51,30 @@ public final class NetworkGradientCheck {
             }
             h = layer.forward(h);
         }
+    }
+
+    /**
+     * Asserts every maxout unit's two largest pieces are at least {@code margin} apart for this batch, so no difference
+     * step changes which piece wins (the max is not differentiable at a tie). A precondition of the check.
+     */
+    public static void assertMaxoutAwayFromTies(Network network, double[][] x, double margin) {
+        INDArray h = nd(x);
+        boolean seen = false;
+        for (Layer layer : network.layers()) {
+            if (layer instanceof MaxoutLayer maxout) {
+                seen = true;
+                int k = maxout.pieces();
+                for (double[] row : TestArrays.java(h)) {
+                    for (int u = 0; u < maxout.units(); u++) {
+                        double[] pieces = java.util.Arrays.copyOfRange(row, u * k, u * k + k);
+                        java.util.Arrays.sort(pieces);
+                        assertThat(pieces[k - 1] - pieces[k - 2]).as("precondition: maxout pieces away from a tie").isGreaterThan(margin);
+                    }
+                }
+            }
+            h = layer.forward(h);
+        }
+        assertThat(seen).as("the network has a maxout layer").isTrue();
     }
 
     /** computeGradients' dJ/dtheta for every weight and bias against central differences of loss(x, y). */

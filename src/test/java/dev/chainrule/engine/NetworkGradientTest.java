@@ -85,6 +85,33 @@ class NetworkGradientTest {
         NetworkGradientCheck.checkInputGradient("4-6-5-2 regression", network, x, y);
     }
 
+    /** Maxout hidden layers (seed 002's max: the gradient only to each unit's winning piece), away from ties. */
+    @Test
+    void classifier5xMaxout6x3xMaxout4x2xSoftmax3() {
+        // eps = 0: the fused softmax + cross-entropy gradient is the exact derivative there
+        Network network = NetworkGradientCheck.network(5, LossKind.CROSS_ENTROPY, 0.0, 121,
+                LayerSpec.maxout(6, 3), LayerSpec.maxout(4, 2), new LayerSpec(3, Activation.SOFTMAX));
+        double[][] x = inputs(122, 5);
+        double[][] y = TestArrays.oneHot(new SplittableRandom(123), T, 3);
+        NetworkGradientCheck.assertMaxoutAwayFromTies(network, x, 1e-3);
+        NetworkGradientCheck.checkParameters("5-maxout6x3-maxout4x2-3", network, x, y);
+        NetworkGradientCheck.checkInputGradient("5-maxout6x3-maxout4x2-3", network, x, y);
+    }
+
+    /** A maxout output layer under squared error, after a tanh layer. */
+    @Test
+    void regression4x5TanhMaxoutOutput2x4() {
+        Network network = NetworkGradientCheck.network(4, LossKind.SQUARED_ERROR, LossKind.DEFAULT_EPSILON, 131,
+                new LayerSpec(5, Activation.TANH), LayerSpec.maxout(2, 4));
+        double[][] x = inputs(132, 4);
+        double[][] y = TestArrays.uniform(new SplittableRandom(133), T, 2, -2, 2);
+        NetworkGradientCheck.assertMaxoutAwayFromTies(network, x, 1e-3);
+        NetworkGradientCheck.checkParameters("4-5-maxout2x4 regression", network, x, y);
+        NetworkGradientCheck.checkInputGradient("4-5-maxout2x4 regression", network, x, y);
+        assertThat(network.definition().parameterCount()).isEqualTo((4 + 1) * 5 + (5 + 1) * 2 * 4);
+        assertThat(network.denseLayers().get(1).outputWidth()).isEqualTo(8);
+    }
+
     @Test
     void binary4x5x3x1TanhLogisticLogLoss() {
         Network network = NetworkGradientCheck.network(4, LossKind.LOG_LOSS, LossKind.DEFAULT_EPSILON, 91,

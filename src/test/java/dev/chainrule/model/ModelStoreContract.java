@@ -242,6 +242,21 @@ abstract class ModelStoreContract {
         assertThat(models.list(0, 2).totalItems()).isEqualTo(5);
     }
 
+    /** The Open Inference Protocol's model names: the ids of the models with a name, oldest first, at most a limit. */
+    @Test
+    void idsNamedFindsEveryModelOfANameOldestFirst() {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        String first = models.create("twin", null, definition(), 1, 1e-7).id();
+        models.create("other", null, definition(), 2, 1e-7);
+        String second = models.create("twin", null, definition(), 3, 1e-7).id();
+        String third = models.create("twin", null, definition(), 4, 1e-7).id();
+        assertThat(models.idsNamed("twin", 10)).containsExactly(first, second, third);
+        assertThat(models.idsNamed("twin", 2)).containsExactly(first, second);
+        assertThat(models.idsNamed("Twin", 10)).isEmpty();
+        assertThat(models.idsNamed("nobody", 10)).isEmpty();
+    }
+
     @Test
     void deletingAModelRemovesItsRowsAndFilesAndIsRefusedWhileAJobUsesIt() throws IOException {
         context = start(Map.of());

@@ -15,7 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A network definition as JSON: {"inputWidth", "layers": [{"units", "activation"}], "loss", "initialiser"}, the
- * names as the HTTP API spells them. The model file's header and the model store both use it.
+ * names as the HTTP API spells them; a maxout layer also has "pieces" (absent elsewhere, read as 1). The model file's header and the model store both use it.
  */
 public final class DefinitionJson {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -28,7 +28,10 @@ public final class DefinitionJson {
         def.put("inputWidth", definition.inputWidth());
         ArrayNode layers = def.putArray("layers");
         for (LayerSpec layer : definition.layers()) {
-            layers.addObject().put("units", layer.units()).put("activation", layer.activation().jsonName());
+            ObjectNode entry = layers.addObject().put("units", layer.units()).put("activation", layer.activation().jsonName());
+            if (layer.activation() == Activation.MAXOUT) {
+                entry.put("pieces", layer.pieces());
+            }
         }
         def.put("loss", definition.loss().jsonName());
         def.put("initialiser", definition.initialiser().jsonName());
@@ -44,7 +47,9 @@ public final class DefinitionJson {
         try {
             List<LayerSpec> layers = new ArrayList<>();
             for (JsonNode layer : def.required("layers")) {
-                layers.add(new LayerSpec(layer.required("units").asInt(), Activation.parse(layer.required("activation").asString())));
+                Activation activation = Activation.parse(layer.required("activation").asString());
+                int pieces = layer.has("pieces") ? layer.get("pieces").asInt() : 1;
+                layers.add(new LayerSpec(layer.required("units").asInt(), activation, pieces));
             }
             return new NetworkDefinition(def.required("inputWidth").asInt(), layers,
                     LossKind.parse(def.required("loss").asString()),

@@ -3,6 +3,7 @@ package dev.chainrule.engine.model;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.Parameter;
+import dev.chainrule.engine.layer.Activation;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +31,12 @@ import tools.jackson.databind.node.ObjectNode;
  * Any language can read it with a JSON parser and a little-endian float reader (docs/model-format.md).
  */
 public final class ModelFile {
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * 2: a layer may be maxout, with "pieces" (docs/model-format.md). A model without a maxout layer is still written as
+     * version 1, which services older than maxout read; both versions are read.
+     */
+    public static final int FORMAT_VERSION = 2;
+    private static final int FIRST_VERSION = 1;
     private static final ArrayFileLayout LAYOUT = new ArrayFileLayout("CHAINRULE-MODEL\n", "model",
             InvalidModelFileException::new);
     private static final JsonMapper JSON = ArrayFileLayout.JSON;
@@ -50,7 +56,8 @@ public final class ModelFile {
         Network network = model.network();
         ObjectNode header = JSON.createObjectNode();
         header.put("format", "chainrule-model");
-        header.put("formatVersion", FORMAT_VERSION);
+        boolean maxout = network.definition().layers().stream().anyMatch(l -> l.activation() == Activation.MAXOUT);
+        header.put("formatVersion", maxout ? FORMAT_VERSION : FIRST_VERSION);
         header.put("dataType", ArrayFileLayout.typeName(network.dataType()));
         ObjectNode def = DefinitionJson.toJson(network.definition());
         def.put("lossEpsilon", network.lossEpsilon());
@@ -98,7 +105,7 @@ public final class ModelFile {
         DataInputStream in = new DataInputStream(stream);
         JsonNode header = LAYOUT.readHeader(in);
         int version = header.path("formatVersion").asInt(-1);
-        if (!"chainrule-model".equals(header.path("format").asString(null)) || version != FORMAT_VERSION) {
+        if (!"chainrule-model".equals(header.path("format").asString(null)) || version < FIRST_VERSION || version > FORMAT_VERSION) {
             throw new InvalidModelFileException("unsupported format " + header.path("format") + " version " + version);
         }
         DataType type = LAYOUT.parseType(header.path("dataType").asString(""));
@@ -110,6 +117,9 @@ public final class ModelFile {
             definition = DefinitionJson.fromJson(def);
         } catch (JacksonException | IllegalArgumentException e) {
             throw new InvalidModelFileException("invalid definition in header: " + e.getMessage());
+        }
+        if (version == FIRST_VERSION && definition.layers().stream().anyMatch(l -> l.activation() == Activation.MAXOUT)) {
+            throw new InvalidModelFileException("a version 1 model file has no maxout layers (they came with version 2)");
         }
         check.accept(definition);
         try {

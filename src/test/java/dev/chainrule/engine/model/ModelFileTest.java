@@ -133,6 +133,35 @@ class ModelFileTest {
                 .hasMessageContaining("expected layer1.W of shape [3, 5]");
     }
 
+    /**
+     * A maxout model is written as format version 2 (its layers have "pieces") and reads back exactly; a model without
+     * maxout is still version 1 (above), which older services read; a version 1 header may not name maxout.
+     */
+    @Test
+    void maxoutModelsAreVersion2AndRoundTrip() throws IOException {
+        NetworkDefinition definition = new NetworkDefinition(3, List.of(LayerSpec.maxout(4, 3), new LayerSpec(2, Activation.SOFTMAX)),
+                LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
+        Network network = Network.initialised(definition, 5);
+        byte[] file = write(new TrainedModel(network, null));
+        String header = headerOf(file);
+        assertThat(header).contains("\"formatVersion\":2", "{\"units\":4,\"activation\":\"maxout\",\"pieces\":3}",
+                "{\"name\":\"layer1.W\",\"shape\":[3,12]}");
+        TrainedModel loaded = ModelFile.read(new ByteArrayInputStream(file));
+        assertThat(loaded.network().definition()).isEqualTo(definition);
+        assertThat(loaded.predict(inputs())).isEqualTo(network.predict(inputs().castTo(DataType.FLOAT)));
+
+        byte[] claimsVersion1 = replaceHeader(file, header.replace("\"formatVersion\":2", "\"formatVersion\":1"));
+        assertThatThrownBy(() -> ModelFile.read(new ByteArrayInputStream(claimsVersion1)))
+                .hasMessageContaining("a version 1 model file has no maxout layers");
+        byte[] version3 = replaceHeader(file, header.replace("\"formatVersion\":2", "\"formatVersion\":3"));
+        assertThatThrownBy(() -> ModelFile.read(new ByteArrayInputStream(version3))).hasMessageContaining("version 3");
+        byte[] noPieces = replaceHeader(file, header.replace(",\"pieces\":3", ""));
+        assertThatThrownBy(() -> ModelFile.read(new ByteArrayInputStream(noPieces))).hasMessageContaining("maxout needs at least 2 pieces");
+        byte[] piecesOnTanh = replaceHeader(write(model(DataType.FLOAT)), headerOf(write(model(DataType.FLOAT)))
+                .replace("\"activation\":\"tanh\"", "\"activation\":\"tanh\",\"pieces\":2"));
+        assertThatThrownBy(() -> ModelFile.read(new ByteArrayInputStream(piecesOnTanh))).hasMessageContaining("pieces is only for maxout");
+    }
+
     private static byte[] write(TrainedModel model) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ModelFile.write(model, out);

@@ -2,9 +2,12 @@ package dev.chainrule.client;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** The function after a layer; {@link #SOFTMAX} only on the output layer. */
+/**
+ * The function after a layer; {@link #SOFTMAX} only on the output layer; {@link #MAXOUT} takes pieces
+ * ({@link ModelDefinition.Builder#maxout}).
+ */
 public enum Activation {
-    LINEAR("linear"), RELU("relu"), LOGISTIC("logistic"), TANH("tanh"), SOFTMAX("softmax");
+    LINEAR("linear"), RELU("relu"), LOGISTIC("logistic"), TANH("tanh"), SOFTMAX("softmax"), MAXOUT("maxout");
 
     private final String jsonName;
 

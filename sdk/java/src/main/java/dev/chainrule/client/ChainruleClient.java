@@ -514,11 +514,23 @@ public final class ChainruleClient {
      * @return the file written
      */
     public Path exportVersion(String modelId, int version, Path target) {
-        String path = "/models/" + segment(modelId) + "/versions/" + version + "/export";
+        return exportVersion(modelId, version, target, ExportFormat.NATIVE);
+    }
+
+    /**
+     * Downloads one version in the given format, as {@link #exportVersion(String, int, Path)} does: with
+     * {@link ExportFormat#ONNX} an ONNX model ({@code <model-name>-v<version>.onnx} in a directory) that ONNX Runtime
+     * and other ONNX tools run, computing what {@link #predict} answers.
+     *
+     * @return the file written
+     */
+    public Path exportVersion(String modelId, int version, Path target, ExportFormat format) {
+        String path = "/models/" + segment(modelId) + "/versions/" + version + "/export"
+                + (format == ExportFormat.NATIVE ? "" : "?format=" + format.queryValue());
         HttpResponse<InputStream> response = send("GET", path, null, null);
         try (InputStream body = response.body()) {
             Path file = Files.isDirectory(target)
-                    ? target.resolve(exportName(response.headers(), modelId, version))
+                    ? target.resolve(exportName(response.headers(), modelId, version, format))
                     : target;
             Path directory = file.toAbsolutePath().getParent();
             Path partial = Files.createTempFile(directory, ".export-", ".part");
@@ -539,8 +551,8 @@ public final class ChainruleClient {
     }
 
     /** The name from Content-Disposition, without any directory in it; a name of our own when there is none. */
-    private static String exportName(HttpHeaders headers, String modelId, int version) {
-        String fallback = modelId + "-v" + version + ".chainrule";
+    private static String exportName(HttpHeaders headers, String modelId, int version, ExportFormat format) {
+        String fallback = modelId + "-v" + version + format.extension();
         String disposition = headers.firstValue("Content-Disposition").orElse("");
         Matcher matcher = FILENAME.matcher(disposition);
         if (!matcher.find()) {

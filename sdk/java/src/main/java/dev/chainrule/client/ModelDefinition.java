@@ -66,6 +66,12 @@ public record ModelDefinition(String name, String description, int inputWidth, L
             return this;
         }
 
+        /** Adds a maxout layer: units x pieces values, each unit's largest piece kept (seed 002's max). */
+        public Builder maxout(int units, int pieces) {
+            layers.add(Layer.maxout(units, pieces));
+            return this;
+        }
+
         public Builder loss(Loss loss) {
             this.loss = loss;
             return this;

@@ -55,6 +55,26 @@ class ExportImportTest {
         assertEquals("iris copy", renamed.name());
     }
 
+    /** The same version as ONNX: the name the service gives it, and an ONNX protobuf of IR version 7 inside. */
+    @Test
+    void aVersionExportsAsOnnx(LiveService service, @TempDir Path temp) throws IOException {
+        ChainruleClient chainrule = service.admin();
+        Iris iris = Iris.load();
+        Model model = chainrule.createModel(Iris.model("iris"));
+        Job job = chainrule.waitForJob(chainrule.train(iris.training(model.id(), 3)).id(), Duration.ofMinutes(3));
+        assertEquals(JobStatus.SUCCEEDED, job.status());
+
+        Path onnx = chainrule.exportVersion(model.id(), 1, temp, ExportFormat.ONNX);
+        assertEquals(temp.resolve("iris-v1.onnx"), onnx);
+        byte[] bytes = Files.readAllBytes(onnx);
+        // ModelProto's field 1 (ir_version, a varint) comes first: tag 0x08, then 7
+        assertArrayEquals(new byte[] {0x08, 0x07}, java.util.Arrays.copyOf(bytes, 2));
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("Gemm") && text.contains("Softmax") && text.contains("output"), "an ONNX graph of the network");
+        Path native_ = chainrule.exportVersion(model.id(), 1, temp, ExportFormat.NATIVE);
+        assertEquals(temp.resolve("iris-v1.chainrule"), native_);
+    }
+
     @Test
     void exportAndImportErrorsAreTyped(LiveService service, @TempDir Path temp) throws IOException {
         ChainruleClient chainrule = service.admin();

@@ -47,6 +47,17 @@ class RecordsMirrorTheServiceTest {
                 STRICT.getTypeFactory().constructParametricType(Page.class, Job.class));
     }
 
+    /** A maxout layer's pieces are a component of Layer too, and the builder's maxout layer is what the service keeps. */
+    @Test
+    void aMaxoutLayerReadsStrictly(LiveService service) throws Exception {
+        ChainruleClient chainrule = service.admin();
+        Model model = chainrule.createModel(ModelDefinition.builder(4).name("maxout").maxout(6, 3)
+                .layer(3, Activation.SOFTMAX).loss(Loss.CROSS_ENTROPY).build());
+        assertEquals(java.util.List.of(Layer.maxout(6, 3), new Layer(3, Activation.SOFTMAX)), model.layers());
+        assertEquals((4 + 1) * 6 * 3 + (6 + 1) * 3, model.parameterCount());
+        assertEquals(model, STRICT.readValue(get(service, "/models/" + model.id()), Model.class));
+    }
+
     static String get(LiveService service, String path) throws IOException, InterruptedException {
         return send(service, HttpRequest.newBuilder(service.baseUrl.resolve(path)).GET());
     }

@@ -1,0 +1,106 @@
+package dev.chainrule.api.inference;
+
+import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.model.Model;
+import dev.chainrule.model.ModelNotFoundException;
+import dev.chainrule.model.ModelService;
+import dev.chainrule.model.ModelVersion;
+import dev.chainrule.model.VersionNotFoundException;
+import dev.chainrule.prediction.PredictionService;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/**
+ * What a protocol path's {@code {name}} and {@code {version}} refer to. The name is a model's id, or else the name of
+ * exactly one model (a name several models share is refused, listing their ids); the version is a version number
+ * (1, 2, ...), the latest when the path has none.
+ */
+@Component
+class InferenceModels {
+    static final String OUTPUT = "output";
+    static final String CLASS_INDEX = "class_index";
+    /** How many of the models sharing a name an error lists. */
+    private static final int LISTED = 5;
+
+    private final ModelService models;
+    private final PredictionService predictions;
+
+    InferenceModels(ModelService models, PredictionService predictions) {
+        this.models = models;
+        this.predictions = predictions;
+    }
+
+    /** The model the name refers to. */
+    Model model(String name) {
+        try {
+            return models.get(name);
+        } catch (ModelNotFoundException e) {
+            return models.get(idNamed(name));
+        }
+    }
+
+    /** The version to infer with: the named one, or the latest; the version lookups are cached for an id. */
+    ModelVersion version(String name, String version) {
+        Integer number = number(name, version);
+        try {
+            try {
+                return predictions.resolve(name, number);
+            } catch (ModelNotFoundException e) {
+                return predictions.resolve(idNamed(name), number);
+            }
+        } catch (VersionNotFoundException e) {
+            if (number != null && e.untrained()) {
+                // a version the path names that does not exist is missing (404), even on a model not trained yet
+                throw InferenceException.notFound("model '" + name + "' has no version " + number + " (it has none yet: train it first)");
+            }
+            throw e;
+        }
+    }
+
+    /** Checks that the named version exists (the model's latest when {@code version} is null). */
+    void requireVersion(Model model, String name, String version) {
+        Integer number = number(name, version);
+        if (number != null && model.version(number).isEmpty()) {
+            throw InferenceException.notFound("model '" + name + "' has no version " + number + versionsHint(model));
+        }
+    }
+
+    private static Integer number(String name, String version) {
+        if (version == null) {
+            return null;
+        }
+        if (!version.matches("[1-9][0-9]{0,8}")) {
+            throw InferenceException.notFound("model '" + name + "' has no version '" + version + "': versions are numbers 1, 2, ...");
+        }
+        return Integer.parseInt(version);
+    }
+
+    private static String versionsHint(Model model) {
+        return model.versions().isEmpty() ? " (it has none yet: train it first)"
+                : " (versions are 1.." + model.versions().get(model.versions().size() - 1).number() + ")";
+    }
+
+    private String idNamed(String name) {
+        List<String> ids = models.idsNamed(name, LISTED + 1);
+        if (ids.isEmpty()) {
+            throw InferenceException.notFound("no model has the id or the name '" + name + "'");
+        }
+        if (ids.size() > 1) {
+            throw InferenceException.badRequest((ids.size() > LISTED ? "more than " + LISTED : ids.size()) + " models are named '"
+                    + name + "': use the id of the one to use (" + String.join(", ", ids.subList(0, Math.min(LISTED, ids.size()))) + ")");
+        }
+        return ids.get(0);
+    }
+
+    /** The output tensors a model's versions produce, in their default order. */
+    static List<String> outputNames(NetworkDefinition definition) {
+        return isClassifier(definition) ? List.of(OUTPUT, CLASS_INDEX) : List.of(OUTPUT);
+    }
+
+    /** A softmax output, or one logistic unit: each row has a class (argmax, or output at least 0.5), as in /predict. */
+    static boolean isClassifier(NetworkDefinition definition) {
+        Activation last = definition.layers().get(definition.layers().size() - 1).activation();
+        return last == Activation.SOFTMAX || last == Activation.LOGISTIC && definition.outputWidth() == 1;
+    }
+}
