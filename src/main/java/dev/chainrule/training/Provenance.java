@@ -34,7 +34,7 @@ class Provenance {
     Map<String, Object> of(String jobId, JobRepository.JobRow row, Model model, Dataset[] raw) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("jobId", jobId);
-        out.put("settings", JobRepository.JSON.convertValue(row.settings(), Map.class));
+        out.put("settings", withoutNulls(JobRepository.JSON.convertValue(row.settings(), Map.class)));
         out.put("seed", model.seed());
         out.put("training", data(row.trainingDatasetId(), raw[0]));
         if (raw[1] != null) {
@@ -54,6 +54,20 @@ class Provenance {
             service.put("commit", g.getCommitId());
         }
         out.put("service", service);
+        return out;
+    }
+
+    /** A settings map without its unset (null) entries, as every format that carries it writes it. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutNulls(Map<String, Object> map) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        map.forEach((key, value) -> {
+            if (value instanceof Map<?, ?> nested) {
+                out.put(key, withoutNulls((Map<String, Object>) nested));
+            } else if (value != null) {
+                out.put(key, value);
+            }
+        });
         return out;
     }
 

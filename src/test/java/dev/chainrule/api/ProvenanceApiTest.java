@@ -116,5 +116,15 @@ class ProvenanceApiTest extends ApiTestSupport {
         assertThat(importedProvenance.get("training")).isEqualTo(training);
         assertThat(importedProvenance.get("importedFrom").get("modelId").asString()).isEqualTo(model.get("id").asString());
         assertThat(importedProvenance.get("importedFrom").get("version").asInt()).isEqualTo(1);
+
+        // and in the ONNX file's metadata_props, as JSON text
+        HttpResponse<byte[]> onnx = HTTP.send(HttpRequest.newBuilder(uri("/models/" + model.get("id").asString()
+                + "/versions/1/export?format=onnx")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(onnx.statusCode()).isEqualTo(200);
+        try (ai.onnxruntime.OrtSession session = ai.onnxruntime.OrtEnvironment.getEnvironment()
+                .createSession(onnx.body(), new ai.onnxruntime.OrtSession.SessionOptions())) {
+            JsonNode inOnnx = JSON.readTree(session.getMetadata().getCustomMetadata().get("provenance"));
+            assertThat(inOnnx).isEqualTo(provenance);
+        }
     }
 }
