@@ -73,9 +73,10 @@ class ModelController {
 
     /** One version as a self-contained model file (docs/model-format.md), for backup or another service. */
     @GetMapping(path = "/{id}/versions/{version}/export", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version) {
+    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable String version) {
         Model model = models.get(id);
-        int number = models.version(id, version).number(); // 404 before the 200 is committed
+        // a number, "latest" or an alias (VersionParameter); 404 before the 200 is committed
+        int number = VersionParameter.resolve(models, id, VersionParameter.fromText(version, "version"), "version").number();
         String name = (model.name() == null ? "model" : model.name()).replaceAll("[^A-Za-z0-9._-]+", "_");
         return ResponseEntity.ok()
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()

@@ -180,12 +180,38 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     /**
      * @param key  the bearer token
      * @param role read (list, get, predict) or admin (everything)
+     * @param name who the key belongs to, recorded with what it changes (an alias's moves); default the role and
+     *             the first 8 hex digits of the key's SHA-256, e.g. "admin-3f2a9c1d" (never the key itself)
      */
-    public record ApiKey(String key, Role role) {
+    public record ApiKey(String key, Role role, String name) {
+        public static final int MAX_NAME_LENGTH = 100;
+
+        /** A key without a name (tests, code). */
+        public ApiKey(String key, Role role) {
+            this(key, role, null);
+        }
+
+        /** The name, or the default one. */
+        public String nameOrDefault() {
+            if (name != null) {
+                return name;
+            }
+            String fingerprint = java.util.HexFormat.of().formatHex(sha256(key), 0, 4);
+            return (role == null ? "key" : role.name().toLowerCase(java.util.Locale.ROOT)) + "-" + fingerprint;
+        }
+
+        private static byte[] sha256(String text) {
+            try {
+                return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java runtime has SHA-256", e);
+            }
+        }
+
         /** Never the key itself, so that a log line or a debugger view does not leak it. */
         @Override
         public String toString() {
-            return "ApiKey[key=(hidden), role=" + role + "]";
+            return "ApiKey[key=(hidden), role=" + role + ", name=" + name + "]";
         }
     }
 
