@@ -64,7 +64,7 @@ final class VersionParameter {
     }
 
     static ModelVersion resolve(ModelService models, String modelId, VersionRef ref, String field) {
-        return resolve(ref, field, r -> models.version(modelId, r));
+        return resolve(ref, field, r -> models.resolve(modelId, r));
     }
 
     private static InvalidRequestException invalid(String field, String reason) {

@@ -129,7 +129,7 @@ public class ModelService {
 
     /** The numbered version, or the latest when {@code number} is null. */
     public ModelVersion version(String id, Integer number) {
-        return version(id, VersionRef.numberOrLatest(number));
+        return resolve(id, VersionRef.numberOrLatest(number));
     }
 
     /**
@@ -140,7 +140,7 @@ public class ModelService {
      * @throws AliasNotFoundException   when the alias (or the default alias) does not exist
      * @throws VersionNotFoundException when the numbered version does not exist, or the model has none
      */
-    public ModelVersion version(String id, VersionRef ref) {
+    public ModelVersion resolve(String id, VersionRef ref) {
         // a lookup that finds nothing returns null and leaves no entry, so a first version is seen as soon as it exists
         Lookup found = lookups.get(new VersionKey(id, ref), key -> lookup(id, ref));
         if (found != null) {

@@ -52,7 +52,7 @@ public class PredictionService {
 
     /** The version a request names (ModelService#version). */
     public ModelVersion resolve(String modelId, dev.chainrule.model.VersionRef version) {
-        return models.version(modelId, version);
+        return models.resolve(modelId, version);
     }
 
     /**
