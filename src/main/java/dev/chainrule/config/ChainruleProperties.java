@@ -186,11 +186,6 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     public record ApiKey(String key, Role role, String name) {
         public static final int MAX_NAME_LENGTH = 100;
 
-        /** A key without a name (tests, code). */
-        public ApiKey(String key, Role role) {
-            this(key, role, null);
-        }
-
         /** The name, or the default one. */
         public String nameOrDefault() {
             if (name != null) {
