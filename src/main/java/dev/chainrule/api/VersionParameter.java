@@ -11,7 +11,7 @@ import java.util.function.Function;
 
 /**
  * One rule for every place a request names a version (a JSON field, a query parameter, a path segment): a number
- * (1, or "1") names that version, "latest" the latest one, any other string an alias; absent, the model's default
+ * (1 in JSON, where "1" is refused like any number sent as a string) names that version, "latest" the latest one, any other string an alias; absent, the model's default
  * alias, or the latest version when it has none. Alias names are never all digits nor "latest", so nothing reads
  * two ways.
  */
@@ -34,6 +34,10 @@ final class VersionParameter {
             throw invalid(field, "version " + value + " is too large");
         }
         if (value instanceof String text) {
+            if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                // JSON is read strictly: a number goes as a number (an alias name is never all digits)
+                throw invalid(field, "is a number sent as a string: send " + text + " without quotes");
+            }
             return fromText(text, field);
         }
         throw invalid(field, "must be a version number (an integer from 1), \"latest\" or an alias name");
