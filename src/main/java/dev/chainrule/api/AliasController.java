@@ -74,7 +74,12 @@ class AliasController {
         errors.throwIfAny();
         VersionRef ref = VersionParameter.fromJson(request.version(), "version");
         int version = VersionParameter.resolve(models, id, ref, "version").number();
-        ModelAliases.Change change = aliases.set(id, alias, version, keyName(http));
+        ModelAliases.Change change;
+        try {
+            change = aliases.set(id, alias, version, keyName(http));
+        } catch (dev.chainrule.model.TooManyAliasesException e) {
+            throw new InvalidRequestException(List.of(new InvalidRequestException.FieldError("alias", e.getMessage())));
+        }
         AliasResponse body = AliasResponse.of(id, change.alias(), models.get(id).defaultAlias());
         if (!change.created()) {
             return ResponseEntity.ok(body);

@@ -32,7 +32,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...);</li>
  * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the API description, the other actuator
  * endpoints), and POST /models/{id}/predict, /models/{id}/predict/dry-run and /models/{id}/input-gradients;</li>
- * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, and any
+ * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, PUT and
+ * DELETE of aliases and the default alias, and any
  * write added later: what is not listed as read is admin).</li>
  * </ul>
  * No key or an unknown key gets 401 with {@code WWW-Authenticate: Bearer}; a read key on an admin operation 403.

@@ -25,7 +25,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
-        models = models == null ? new Models(0, null) : models;
+        models = models == null ? new Models(0, null, 0) : models;
         cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
         cluster = cluster.replicaId() != null ? cluster : cluster.withReplicaId(Cluster.defaultReplicaId(dataDir));
     }
@@ -99,10 +99,13 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                         row) is reused without asking the database (default 1s). This process's own new versions
      *                         and deletions take effect at once; the setting bounds how long one made by another
      *                         process on the same database goes unseen. 0 asks the database every time.
+     * @param maxAliases       most aliases one model may have (default 100): every alias and its history is listed
+     *                         in one answer, so their number is bounded
      */
-    public record Models(int cachedVersions, java.time.Duration versionLookupTtl) {
+    public record Models(int cachedVersions, java.time.Duration versionLookupTtl, int maxAliases) {
         public Models {
             cachedVersions = cachedVersions > 0 ? cachedVersions : 16;
+            maxAliases = maxAliases > 0 ? maxAliases : 100;
             if (versionLookupTtl == null) {
                 versionLookupTtl = java.time.Duration.ofSeconds(1);
             } else if (versionLookupTtl.isNegative()) {

@@ -22,9 +22,11 @@ public class ModelAliases {
     private final ModelService service;
     private final TransactionTemplate transaction;
     private final Clock clock;
+    private final int maxAliases;
 
     ModelAliases(AliasRepository aliases, ModelRepository models, ModelService service, TransactionTemplate transaction,
-                 Clock clock) {
+                 Clock clock, dev.chainrule.config.ChainruleProperties properties) {
+        this.maxAliases = properties.models().maxAliases();
         this.aliases = aliases;
         this.models = models;
         this.service = service;
@@ -43,6 +45,7 @@ public class ModelAliases {
      * @throws IllegalArgumentException when the name breaks the alias rules ({@link VersionRef#aliasNameProblem})
      * @throws ModelNotFoundException   when there is no such model
      * @throws VersionNotFoundException when the model has no such version
+     * @throws TooManyAliasesException  when the alias is new and the model has {@code chainrule.models.max-aliases}
      */
     public Change set(String modelId, String name, int version, String movedBy) {
         checkName(name);
@@ -54,6 +57,10 @@ public class ModelAliases {
             Instant now = DatabaseTime.now(clock);
             AliasRow before = aliases.alias(modelId, name).orElse(null);
             if (before == null) {
+                int count = aliases.aliases(modelId).size();
+                if (count >= maxAliases) {
+                    throw new TooManyAliasesException(modelId, count, maxAliases);
+                }
                 aliases.insert(modelId, new AliasRow(name, version, now));
             } else if (before.version() != version) {
                 aliases.update(modelId, new AliasRow(name, version, now));

@@ -16,7 +16,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * With API keys on, an alias's history names the key of every move: its configured name, or the default (the role
  * and the first 8 hex digits of the key's SHA-256), never the key. A read key may list aliases and predict through
- * one, not move one.
+ * one, not move one. A model has at most chainrule.models.max-aliases aliases (2 here).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "chainrule.security.api-keys[0].key=" + AliasKeysHttpTest.READ,
@@ -25,7 +25,8 @@ import tools.jackson.databind.JsonNode;
         "chainrule.security.api-keys[1].role=ADMIN",
         "chainrule.security.api-keys[1].name=release-bot",
         "chainrule.security.api-keys[2].key=" + AliasKeysHttpTest.ADMIN,
-        "chainrule.security.api-keys[2].role=ADMIN"})
+        "chainrule.security.api-keys[2].role=ADMIN",
+        "chainrule.models.max-aliases=2"})
 class AliasKeysHttpTest extends ApiTestSupport {
     static final String READ = "alias-read-key-7c1e4b9a2f";
     static final String BOT = "alias-bot-key-2d8f6a1c9e";
@@ -66,6 +67,14 @@ class AliasKeysHttpTest extends ApiTestSupport {
         assertThat(movedBy).containsExactly("release-bot", "admin-" + fingerprint);
         assertThat(shown.toString()).doesNotContain(ADMIN).doesNotContain(BOT);
         assertThat(get("/models/" + model + "/aliases").json().get("aliases").get(0).get("version").asInt()).isEqualTo(2);
+
+        bearer = ADMIN;
+        assertThat(put("/models/" + model + "/aliases/staging", obj("version", 1)).status()).as("the second: at the limit").isEqualTo(201);
+        JsonNode third = assertProblem(put("/models/" + model + "/aliases/canary", obj("version", 1)), 400, "invalid-request", "alias");
+        assertThat(reason(third, "alias")).contains("chainrule.models.max-aliases").contains("at most 2");
+        assertThat(put("/models/" + model + "/aliases/staging", obj("version", 2)).status()).as("moving one still works").isEqualTo(200);
+        assertThat(delete("/models/" + model + "/aliases/staging").status()).isEqualTo(204);
+        assertThat(put("/models/" + model + "/aliases/canary", obj("version", 1)).status()).as("room again").isEqualTo(201);
     }
 
     @Override
