@@ -86,7 +86,7 @@ class PredictionController {
      * "rows" when the client said how many rows it sent and the body holds another number (the body has no shape of
      * its own, so rows of a wrong width that happen to fill whole rows would otherwise pass).
      */
-    private CheckedRows float32Rows(String id, String number, Integer expectedRows, byte[] body, String contentType)
+    private CheckedRows float32Rows(String id, String versionText, Integer expectedRows, byte[] body, String contentType)
             throws HttpMediaTypeNotSupportedException {
         if (contentType == null) {
             // Spring routes a body without Content-Type here (as octet-stream): JSON sent without one would be read
@@ -97,7 +97,7 @@ class PredictionController {
                     + "values in application/octet-stream");
             throw refused;
         }
-        ModelVersion version = resolve(id, VersionParameter.fromText(number, "version"));
+        ModelVersion version = resolve(id, VersionParameter.fromText(versionText, "version"));
         int width = version.trainedModel().network().definition().inputWidth();
         int length = body == null ? 0 : body.length;
         long rowBytes = (long) width * Float.BYTES;
