@@ -9,12 +9,12 @@
 [0]
 """
 from .client import DEFAULT_URL, Client
-from .errors import (ApiError, BadRequest, ChainruleError, Conflict, DatasetInUse, FieldError, Forbidden,
+from .errors import (AliasInUse, ApiError, BadRequest, ChainruleError, Conflict, DatasetInUse, FieldError, Forbidden,
                      InternalError, InvalidCsv, JobFailed, MalformedJson, MethodNotAllowed, ModelInUse,
                      ModelNotTrained, NonFiniteResult, NotAcceptable, NotFound, PayloadTooLarge, Problem, QueueFull,
                      ServerError, TooManyRequests, TransportError, Unauthorized, UnsupportedMediaType,
                      ValidationError, WaitTimeout)
-from .resources import (Dataset, DatasetColumn, DryRun, Epoch, InputGradients, Job, Layer, Model, ModelVersion, Page,
+from .resources import (Alias, AliasMove, Dataset, DatasetColumn, DryRun, Epoch, InputGradients, Job, Layer, Model, ModelVersion, Page,
                         Prediction, Predictions)
 
 __version__ = "0.1.0"
@@ -22,10 +22,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Client", "DEFAULT_URL",
     "Model", "ModelVersion", "Layer", "Dataset", "DatasetColumn", "Job", "Epoch", "Page", "Prediction",
-    "Predictions", "DryRun", "InputGradients",
+    "Predictions", "DryRun", "InputGradients", "Alias", "AliasMove",
     "ChainruleError", "TransportError", "WaitTimeout", "JobFailed", "ApiError", "Problem", "FieldError",
     "BadRequest", "ValidationError", "InvalidCsv", "MalformedJson", "Unauthorized", "Forbidden", "NotFound",
-    "MethodNotAllowed", "NotAcceptable", "Conflict", "ModelNotTrained", "ModelInUse", "DatasetInUse",
+    "MethodNotAllowed", "NotAcceptable", "Conflict", "ModelNotTrained", "ModelInUse", "AliasInUse", "DatasetInUse",
     "PayloadTooLarge", "UnsupportedMediaType", "NonFiniteResult", "TooManyRequests", "QueueFull", "ServerError",
     "InternalError",
 ]

@@ -13,12 +13,17 @@ from . import _arrays, _uploads
 from ._follow import EpochCallback, JobFollower, ProgressBar
 from ._http import Body, Response, Transport
 from .errors import JobFailed
-from .resources import Dataset, DryRun, InputGradients, Job, Model, Page, Predictions
+from urllib.parse import quote
+
+from .resources import Alias, Dataset, DryRun, InputGradients, Job, Model, Page, Predictions
 
 __all__ = ["Client", "DEFAULT_URL"]
 
 DEFAULT_URL = "http://localhost:8080"
 ModelRef = Union[str, Model]
+#: a version's number, ``"latest"``, or an alias's name (``"production"``); None: the model's default alias's
+#: version, or the latest when it has none
+VersionRef = Union[int, str, None]
 JobRef = Union[str, Job]
 DatasetRef = Union[str, Dataset]
 LayerSpec = Union[Tuple[int, str], Mapping[str, Any], Any]
@@ -40,6 +45,17 @@ def _layer(spec: LayerSpec) -> Dict[str, Any]:
     if hasattr(spec, "units") and hasattr(spec, "activation"):
         return {"units": getattr(spec, "units"), "activation": getattr(spec, "activation")}
     raise TypeError(f"a layer is (units, activation), a dict or a Layer, got {spec!r}")
+
+
+def _version(version: VersionRef) -> Union[int, str, None]:
+    """A version for a JSON body: numbers as numbers (the service refuses ``"2"``), names as they are."""
+    if isinstance(version, str) and version.isdigit():
+        return int(version)
+    return version
+
+
+def _segment(text: str) -> str:
+    return quote(str(text), safe="")
 
 
 def _compact(d: Mapping[str, Any]) -> Dict[str, Any]:
@@ -135,12 +151,12 @@ class Client:
         """Deletes the model and its versions (409 :class:`~chainrule.errors.ModelInUse` while a job trains it)."""
         self._http.request("DELETE", f"/models/{_id(model)}")
 
-    def export_version(self, model: ModelRef, version: int, destination: Union[PathLike, BinaryIO, None] = None, *,
+    def export_version(self, model: ModelRef, version: Union[int, str], destination: Union[PathLike, BinaryIO, None] = None, *,
                        format: Optional[str] = None) -> Union[bytes, Path, BinaryIO]:
         """One version as a model file (docs/model-format.md), streamed to ``destination`` (a path or a binary
         file object, which is returned) or returned as bytes. ``format`` is passed to the service as is (the
         native format when None)."""
-        response = self._http.request("GET", f"/models/{_id(model)}/versions/{int(version)}/export",
+        response = self._http.request("GET", f"/models/{_id(model)}/versions/{_segment(version)}/export",
                                       params={"format": format}, accept="application/octet-stream, */*",
                                       stream=True)
         try:
@@ -232,7 +248,7 @@ class Client:
               l1: Optional[float] = None, l2: Optional[float] = None,
               early_stopping: Union[bool, Mapping[str, Any], None] = None, shuffle: Optional[bool] = None,
               shuffle_seed: Optional[int] = None, initialization: Optional[str] = None,
-              from_version: Optional[int] = None, standardize: Optional[bool] = None) -> Job:
+              from_version: VersionRef = None, standardize: Optional[bool] = None) -> Job:
         """Queues a training job and returns it (follow it with :meth:`wait`).
 
         The rows are ``features`` and ``targets`` (arrays or lists; a target is a class id, a number or a row),
@@ -260,7 +276,7 @@ class Client:
             "validationDatasetId": None if validation_dataset is None else _id(validation_dataset),
             "validationSplit": validation_split, "epochs": epochs, "batchSize": batch_size, "optimizer": opt,
             "l1": l1, "l2": l2, "earlyStopping": stopping, "shuffle": shuffle, "shuffleSeed": shuffle_seed,
-            "initialization": initialization, "fromVersion": from_version, "standardize": standardize})
+            "initialization": initialization, "fromVersion": _version(from_version), "standardize": standardize})
         return Job.from_json(self._json("POST", "/train", body))
 
     def get_job(self, job: JobRef) -> Job:
@@ -306,18 +322,19 @@ class Client:
 
     # -- predictions -------------------------------------------------------------------------------------------
 
-    def _predict_request(self, path: str, instances: Any, version: Optional[int], binary: Optional[bool]) -> Any:
+    def _predict_request(self, path: str, instances: Any, version: VersionRef, binary: Optional[bool]) -> Any:
         as_binary = _arrays.is_ndarray(instances) if binary is None else binary
         if as_binary:
             data, rows = _arrays.float32_body(instances)
             return self._http.request("POST", path, params={"version": version, "rows": rows}, body=data,
                                       content_type="application/octet-stream").json()
-        body = _compact({"instances": _arrays.rows(instances, "instances"), "version": version})
+        body = _compact({"instances": _arrays.rows(instances, "instances"), "version": _version(version)})
         return self._json("POST", path, body)
 
-    def predict(self, model: ModelRef, instances: Any, *, version: Optional[int] = None,
+    def predict(self, model: ModelRef, instances: Any, *, version: VersionRef = None,
                 binary: Optional[bool] = None) -> Predictions:
-        """Predictions of a trained version (the latest by default) for rows of raw features.
+        """Predictions of a trained version for rows of raw features: ``version`` a number, ``"latest"`` or an
+        alias's name (``"production"``); by default the model's default alias's version, or the latest.
 
         ``instances`` is a 2-D array, a DataFrame or a list of rows. ``binary=True`` sends them as little-endian
         float32 values (``application/octet-stream``), which spares the service parsing text; the default
@@ -326,19 +343,48 @@ class Client:
         return Predictions.from_json(self._predict_request(f"/models/{_id(model)}/predict", instances, version,
                                                            binary))
 
-    def predict_dry_run(self, model: ModelRef, instances: Any, *, version: Optional[int] = None,
+    def predict_dry_run(self, model: ModelRef, instances: Any, *, version: VersionRef = None,
                         binary: Optional[bool] = None) -> DryRun:
         """Checks a predict request as :meth:`predict` would, without computing it."""
         d = self._predict_request(f"/models/{_id(model)}/predict/dry-run", instances, version, binary)
-        return DryRun(d["modelId"], d["version"], d["task"], d["instances"])
+        return DryRun(d["modelId"], d["version"], d["task"], d["instances"], d.get("alias"))
 
     def input_gradients(self, model: ModelRef, instances: Any, targets: Any, *,
-                        version: Optional[int] = None) -> InputGradients:
+                        version: VersionRef = None) -> InputGradients:
         """dJ/dx for each instance and its target: which inputs move the loss, and which way."""
         body = _compact({"instances": _arrays.rows(instances, "instances"), "targets": _arrays.targets(targets),
-                         "version": version})
+                         "version": _version(version)})
         d = self._json("POST", f"/models/{_id(model)}/input-gradients", body)
-        return InputGradients(d["modelId"], d["version"], d["gradients"])
+        return InputGradients(d["modelId"], d["version"], d["gradients"], d.get("alias"))
+
+    # -- aliases -----------------------------------------------------------------------------------------------
+
+    def set_alias(self, model: ModelRef, alias: str, version: Union[int, str]) -> Alias:
+        """Points ``alias`` at a version (a number, ``"latest"`` or another alias's name), creating or moving it;
+        every move is kept in its history. Names: 1 to 64 lowercase letters, digits, ``-`` and ``_``, never all
+        digits nor ``latest``."""
+        return Alias.from_json(self._json("PUT", f"/models/{_id(model)}/aliases/{_segment(alias)}",
+                                          {"version": _version(version)}))
+
+    def get_alias(self, model: ModelRef, alias: str) -> Alias:
+        """The alias and its history, oldest move first."""
+        return Alias.from_json(self._json("GET", f"/models/{_id(model)}/aliases/{_segment(alias)}"))
+
+    def list_aliases(self, model: ModelRef) -> List[Alias]:
+        """The model's aliases by name (its ``default_alias`` is on :meth:`get_model`)."""
+        return [Alias.from_json(a) for a in self._json("GET", f"/models/{_id(model)}/aliases")["aliases"]]
+
+    def delete_alias(self, model: ModelRef, alias: str) -> None:
+        """Removes the alias (409 :class:`~chainrule.errors.Conflict` while it is the model's default)."""
+        self._http.request("DELETE", f"/models/{_id(model)}/aliases/{_segment(alias)}")
+
+    def set_default_alias(self, model: ModelRef, alias: str) -> Model:
+        """Makes predictions that name no version use this alias's version; the model as it is then."""
+        return Model.from_json(self._json("PUT", f"/models/{_id(model)}/default-alias", {"alias": alias}))
+
+    def clear_default_alias(self, model: ModelRef) -> Model:
+        """Predictions that name no version use the latest one again; the model as it is then."""
+        return Model.from_json(self._json("DELETE", f"/models/{_id(model)}/default-alias"))
 
     # -- service -----------------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ Hierarchy::
         ├── Conflict                   409
         │   ├── ModelNotTrained
         │   ├── ModelInUse
+        │   ├── AliasInUse
         │   └── DatasetInUse
         ├── PayloadTooLarge            413
         ├── UnsupportedMediaType       415
@@ -209,6 +210,10 @@ class ModelInUse(Conflict):
     """409 ``model-in-use``: a queued or running job trains the model."""
 
 
+class AliasInUse(Conflict):
+    """409 ``alias-in-use``: the alias is the model's default; change or clear the default first."""
+
+
 class DatasetInUse(Conflict):
     """409 ``dataset-in-use``: a queued or running job reads the dataset."""
 
@@ -257,6 +262,7 @@ _BY_KIND: Dict[str, Type[ApiError]] = {
     "not-acceptable": NotAcceptable,
     "model-not-trained": ModelNotTrained,
     "model-in-use": ModelInUse,
+    "alias-in-use": AliasInUse,
     "dataset-in-use": DatasetInUse,
     "payload-too-large": PayloadTooLarge,
     "unsupported-media-type": UnsupportedMediaType,

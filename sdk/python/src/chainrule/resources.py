@@ -65,6 +65,10 @@ class Model:
     training_state: str
     latest_version: Optional[int]
     versions: List[ModelVersion]
+    #: the alias whose version unnamed predictions use; None: the latest version
+    default_alias: Optional[str] = None
+    #: the model's aliases and the versions they point to, by name
+    aliases: Dict[str, int] = field(default_factory=dict)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -77,7 +81,37 @@ class Model:
                    [Layer(x["units"], x["activation"]) for x in d.get("layers", [])], d["loss"],
                    d.get("initialiser", ""), d.get("seed", 0), d.get("lossEpsilon", 0.0), d.get("parameterCount", 0),
                    parse_time(d.get("createdAt")), d.get("trainingState", ""), d.get("latestVersion"),
-                   [ModelVersion.from_json(v) for v in d.get("versions", [])], dict(d))
+                   [ModelVersion.from_json(v) for v in d.get("versions", [])], d.get("defaultAlias"),
+                   dict(d.get("aliases") or {}), dict(d))
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    """One set, move or removal of an alias: ``from_version`` None when it created it, ``to_version`` None when it
+    removed it, ``moved_by`` the API key's name (None on a service without keys)."""
+
+    from_version: Optional[int]
+    to_version: Optional[int]
+    moved_at: Optional[_dt.datetime]
+    moved_by: Optional[str]
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A named pointer to one of a model's versions, and every move it made (oldest first)."""
+
+    model_id: str
+    alias: str
+    version: int
+    is_default: bool
+    updated_at: Optional[_dt.datetime]
+    history: List[AliasMove]
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Alias":
+        return cls(d["modelId"], d["alias"], d["version"], bool(d.get("isDefault")), parse_time(d.get("updatedAt")),
+                   [AliasMove(m.get("fromVersion"), m.get("toVersion"), parse_time(m.get("movedAt")), m.get("movedBy"))
+                    for m in d.get("history", [])])
 
 
 @dataclass(frozen=True)
@@ -229,6 +263,8 @@ class Predictions:
     version: int
     task: str
     predictions: List[Prediction]
+    #: the alias that led to the version (named, or the model's default); else None
+    alias: Optional[str] = None
 
     def __len__(self) -> int:
         return len(self.predictions)
@@ -264,7 +300,8 @@ class Predictions:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "Predictions":
-        return cls(d["modelId"], d["version"], d["task"], [Prediction.from_json(p) for p in d["predictions"]])
+        return cls(d["modelId"], d["version"], d["task"], [Prediction.from_json(p) for p in d["predictions"]],
+                   d.get("alias"))
 
 
 @dataclass(frozen=True)
@@ -275,6 +312,7 @@ class DryRun:
     version: int
     task: str
     instances: int
+    alias: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +322,7 @@ class InputGradients:
     model_id: str
     version: int
     gradients: List[List[float]]
+    alias: Optional[str] = None
 
     def array(self) -> Any:
         """The gradients as a float32 NumPy array of shape (instances, input width) (needs numpy)."""

@@ -4,6 +4,8 @@ import dev.chainrule.dataset.DatasetInUseException;
 import dev.chainrule.dataset.DatasetNotFoundException;
 import dev.chainrule.dataset.DatasetTooLargeException;
 import dev.chainrule.dataset.InvalidCsvException;
+import dev.chainrule.model.AliasInUseException;
+import dev.chainrule.model.AliasNotFoundException;
 import dev.chainrule.model.ModelInUseException;
 import dev.chainrule.model.ModelNotFoundException;
 import dev.chainrule.model.VersionNotFoundException;
@@ -69,6 +71,23 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler({ModelNotFoundException.class, JobNotFoundException.class, DatasetNotFoundException.class})
     ProblemDetail notFound(RuntimeException e) {
         return problem(HttpStatus.NOT_FOUND, "not-found", "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(ReferenceNotFoundException.class)
+    ProblemDetail referenceNotFound(ReferenceNotFoundException e) {
+        ProblemDetail problem = problem(HttpStatus.NOT_FOUND, "not-found", "Not found", e.getMessage());
+        problem.setProperty("errors", e.errors());
+        return problem;
+    }
+
+    @ExceptionHandler(AliasNotFoundException.class)
+    ProblemDetail aliasNotFound(AliasNotFoundException e) {
+        return problem(HttpStatus.NOT_FOUND, "not-found", "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(AliasInUseException.class)
+    ProblemDetail aliasInUse(AliasInUseException e) {
+        return problem(HttpStatus.CONFLICT, "alias-in-use", "Alias in use", e.getMessage());
     }
 
     @ExceptionHandler(VersionNotFoundException.class)

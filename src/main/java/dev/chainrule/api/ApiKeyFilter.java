@@ -36,7 +36,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the other actuator endpoints), and POST
  * /models/{id}/predict, /models/{id}/predict/dry-run, /models/{id}/input-gradients and the protocol's
  * /v2/models/{name}[/versions/{version}]/infer;</li>
- * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, and any
+ * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, PUT and
+ * DELETE of aliases and the default alias, and any
  * write added later: what is not listed as read is admin).</li>
  * </ul>
  * No key or an unknown key gets 401 with {@code WWW-Authenticate: Bearer}; a read key on an admin operation 403.
@@ -69,8 +70,11 @@ class ApiKeyFilter extends OncePerRequestFilter {
         OPEN, READ, ADMIN
     }
 
-    private record Key(byte[] digest, Role role) {
+    private record Key(byte[] digest, Role role, String name) {
     }
+
+    /** The request attribute holding the name of the key a request presented (absent when keys are off). */
+    static final String KEY_NAME = ApiKeyFilter.class.getName() + ".keyName";
 
     private final List<Key> keys;
     private final Pattern open;
@@ -116,7 +120,17 @@ class ApiKeyFilter extends OncePerRequestFilter {
                     throw new IllegalStateException(at + ".key is listed twice");
                 }
             }
-            keys.add(new Key(digest, key.role()));
+            String name = key.nameOrDefault();
+            if (name.isBlank() || name.length() > ApiKey.MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalStateException(at + ".name must be 1 to " + ApiKey.MAX_NAME_LENGTH
+                        + " characters without control characters");
+            }
+            for (Key other : keys) {
+                if (other.name().equals(name)) {
+                    throw new IllegalStateException(at + ".name '" + name + "' is another key's name too");
+                }
+            }
+            keys.add(new Key(digest, key.role(), name));
         }
         return List.copyOf(keys);
     }
@@ -136,7 +150,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
         }
         String header = request.getHeader(HttpHeaders.AUTHORIZATION);
         String token = bearerToken(header);
-        Role role = token == null ? null : role(token);
+        Key presented = token == null ? null : key(token);
+        Role role = presented == null ? null : presented.role();
         if (role == null) {
             // RFC 6750 section 3: no credentials -> just the challenge; wrong credentials -> error="invalid_token"
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, header == null
@@ -155,6 +170,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
                     request.getMethod() + " " + path + " needs an ADMIN key; this key may only read and predict"));
             return;
         }
+        request.setAttribute(KEY_NAME, presented.name());
         chain.doFilter(request, response);
     }
 
@@ -179,13 +195,13 @@ class ApiKeyFilter extends OncePerRequestFilter {
         return token.isEmpty() ? null : token;
     }
 
-    /** The role of the key, or null when it matches none; compares with every key, in constant time each. */
-    private Role role(String token) {
+    /** The key, or null when it matches none; compares with every key, in constant time each. */
+    private Key key(String token) {
         byte[] digest = sha256(token);
-        Role found = null;
+        Key found = null;
         for (Key key : keys) {
             if (MessageDigest.isEqual(key.digest(), digest)) {
-                found = key.role(); // no early exit: every request costs the same number of comparisons
+                found = key; // no early exit: every request costs the same number of comparisons
             }
         }
         return found;

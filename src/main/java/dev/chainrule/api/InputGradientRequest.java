@@ -8,7 +8,7 @@ import tools.jackson.databind.JsonNode;
  *
  * @param instances raw feature rows
  * @param targets   one target per row, in the same forms POST /train accepts
- * @param version   the version to use; the latest when absent
+ * @param version   the version to use, as in {@link PredictRequest}
  */
-public record InputGradientRequest(double[][] instances, JsonNode targets, Integer version) {
+public record InputGradientRequest(double[][] instances, JsonNode targets, Object version) {
 }

@@ -77,7 +77,7 @@ class ModelController {
      * {@code format=onnx}, as an ONNX model computing what predict computes (docs/onnx-export.md).
      */
     @GetMapping(path = "/{id}/versions/{version}/export", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable int version,
+    ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable String version,
                                                  @RequestParam(defaultValue = "native") String format) {
         boolean onnx = switch (format) {
             case "native" -> false;
@@ -86,7 +86,8 @@ class ModelController {
                     "unknown export format '" + format + "'; use native (the default) or onnx")));
         };
         Model model = models.get(id);
-        int number = models.version(id, version).number(); // 404 before the 200 is committed
+        // a number, "latest" or an alias (VersionParameter); 404 before the 200 is committed
+        int number = VersionParameter.resolve(models, id, VersionParameter.fromText(version, "version"), "version").number();
         String name = (model.name() == null ? "model" : model.name()).replaceAll("[^A-Za-z0-9._-]+", "_");
         return ResponseEntity.ok()
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()

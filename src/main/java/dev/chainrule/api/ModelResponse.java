@@ -7,10 +7,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** A model as GET /models/{id} shows it. */
+/**
+ * A model as GET /models/{id} shows it; defaultAlias (absent: the latest version) is what unnamed predictions use,
+ * aliases the versions its aliases point to, by name.
+ */
 public record ModelResponse(String id, String name, String description, int inputWidth, List<LayerView> layers,
                             String loss, String initialiser, long seed, double lossEpsilon, long parameterCount,
-                            Instant createdAt, String trainingState, Integer latestVersion, List<VersionView> versions) {
+                            Instant createdAt, String trainingState, Integer latestVersion, List<VersionView> versions,
+                            String defaultAlias, Map<String, Integer> aliases) {
 
     /** @param pieces for maxout layers only (absent otherwise) */
     public record LayerView(int units, String activation, Integer pieces) {
@@ -33,7 +37,7 @@ public record ModelResponse(String id, String name, String description, int inpu
                 model.definition().loss().jsonName(), model.definition().initialiser().jsonName(), model.seed(),
                 model.lossEpsilon(), model.definition().parameterCount(), model.createdAt(),
                 model.trainingState().name(), versions.isEmpty() ? null : versions.get(versions.size() - 1).number(),
-                versions.stream().map(VersionView::of).toList());
+                versions.stream().map(VersionView::of).toList(), model.defaultAlias(), model.aliases());
     }
 
     private static LayerView layer(LayerSpec spec) {

@@ -5,7 +5,8 @@ package dev.chainrule.api;
  *
  * @param instances one array of raw feature values per row, read straight into float32; all rows go through one
  *                  forward pass
- * @param version   the version to use; the latest when absent
+ * @param version   the version to use: a number, "latest" or an alias name (read as {@link VersionParameter} says);
+ *                  absent, the model's default alias, or the latest version when it has none
  */
-public record PredictRequest(InstanceRows instances, Integer version) {
+public record PredictRequest(InstanceRows instances, Object version) {
 }

@@ -7,10 +7,11 @@ import java.util.List;
  *
  * @param modelId     the model
  * @param version     the version that computed them
+ * @param alias       the alias that led to the version (named, or the model's default), else absent
  * @param task        classification (softmax), binary (logistic outputs) or regression
  * @param predictions one per instance, in order
  */
-public record PredictResponse(String modelId, int version, String task, List<Prediction> predictions) {
+public record PredictResponse(String modelId, int version, String alias, String task, List<Prediction> predictions) {
 
     /**
      * @param outputs       the network's outputs

@@ -4,6 +4,7 @@ import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.model.ModelVersion;
+import dev.chainrule.model.VersionRef;
 import dev.chainrule.prediction.PredictionService;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +43,7 @@ class PredictionController {
      * most of a large JSON predict's time (bench/results/*-http*.md).
      */
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
+    PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) String version,
                                    @RequestParam(required = false) Integer rows, @RequestBody(required = false) byte[] body,
                                    @RequestHeader(name = HttpHeaders.CONTENT_TYPE, required = false) String contentType)
             throws HttpMediaTypeNotSupportedException {
@@ -60,7 +61,7 @@ class PredictionController {
     }
 
     @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) Integer version,
+    PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) String version,
                                                @RequestParam(required = false) Integer rows,
                                                @RequestBody(required = false) byte[] body,
                                                @RequestHeader(name = HttpHeaders.CONTENT_TYPE, required = false)
@@ -76,7 +77,7 @@ class PredictionController {
     }
 
     private CheckedRows jsonRows(String id, PredictRequest request) {
-        ModelVersion version = predictions.resolve(id, request.version());
+        ModelVersion version = resolve(id, VersionParameter.fromJson(request.version(), "version"));
         return new CheckedRows(version, checked(version, request.instances(), "instances"), request.instances());
     }
 
@@ -85,7 +86,7 @@ class PredictionController {
      * "rows" when the client said how many rows it sent and the body holds another number (the body has no shape of
      * its own, so rows of a wrong width that happen to fill whole rows would otherwise pass).
      */
-    private CheckedRows float32Rows(String id, Integer number, Integer expectedRows, byte[] body, String contentType)
+    private CheckedRows float32Rows(String id, String versionText, Integer expectedRows, byte[] body, String contentType)
             throws HttpMediaTypeNotSupportedException {
         if (contentType == null) {
             // Spring routes a body without Content-Type here (as octet-stream): JSON sent without one would be read
@@ -96,7 +97,7 @@ class PredictionController {
                     + "values in application/octet-stream");
             throw refused;
         }
-        ModelVersion version = predictions.resolve(id, number);
+        ModelVersion version = resolve(id, VersionParameter.fromText(versionText, "version"));
         int width = version.trainedModel().network().definition().inputWidth();
         int length = body == null ? 0 : body.length;
         long rowBytes = (long) width * Float.BYTES;
@@ -137,11 +138,11 @@ class PredictionController {
                 default -> new PredictResponse.Prediction(row, null, null, null, null);
             });
         }
-        return new PredictResponse(id, request.version().number(), task(output), list);
+        return new PredictResponse(id, request.version().number(), request.version().alias(), task(output), list);
     }
 
     private static PredictDryRunResponse dryRun(String id, CheckedRows request) {
-        return new PredictDryRunResponse(id, request.version().number(), task(request.output()), request.instances().rows());
+        return new PredictDryRunResponse(id, request.version().number(), request.version().alias(), task(request.output()), request.instances().rows());
     }
 
     /** The version's definition, once the request's rows fit it (else a 400 naming every problem). */
@@ -164,7 +165,7 @@ class PredictionController {
 
     @PostMapping("/models/{id}/input-gradients")
     InputGradientResponse inputGradients(@PathVariable String id, @RequestBody InputGradientRequest request) {
-        ModelVersion version = predictions.resolve(id, request.version());
+        ModelVersion version = resolve(id, VersionParameter.fromJson(request.version(), "version"));
         NetworkDefinition definition = version.trainedModel().network().definition();
         FieldErrors errors = new FieldErrors();
         INDArray instances = instances(request.instances(), definition.inputWidth(), errors);
@@ -173,7 +174,11 @@ class PredictionController {
         errors.throwIfAny();
         float[][] gradients = rows(predictions.inputGradients(version, instances, targets));
         NonFiniteResultException.check(gradients, "the input gradient");
-        return new InputGradientResponse(id, version.number(), List.of(gradients));
+        return new InputGradientResponse(id, version.number(), version.alias(), List.of(gradients));
+    }
+
+    private ModelVersion resolve(String id, VersionRef ref) {
+        return VersionParameter.resolve(ref, "version", r -> predictions.resolve(id, r));
     }
 
     private INDArray instances(double[][] rows, int width, FieldErrors errors) {

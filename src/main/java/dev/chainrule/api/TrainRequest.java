@@ -21,14 +21,15 @@ import tools.jackson.databind.JsonNode;
  * @param shuffle         new row order every epoch (default true)
  * @param shuffleSeed     seed of that order and of the validation split (default: the model's seed)
  * @param initialization  "fresh" (default: weights from the model's seed) or "continue" (from a version)
- * @param fromVersion     with "continue", the version to start from (default the latest)
+ * @param fromVersion     with "continue", the version to start from: a number, "latest" or an alias (default the
+ *                        latest)
  * @param standardize     z-score the inputs with statistics of the training rows (default true; fresh only)
  */
 public record TrainRequest(String modelId, InlineData data, InlineData validation, String datasetId,
                            String validationDatasetId, Double validationSplit,
                            Integer epochs, Integer batchSize, OptimizerRequest optimizer, Double l1, Double l2,
                            EarlyStoppingRequest earlyStopping, Boolean shuffle, Long shuffleSeed,
-                           String initialization, Integer fromVersion, Boolean standardize) {
+                           String initialization, Object fromVersion, Boolean standardize) {
 
     /**
      * Rows given in the request.

@@ -80,7 +80,7 @@ class TrainRequestValidator {
             errors.add("earlyStopping", "watches the validation loss: give validation rows, a validationDatasetId or a validationSplit");
         }
 
-        Integer fromVersion = null;
+        dev.chainrule.model.VersionRef fromVersion = null;
         String initialization = request.initialization() == null ? "fresh" : request.initialization().toLowerCase(Locale.ROOT);
         switch (initialization) {
             case "fresh" -> {
@@ -88,13 +88,21 @@ class TrainRequestValidator {
                     errors.add("fromVersion", "only applies with initialization \"continue\"");
                 }
             }
-            case "continue" -> fromVersion = request.fromVersion();
+            case "continue" -> {
+                try {
+                    fromVersion = request.fromVersion() == null ? dev.chainrule.model.VersionRef.LATEST
+                            : VersionParameter.fromJson(request.fromVersion(), "fromVersion");
+                } catch (InvalidRequestException e) {
+                    e.errors().forEach(error -> errors.add(error.field(), error.reason()));
+                }
+            }
             default -> errors.add("initialization", "must be \"fresh\" or \"continue\", got \"" + request.initialization() + "\"");
         }
         errors.throwIfAny();
-        if ("continue".equals(initialization)) {
-            // 409 when the model has no version yet, 404 when the named one does not exist
-            fromVersion = models.version(model.id(), fromVersion).number();
+        Integer fromNumber = null;
+        if (fromVersion != null) {
+            // 409 when the model has no version yet, 404 naming fromVersion when the named one does not exist
+            fromNumber = VersionParameter.resolve(models, model.id(), fromVersion, "fromVersion").number();
         }
 
         long shuffleSeed = request.shuffleSeed() == null ? model.seed() : request.shuffleSeed();
@@ -123,7 +131,7 @@ class TrainRequestValidator {
                 request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
         boolean standardise = request.standardize() == null || request.standardize();
         return new TrainingJobSpec(model.id(), data, request.datasetId(), validation, request.validationDatasetId(), heldOut,
-                trainingRows, config, fromVersion, standardise);
+                trainingRows, config, fromNumber, standardise);
     }
 
     /**

@@ -26,7 +26,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
-        models = models == null ? new Models(0, null) : models;
+        models = models == null ? new Models(0, null, 0) : models;
         cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
         cluster = cluster.replicaId() != null ? cluster : cluster.withReplicaId(Cluster.defaultReplicaId(dataDir));
         storage = storage == null ? new Storage(null, null, null, null, null) : storage;
@@ -117,10 +117,13 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                         row) is reused without asking the database (default 1s). This process's own new versions
      *                         and deletions take effect at once; the setting bounds how long one made by another
      *                         process on the same database goes unseen. 0 asks the database every time.
+     * @param maxAliases       most aliases one model may have (default 100): every alias and its history is listed
+     *                         in one answer, so their number is bounded
      */
-    public record Models(int cachedVersions, java.time.Duration versionLookupTtl) {
+    public record Models(int cachedVersions, java.time.Duration versionLookupTtl, int maxAliases) {
         public Models {
             cachedVersions = cachedVersions > 0 ? cachedVersions : 16;
+            maxAliases = maxAliases > 0 ? maxAliases : 100;
             if (versionLookupTtl == null) {
                 versionLookupTtl = java.time.Duration.ofSeconds(1);
             } else if (versionLookupTtl.isNegative()) {
@@ -280,12 +283,33 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     /**
      * @param key  the bearer token
      * @param role read (list, get, predict) or admin (everything)
+     * @param name who the key belongs to, recorded with what it changes (an alias's moves); default the role and
+     *             the first 8 hex digits of the key's SHA-256, e.g. "admin-3f2a9c1d" (never the key itself)
      */
-    public record ApiKey(String key, Role role) {
+    public record ApiKey(String key, Role role, String name) {
+        public static final int MAX_NAME_LENGTH = 100;
+
+        /** The name, or the default one. */
+        public String nameOrDefault() {
+            if (name != null) {
+                return name;
+            }
+            String fingerprint = java.util.HexFormat.of().formatHex(sha256(key), 0, 4);
+            return (role == null ? "key" : role.name().toLowerCase(java.util.Locale.ROOT)) + "-" + fingerprint;
+        }
+
+        private static byte[] sha256(String text) {
+            try {
+                return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java runtime has SHA-256", e);
+            }
+        }
+
         /** Never the key itself, so that a log line or a debugger view does not leak it. */
         @Override
         public String toString() {
-            return "ApiKey[key=(hidden), role=" + role + "]";
+            return "ApiKey[key=(hidden), role=" + role + ", name=" + name + "]";
         }
     }
 

@@ -9,13 +9,17 @@ import java.util.Optional;
  * A model as stored: the architecture and seed the user defined, and the immutable versions its training jobs
  * produced, oldest first. A snapshot: a later version or job does not change this object.
  *
- * @param activeJobs training jobs for this model that are queued or running
+ * @param activeJobs   training jobs for this model that are queued or running
+ * @param defaultAlias the alias unnamed predictions use, or null for the latest version
+ * @param aliases      the model's aliases and the versions they point to, by name
  */
 public record Model(String id, String name, String description, NetworkDefinition definition, long seed,
-                    double lossEpsilon, Instant createdAt, List<ModelVersion> versions, int activeJobs) {
+                    double lossEpsilon, Instant createdAt, List<ModelVersion> versions, int activeJobs,
+                    String defaultAlias, java.util.SortedMap<String, Integer> aliases) {
 
     public Model {
         versions = List.copyOf(versions);
+        aliases = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(aliases));
     }
 
     /** What the model is doing, for GET /models/{id}. */

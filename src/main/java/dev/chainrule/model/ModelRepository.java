@@ -29,7 +29,7 @@ class ModelRepository {
 
     /** A models row. */
     record ModelRow(String id, String name, String description, NetworkDefinition definition, long seed,
-                    double lossEpsilon, Instant createdAt) {
+                    double lossEpsilon, Instant createdAt, String defaultAlias) {
     }
 
     /** A model_versions row. */
@@ -83,6 +83,25 @@ class ModelRepository {
                         .query(ModelRepository::versionRow).optional();
     }
 
+    /** The row of the version the alias points to: one indexed query, for every prediction through an alias. */
+    Optional<VersionRow> versionByAlias(String modelId, String alias) {
+        return db.sql("""
+                SELECT v.* FROM model_aliases a
+                JOIN model_versions v ON v.model_id = a.model_id AND v.version = a.version
+                WHERE a.model_id = ? AND a.name = ?""").params(modelId, alias)
+                .query(ModelRepository::versionRow).optional();
+    }
+
+    /** The model's aliases and their versions, by name. */
+    java.util.SortedMap<String, Integer> aliasVersions(String modelId) {
+        java.util.SortedMap<String, Integer> aliases = new java.util.TreeMap<>();
+        db.sql("SELECT name, version FROM model_aliases WHERE model_id = ?").param(modelId)
+                .query(rs -> {
+                    aliases.put(rs.getString("name"), rs.getInt("version"));
+                });
+        return aliases;
+    }
+
     int lastVersion(String modelId) {
         return db.sql("SELECT coalesce(max(version), 0) FROM model_versions WHERE model_id = ?").param(modelId)
                 .query(Integer.class).single();
@@ -100,15 +119,17 @@ class ModelRepository {
                 .update();
     }
 
-    /** Deletes the model's row and, by cascade, its versions' rows. */
+    /** Deletes the model's row and its aliases' rows, and by cascade its versions' rows and its aliases' moves. */
     void delete(String id) {
+        // first: an alias's foreign key keeps the version it points to
+        db.sql("DELETE FROM model_aliases WHERE model_id = ?").param(id).update();
         db.sql("DELETE FROM models WHERE id = ?").param(id).update();
     }
 
     private static ModelRow modelRow(ResultSet rs, int row) throws SQLException {
         return new ModelRow(rs.getString("id"), rs.getString("name"), rs.getString("description"),
                 DefinitionJson.fromText(rs.getString("definition")), rs.getLong("seed"), rs.getDouble("loss_epsilon"),
-                DatabaseTime.read(rs, "created_at"));
+                DatabaseTime.read(rs, "created_at"), rs.getString("default_alias"));
     }
 
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {

@@ -39,8 +39,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Keeps the models users defined and the versions their jobs trained: rows in the database, each version's
  * network in a model file in the blob store (written whole, under a fresh key, before its row names it). Two bounded caches
  * serve predictions, which want versions in memory and must not wait on the database: loaded networks (versions
- * never change) and version lookups (which is the latest, and its row), dropped at once by this process's own new
- * versions and deletions and after {@code chainrule.models.version-lookup-ttl} for another process's.
+ * never change) and version lookups (which is the latest, where an alias points, and the version's row), dropped at
+ * once by this process's own new versions, alias moves and deletions and after
+ * {@code chainrule.models.version-lookup-ttl} for another process's.
  */
 @Service
 public class ModelService {
@@ -55,8 +56,8 @@ public class ModelService {
     private final Clock clock;
     /** Loaded networks by "modelId/version". */
     private final Cache<String, TrainedModel> loaded;
-    /** Version rows by model and number (null: the latest); the row of a lookup that found none is not kept. */
-    private final Cache<VersionKey, VersionRow> lookups;
+    /** Version rows by model and how a request named the version; a lookup that found none is not kept. */
+    private final Cache<VersionKey, Lookup> lookups;
     /** The training jobs, asked whether a model has queued or running ones (on any replica). */
     private final ObjectProvider<ModelUsage> usage;
 
@@ -79,13 +80,17 @@ public class ModelService {
                 .expireAfterWrite(properties.models().versionLookupTtl()).ticker(ticker).build();
     }
 
-    /** A version lookup: the model and the version's number, or null for the latest. */
-    private record VersionKey(String modelId, Integer number) {
+    /** A version lookup: the model and how the version was named. */
+    private record VersionKey(String modelId, VersionRef ref) {
+    }
+
+    /** What a lookup found: the version's row, and the alias it was reached by (null: none). */
+    private record Lookup(VersionRow row, String alias) {
     }
 
     public Model create(String name, String description, NetworkDefinition definition, long seed, double lossEpsilon) {
         ModelRow row = new ModelRow(UUID.randomUUID().toString(), name, description, definition, seed, lossEpsilon,
-                DatabaseTime.now(clock));
+                DatabaseTime.now(clock), null);
         repository.insert(row);
         return model(row);
     }
@@ -130,17 +135,54 @@ public class ModelService {
         }
     }
 
-    /** The named version, or the latest when {@code number} is null. */
+    /** The numbered version, or the latest when {@code number} is null. */
     public ModelVersion version(String id, Integer number) {
+        return resolve(id, VersionRef.numberOrLatest(number));
+    }
+
+    /**
+     * The version a request names: by number, by alias, the latest, or (not named) the model's default alias or else
+     * the latest.
+     *
+     * @throws ModelNotFoundException   when there is no such model
+     * @throws AliasNotFoundException   when the alias (or the default alias) does not exist
+     * @throws VersionNotFoundException when the numbered version does not exist, or the model has none
+     */
+    public ModelVersion resolve(String id, VersionRef ref) {
         // a lookup that finds nothing returns null and leaves no entry, so a first version is seen as soon as it exists
-        VersionRow v = lookups.get(new VersionKey(id, number), key -> repository.version(id, number).orElse(null));
-        if (v != null) {
-            return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v));
+        Lookup found = lookups.get(new VersionKey(id, ref), key -> lookup(id, ref));
+        if (found != null) {
+            VersionRow v = found.row();
+            return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v), found.alias());
         }
-        Model model = get(id); // to tell which is missing: the model, any version, or this one
+        Model model = get(id); // to tell which is missing: the model, the alias, any version, or this one
+        if (ref.kind() == VersionRef.Kind.ALIAS || model.defaultAlias() != null && ref.kind() == VersionRef.Kind.DEFAULT) {
+            throw new AliasNotFoundException(id, ref.kind() == VersionRef.Kind.ALIAS ? ref.alias() : model.defaultAlias());
+        }
+        Integer number = ref.kind() == VersionRef.Kind.NUMBER ? ref.number() : null;
         return model.version(number).orElseThrow(() -> number == null || model.versions().isEmpty()
                 ? VersionNotFoundException.untrained(id)
                 : VersionNotFoundException.missing(id, number, model.versions().get(model.versions().size() - 1).number()));
+    }
+
+    private Lookup lookup(String id, VersionRef ref) {
+        return switch (ref.kind()) {
+            case NUMBER -> repository.version(id, ref.number()).map(row -> new Lookup(row, null)).orElse(null);
+            case LATEST -> repository.version(id, null).map(row -> new Lookup(row, null)).orElse(null);
+            case ALIAS -> repository.versionByAlias(id, ref.alias()).map(row -> new Lookup(row, ref.alias())).orElse(null);
+            case DEFAULT -> {
+                String alias = repository.find(id).map(ModelRow::defaultAlias).orElse(null);
+                yield alias == null ? lookup(id, VersionRef.LATEST) : lookup(id, VersionRef.alias(alias));
+            }
+        };
+    }
+
+    /** Drops the lookups an alias move or a default change of this process makes stale (after its commit). */
+    void forgetAliasLookups(String id, String alias) {
+        lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
+        if (alias != null) {
+            lookups.invalidate(new VersionKey(id, VersionRef.alias(alias)));
+        }
     }
 
     /**
@@ -187,11 +229,14 @@ public class ModelService {
             }
             int next = repository.lastVersion(id) + 1;
             repository.insertVersion(id, new VersionRow(next, summary, file));
-            afterCommit(() -> lookups.invalidate(new VersionKey(id, null)));
+            afterCommit(() -> {
+                lookups.invalidate(new VersionKey(id, VersionRef.LATEST));
+                lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
+            });
             return next;
         });
         // not cached here: the caller's transaction may still roll the row back
-        return new ModelVersion(id, number, summary, file, () -> trained);
+        return new ModelVersion(id, number, summary, file, () -> trained, null);
     }
 
     /** Writes a version as one self-contained model file: network, standardisation, and the model's metadata. */
@@ -279,11 +324,11 @@ public class ModelService {
 
     private Model model(ModelRow row) {
         List<ModelVersion> versions = repository.versions(row.id()).stream()
-                .map(v -> new ModelVersion(row.id(), v.number(), v.summary(), v.file(), () -> load(row.id(), v)))
+                .map(v -> new ModelVersion(row.id(), v.number(), v.summary(), v.file(), () -> load(row.id(), v), null))
                 .toList();
         int active = activeJobs(row.id());
         return new Model(row.id(), row.name(), row.description(), row.definition(), row.seed(), row.lossEpsilon(),
-                row.createdAt(), versions, active);
+                row.createdAt(), versions, active, row.defaultAlias(), repository.aliasVersions(row.id()));
     }
 
     /**
@@ -292,9 +337,10 @@ public class ModelService {
      * see one in flight, which would otherwise outlive the deletion.
      */
     private void forget(String id, List<VersionRow> versions) {
-        lookups.invalidate(new VersionKey(id, null));
+        lookups.invalidate(new VersionKey(id, VersionRef.LATEST));
+        lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
         for (VersionRow version : versions) {
-            lookups.invalidate(new VersionKey(id, version.number()));
+            lookups.invalidate(new VersionKey(id, VersionRef.number(version.number())));
             loaded.invalidate(key(id, version.number()));
         }
         lookups.asMap().keySet().removeIf(key -> key.modelId().equals(id));

@@ -17,6 +17,7 @@ public final class ModelVersion {
     private final Summary summary;
     private final String file;
     private final Supplier<TrainedModel> network;
+    private final String alias;
 
     /**
      * @param jobId          the job that trained it (null for an imported version)
@@ -44,7 +45,8 @@ public final class ModelVersion {
         }
     }
 
-    ModelVersion(String modelId, int number, Summary summary, String file, Supplier<TrainedModel> network) {
+    ModelVersion(String modelId, int number, Summary summary, String file, Supplier<TrainedModel> network, String alias) {
+        this.alias = alias;
         this.modelId = modelId;
         this.number = number;
         this.summary = summary;
@@ -59,6 +61,11 @@ public final class ModelVersion {
     /** 1, 2, 3, ... within the model. */
     public int number() {
         return number;
+    }
+
+    /** The alias this version was looked up by (named, or the model's default), or null. */
+    public String alias() {
+        return alias;
     }
 
     public Summary summary() {

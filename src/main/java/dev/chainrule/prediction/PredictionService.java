@@ -50,9 +50,9 @@ public class PredictionService {
                 .publishPercentileHistogram().register(meters);
     }
 
-    /** The version to use: the named one, or the latest. */
-    public ModelVersion resolve(String modelId, Integer version) {
-        return models.version(modelId, version);
+    /** The version a request names (ModelService#version). */
+    public ModelVersion resolve(String modelId, dev.chainrule.model.VersionRef version) {
+        return models.resolve(modelId, version);
     }
 
     /**

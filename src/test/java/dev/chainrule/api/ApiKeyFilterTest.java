@@ -24,7 +24,7 @@ class ApiKeyFilterTest {
                 "/actuator");
     }
 
-    private final ApiKeyFilter filter = filter(new ApiKey("read-key-0123456789", Role.READ));
+    private final ApiKeyFilter filter = filter(new ApiKey("read-key-0123456789", Role.READ, null));
 
     @Test
     void healthAndItsGroupsAreOpenToGetAndHeadOnly() {
@@ -48,7 +48,7 @@ class ApiKeyFilterTest {
     @Test
     void aMovedActuatorBasePathMovesTheOpenHealthPath() {
         ApiKeyFilter moved = new ApiKeyFilter(new ChainruleProperties(null, null,
-                new ChainruleProperties.Security(List.of(new ApiKey("read-key-0123456789", Role.READ))), null, null, null, null), "/manage/");
+                new ChainruleProperties.Security(List.of(new ApiKey("read-key-0123456789", Role.READ, null))), null, null, null, null), "/manage/");
         assertThat(moved.access("GET", "/manage/health/readiness")).isEqualTo(Access.OPEN);
         assertThat(moved.access("GET", "/actuator/health")).isEqualTo(Access.READ);
     }
@@ -124,19 +124,35 @@ class ApiKeyFilterTest {
 
     @Test
     void badKeyConfigurationStopsTheStart() {
-        assertThatThrownBy(() -> filter(new ApiKey(" ", Role.READ)))
+        assertThatThrownBy(() -> filter(new ApiKey(" ", Role.READ, null)))
                 .hasMessageContaining("chainrule.security.api-keys[0].key must not be blank");
-        assertThatThrownBy(() -> filter(new ApiKey("read-key-0123456789", Role.READ), new ApiKey("admin-key-0123456789", null)))
+        assertThatThrownBy(() -> filter(new ApiKey("read-key-0123456789", Role.READ, null), new ApiKey("admin-key-0123456789", null, null)))
                 .hasMessageContaining("chainrule.security.api-keys[1].role is required");
-        assertThatThrownBy(() -> filter(new ApiKey("same-key-0123456789", Role.READ), new ApiKey("same-key-0123456789", Role.ADMIN)))
+        assertThatThrownBy(() -> filter(new ApiKey("same-key-0123456789", Role.READ, null), new ApiKey("same-key-0123456789", Role.ADMIN, null)))
                 .hasMessageContaining("chainrule.security.api-keys[1].key is listed twice");
-        assertThatThrownBy(() -> filter(new ApiKey("key-0123456789abcdef ", Role.READ)))
+        assertThatThrownBy(() -> filter(new ApiKey("key-0123456789abcdef ", Role.READ, null)))
                 .hasMessageContaining("white space");
+        assertThatThrownBy(() -> filter(new ApiKey("one-key-0123456789", Role.READ, "ops"), new ApiKey("two-key-0123456789", Role.ADMIN, "ops")))
+                .hasMessageContaining("chainrule.security.api-keys[1].name 'ops' is another key's name too");
+        assertThatThrownBy(() -> filter(new ApiKey("one-key-0123456789", Role.READ, "x".repeat(ApiKey.MAX_NAME_LENGTH + 1))))
+                .hasMessageContaining("chainrule.security.api-keys[0].name must be 1 to " + ApiKey.MAX_NAME_LENGTH);
+        filter(new ApiKey("one-key-0123456789", Role.READ, "x".repeat(ApiKey.MAX_NAME_LENGTH))); // at the limit: fine
+        assertThatThrownBy(() -> filter(new ApiKey("one-key-0123456789", Role.READ, " ")))
+                .hasMessageContaining("chainrule.security.api-keys[0].name must be 1 to");
+    }
+
+    @Test
+    void aKeyWithoutANameIsNamedByItsRoleAndAFingerprintNeverByItself() throws Exception {
+        ApiKey key = new ApiKey("secret-0123456789", Role.ADMIN, null);
+        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("secret-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(key.nameOrDefault()).isEqualTo("admin-" + digest.substring(0, 8)).doesNotContain("secret");
+        assertThat(new ApiKey("secret-0123456789", Role.READ, "ci").nameOrDefault()).isEqualTo("ci");
     }
 
     @Test
     void keysNeverShowInToString() {
-        ApiKey key = new ApiKey("secret-0123456789", Role.ADMIN);
+        ApiKey key = new ApiKey("secret-0123456789", Role.ADMIN, null);
         assertThat(key.toString()).doesNotContain("secret").contains("ADMIN");
         assertThat(new ChainruleProperties(null, null, new ChainruleProperties.Security(List.of(key)), null, null, null, null).toString())
                 .doesNotContain("secret");

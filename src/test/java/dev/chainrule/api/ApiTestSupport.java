@@ -71,6 +71,12 @@ abstract class ApiTestSupport {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
+    /** PUTs a JSON body, serialised. */
+    Response put(String path, Object body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
     Response delete(String path) {
         return send(HttpRequest.newBuilder(uri(path)).DELETE());
     }
@@ -86,7 +92,13 @@ abstract class ApiTestSupport {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** An API key sent with every request as a bearer token (for services with keys); null: none. */
+    String bearer;
+
     Response send(HttpRequest.Builder request) {
+        if (bearer != null) {
+            request.setHeader("Authorization", "Bearer " + bearer);
+        }
         try {
             HttpResponse<String> response = HTTP.send(request.timeout(REQUEST_TIMEOUT).build(),
                     HttpResponse.BodyHandlers.ofString());

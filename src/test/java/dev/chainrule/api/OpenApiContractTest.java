@@ -193,6 +193,39 @@ class OpenApiContractTest {
         assertThat(continued.path("fromVersion").asInt()).isEqualTo(1);
         assertThat(continued.path("version").asInt()).isEqualTo(2);
 
+        // aliases: promote version 1, make it the default, move it, and the errors of each route
+        String aliases = "/models/" + modelId + "/aliases";
+        Reply promoted = call("PUT", aliases + "/production", json(Map.of("version", 1)), 201);
+        assertThat(promoted.header("Location")).isEqualTo(base() + aliases + "/production");
+        call("PUT", aliases + "/staging", json(Map.of("version", "latest")), 201);
+        call("PUT", "/models/" + modelId + "/default-alias", json(Map.of("alias", "production")), 200);
+        Reply viaDefault = call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", flowers)), 200);
+        assertThat(viaDefault.json().path("alias").asString()).isEqualTo("production");
+        assertThat(viaDefault.json().path("version").asInt()).isEqualTo(1);
+        call("POST", "/models/" + modelId + "/predict/dry-run", json(Map.of("instances", flowers, "version", "staging")), 200);
+        call("POST", "/models/" + modelId + "/input-gradients",
+                json(Map.of("instances", flowers.subList(0, 1), "targets", List.of(0), "version", "production")), 200);
+        sendBytes("POST", "/models/" + modelId + "/predict?version=staging", "application/octet-stream", float32.array(), 200);
+        call("PUT", aliases + "/production", json(Map.of("version", "staging")), 200);
+        JsonNode listed = call("GET", aliases, null, 200).json();
+        assertThat(listed.path("defaultAlias").asString()).isEqualTo("production");
+        assertThat(call("GET", aliases + "/production", null, 200).json().path("history")).hasSize(2);
+        call("GET", "/models/" + modelId, null, 200);
+        call("PUT", aliases + "/Production", json(Map.of("version", 1)), Sent.NONCONFORMING, 400);
+        call("PUT", aliases + "/production", json(Map.of("version", 9)), 404);
+        call("GET", aliases + "/123", null, Sent.NONCONFORMING, 400);
+        call("GET", aliases + "/nosuch", null, 404);
+        call("POST", "/models/" + modelId + "/predict", json(Map.of("instances", flowers, "version", "nosuch")), 404);
+        call("PUT", "/models/" + modelId + "/default-alias", json(Map.of("alias", "nosuch")), 404);
+        call("PUT", "/models/" + modelId + "/default-alias", json(Map.of()), Sent.NONCONFORMING, 400);
+        call("DELETE", aliases + "/production", null, 409);
+        call("DELETE", aliases + "/nosuch", null, 404);
+        call("DELETE", aliases + "/No", null, Sent.NONCONFORMING, 400);
+        call("DELETE", "/models/" + modelId + "/default-alias", null, 200);
+        call("DELETE", aliases + "/staging", null, 204);
+        sendBytes("GET", "/models/" + modelId + "/versions/production/export", null, null, 200);
+        sendBytes("GET", "/models/" + modelId + "/versions/nosuch/export", null, null, 404);
+
         // export version 2 as a file, import it as a new model: the same predictions, to the last bit
         HttpResponse<byte[]> exported = sendBytes("GET", "/models/" + modelId + "/versions/2/export", null, null, 200);
         assertThat(exported.headers().firstValue("Content-Disposition").orElse(""))
@@ -699,7 +732,7 @@ class OpenApiContractTest {
         private Reply keyed(String operation, String key, int expectedStatus) throws Exception {
             String method = operation.substring(0, operation.indexOf(' '));
             String template = operation.substring(operation.indexOf(' ') + 1);
-            String path = template.replace("{id}", UNKNOWN_ID).replace("{name}", UNKNOWN_ID).replace("{version}", "1")
+            String path = template.replace("{id}", UNKNOWN_ID).replace("{name}", UNKNOWN_ID).replace("{version}", "1").replace("{alias}", "production")
                     .replace("{requiredMetricName}", "chainrule.training.throughput");
             assertThat(path).as(operation + ": a path parameter with no value to send").doesNotContain("{");
             OpenApiContract.Located examples = contract.resolve(operation(operation).at("requestBody"))

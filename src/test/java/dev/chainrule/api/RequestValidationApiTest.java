@@ -457,8 +457,11 @@ class RequestValidationApiTest extends ApiTestSupport {
             JsonNode problem = assertProblem(response, 415, "unsupported-media-type");
             assertThat(problem.get("detail").asString()).as(path).contains("Content-Type");
         }
-        assertProblem(postFloat32("/models/" + reference + "/predict?version=one", float32(FIVE_IRIS)), 400,
+        assertProblem(postFloat32("/models/" + reference + "/predict?version=One", float32(FIVE_IRIS)), 400,
                 "invalid-request", "version");
+        // a lowercase word is an alias's name: this model has no such alias
+        assertProblem(postFloat32("/models/" + reference + "/predict?version=one", float32(FIVE_IRIS)), 404,
+                "not-found", "version");
     }
 
     @Test
@@ -575,7 +578,8 @@ class RequestValidationApiTest extends ApiTestSupport {
                 409, "model-not-trained");
 
         assertProblem(post("/models/" + reference + "/predict", obj("instances", FIVE_IRIS, "version", 99)), 404, "not-found");
-        assertProblem(post("/models/" + reference + "/predict", obj("instances", FIVE_IRIS, "version", 0)), 404, "not-found");
+        assertProblem(post("/models/" + reference + "/predict", obj("instances", FIVE_IRIS, "version", 99)), 404, "not-found", "version");
+        assertProblem(post("/models/" + reference + "/predict", obj("instances", FIVE_IRIS, "version", 0)), 400, "invalid-request", "version");
         assertProblem(post("/models/" + reference + "/input-gradients", obj("instances", FIVE_IRIS, "targets", List.of(0, 0, 0, 0, 0),
                 "version", 99)), 404, "not-found");
         assertProblem(post("/train", obj("modelId", reference, "data", data(FIVE_IRIS, List.of(0, 1, 2, 2, 0)),

@@ -166,6 +166,90 @@ abstract class ModelStoreContract {
     }
 
     @Test
+    void anAliasMoveShowsAtOnceHereAndWithinTheLookupTtlInAnotherProcessAndItsHistorySurvivesARestart() {
+        context = start(Map.of("chainrule.models.version-lookup-ttl", "2s"));
+        ModelService models = context.getBean(ModelService.class);
+        ModelAliases aliases = context.getBean(ModelAliases.class);
+        AtomicLong nanos = new AtomicLong();
+        ModelService other = new ModelService(context.getBean(ModelRepository.class), context.getBean(dev.chainrule.storage.BlobStore.class),
+                context.getBean(TransactionTemplate.class), java.time.Clock.systemUTC(),
+                context.getBean(dev.chainrule.config.ChainruleProperties.class), context.getBeanProvider(ModelUsage.class),
+                nanos::get);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+        models.addVersion(model.id(), trained(2), summary("j2"));
+        VersionRef production = VersionRef.alias("production");
+
+        assertThatThrownBy(() -> models.resolve(model.id(), production)).isInstanceOf(AliasNotFoundException.class);
+        assertThat(aliases.set(model.id(), "production", 1, "release-bot").created()).isTrue();
+        aliases.setDefault(model.id(), "production");
+        for (ModelService process : List.of(models, other)) {
+            ModelVersion v = process.resolve(model.id(), production);
+            assertThat(v.number()).isEqualTo(1);
+            assertThat(v.alias()).isEqualTo("production");
+            assertThat(process.resolve(model.id(), VersionRef.DEFAULT).number()).as("the default alias").isEqualTo(1);
+            assertThat(process.resolve(model.id(), VersionRef.LATEST).number()).isEqualTo(2);
+        }
+
+        ModelAliases.Change moved = aliases.set(model.id(), "production", 2, null);
+        assertThat(moved.created()).isFalse();
+        assertThat(models.resolve(model.id(), production).number()).as("this process's own move, at once").isEqualTo(2);
+        assertThat(models.resolve(model.id(), VersionRef.DEFAULT).number()).isEqualTo(2);
+        assertThat(other.resolve(model.id(), production).number()).as("the other process, within its ttl").isEqualTo(1);
+        assertThat(other.resolve(model.id(), VersionRef.DEFAULT).number()).isEqualTo(1);
+        nanos.addAndGet(Duration.ofMillis(2001).toNanos());
+        assertThat(other.resolve(model.id(), production).number()).as("after the ttl").isEqualTo(2);
+        assertThat(other.resolve(model.id(), VersionRef.DEFAULT).number()).isEqualTo(2);
+
+        assertThatThrownBy(() -> aliases.delete(model.id(), "production", null)).isInstanceOf(AliasInUseException.class);
+        aliases.setDefault(model.id(), null);
+        assertThat(models.resolve(model.id(), VersionRef.DEFAULT).number()).as("no default: the latest").isEqualTo(2);
+        aliases.set(model.id(), "staging", 1, null);
+        aliases.delete(model.id(), "staging", "ops");
+        assertThatThrownBy(() -> models.resolve(model.id(), VersionRef.alias("staging"))).isInstanceOf(AliasNotFoundException.class);
+
+        context.close();
+        context = start(Map.of());
+        ModelAliases again = context.getBean(ModelAliases.class);
+        ModelAlias alias = again.get(model.id(), "production");
+        assertThat(alias.version()).isEqualTo(2);
+        assertThat(alias.history()).extracting(ModelAlias.Move::fromVersion, ModelAlias.Move::toVersion, ModelAlias.Move::movedBy)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(null, 1, "release-bot"),
+                        org.assertj.core.groups.Tuple.tuple(1, 2, null));
+        assertThat(alias.history().get(1).movedAt()).isAfterOrEqualTo(alias.history().get(0).movedAt())
+                .isEqualTo(alias.updatedAt());
+        assertThatThrownBy(() -> again.get(model.id(), "staging")).isInstanceOf(AliasNotFoundException.class);
+        assertThat(context.getBean(ModelService.class).get(model.id()).aliases()).isEqualTo(Map.of("production", 2));
+    }
+
+    @Test
+    void theDatabaseKeepsAVersionAnAliasPointsToAndAModelDeletionTakesItsAliasesAndHistory() {
+        context = start(Map.of());
+        ModelService models = context.getBean(ModelService.class);
+        ModelAliases aliases = context.getBean(ModelAliases.class);
+        JdbcClient db = context.getBean(JdbcClient.class);
+        Model model = models.create("m", null, definition(), 1, 1e-7);
+        models.addVersion(model.id(), trained(1), summary("j1"));
+        models.addVersion(model.id(), trained(2), summary("j2"));
+        aliases.set(model.id(), "production", 1, null);
+        aliases.set(model.id(), "production", 2, null);
+        assertThatThrownBy(() -> aliases.set(model.id(), "production", 3, null)).isInstanceOf(VersionNotFoundException.class);
+        assertThatThrownBy(() -> aliases.set(model.id(), "Not-A-Name", 1, null)).isInstanceOf(IllegalArgumentException.class);
+
+        // no version deletion exists; should one come, the foreign key refuses to take a version an alias points to
+        assertThatThrownBy(() -> db.sql("DELETE FROM model_versions WHERE model_id = ? AND version = 2").param(model.id()).update())
+                .isInstanceOf(org.springframework.dao.DataIntegrityViolationException.class);
+        assertThat(db.sql("DELETE FROM model_versions WHERE model_id = ? AND version = 1").param(model.id()).update()).isEqualTo(1);
+
+        models.delete(model.id());
+        for (String table : List.of("model_aliases", "model_alias_moves", "model_versions")) {
+            assertThat(db.sql("SELECT count(*) FROM " + table + " WHERE model_id = ?").param(model.id()).query(Long.class).single())
+                    .as(table).isZero();
+        }
+        assertThatThrownBy(() -> aliases.list(model.id())).isInstanceOf(ModelNotFoundException.class);
+    }
+
+    @Test
     void aLookupTtlOfZeroAsksTheDatabaseEveryTime() {
         context = start(Map.of("chainrule.models.version-lookup-ttl", "0s"));
         ModelService models = context.getBean(ModelService.class);

@@ -40,15 +40,33 @@ class InferenceModels {
         }
     }
 
-    /** The version to infer with: the named one, or the latest; the version lookups are cached for an id. */
+    /**
+     * The version to infer with: the one the path names (a number, an alias, or "latest"), else the model's default
+     * (its default alias, or the latest); the version lookups are cached for an id.
+     */
     ModelVersion version(String name, String version) {
-        Integer number = number(name, version);
+        Integer number = isNumber(version) ? number(name, version) : null;
+        dev.chainrule.model.VersionRef ref;
+        if (version == null) {
+            ref = dev.chainrule.model.VersionRef.DEFAULT;
+        } else if (number != null) {
+            ref = dev.chainrule.model.VersionRef.number(number);
+        } else {
+            try {
+                ref = dev.chainrule.model.VersionRef.parse(version);
+            } catch (IllegalArgumentException e) {
+                throw InferenceException.notFound("model '" + name + "' has no version '" + version + "': " + e.getMessage());
+            }
+        }
         try {
             try {
-                return predictions.resolve(name, number);
+                return predictions.resolve(name, ref);
             } catch (ModelNotFoundException e) {
-                return predictions.resolve(idNamed(name), number);
+                return predictions.resolve(idNamed(name), ref);
             }
+        } catch (dev.chainrule.model.AliasNotFoundException e) {
+            throw InferenceException.notFound("model '" + name + "' has no version '" + version
+                    + "': not a version number, and no alias of that name");
         } catch (VersionNotFoundException e) {
             if (number != null && e.untrained()) {
                 // a version the path names that does not exist is missing (404), even on a model not trained yet
@@ -64,6 +82,10 @@ class InferenceModels {
         if (number != null && model.version(number).isEmpty()) {
             throw InferenceException.notFound("model '" + name + "' has no version " + number + versionsHint(model));
         }
+    }
+
+    private static boolean isNumber(String version) {
+        return version != null && !version.isEmpty() && version.chars().allMatch(Character::isDigit);
     }
 
     private static Integer number(String name, String version) {

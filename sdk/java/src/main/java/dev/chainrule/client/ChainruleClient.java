@@ -367,7 +367,8 @@ public final class ChainruleClient {
     // ------------------------------------------------------------------------------------------- predictions
 
     /**
-     * The latest version's predictions for these raw feature rows (one forward pass); see
+     * The default version's predictions (the default alias's, else the latest) for these raw feature rows (one
+     * forward pass); see
      * {@link #predict(String, double[][], Integer)}.
      */
     public Predictions predict(String modelId, double[][] rows) {
@@ -375,8 +376,8 @@ public final class ChainruleClient {
     }
 
     /**
-     * The given version's predictions for these raw feature rows; the latest version when {@code version} is
-     * null. The rows go as float32 values ({@code application/octet-stream}): 4 bytes a value instead of a JSON
+     * The given version's predictions for these raw feature rows; when {@code version} is null, the model's
+     * default alias's version, or the latest when it has none (see {@link #setDefaultAlias}). The rows go as float32 values ({@code application/octet-stream}): 4 bytes a value instead of a JSON
      * number's text, and the service reads them without parsing. Each value is cast to float, as the service
      * does with a JSON number, so the predictions are those of the same rows sent as JSON.
      *
@@ -388,6 +389,11 @@ public final class ChainruleClient {
      *                                  or {@code rows} when their values happened to fill whole rows of it)
      */
     public Predictions predict(String modelId, double[][] rows, Integer version) {
+        return predictRows(modelId, rows, version);
+    }
+
+    /** @param version a number, a version's text ("latest", an alias name), or null */
+    private Predictions predictRows(String modelId, double[][] rows, Object version) {
         int width = rowWidth(rows);
         ByteBuffer body = float32Buffer(rows.length, width);
         for (int r = 0; r < rows.length; r++) {
@@ -422,6 +428,10 @@ public final class ChainruleClient {
      *                                  or {@code rows} when the values happened to fill whole rows of it)
      */
     public Predictions predict(String modelId, float[] rowMajor, int width, Integer version) {
+        return predictRowMajor(modelId, rowMajor, width, version);
+    }
+
+    private Predictions predictRowMajor(String modelId, float[] rowMajor, int width, Object version) {
         if (rowMajor == null || rowMajor.length == 0) {
             throw new IllegalArgumentException("rowMajor needs at least one row of values, got "
                     + (rowMajor == null ? "null" : "none"));
@@ -441,8 +451,22 @@ public final class ChainruleClient {
         return predictFloat32(predictPath(modelId, version, rowMajor.length / width), body);
     }
 
+    /**
+     * The predictions of the version an alias points to ({@code "production"}), or of {@code "latest"}; null: the
+     * model's default alias's version, or the latest when it has none. Otherwise as
+     * {@link #predict(String, double[][], Integer)}.
+     */
+    public Predictions predictWith(String modelId, String alias, double[][] rows) {
+        return predictRows(modelId, rows, alias);
+    }
+
+    /** As {@link #predictWith(String, String, double[][])} for rows held as float32 values (see {@link #predict(String, float[], int, Integer)}). */
+    public Predictions predictWith(String modelId, String alias, float[] rowMajor, int width) {
+        return predictRowMajor(modelId, rowMajor, width, alias);
+    }
+
     /** The predict path with the row count, which the service checks the body against (it has no shape). */
-    private static String predictPath(String modelId, Integer version, int rows) {
+    private static String predictPath(String modelId, Object version, int rows) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (version != null) {
             parameters.put("version", version);
@@ -500,7 +524,57 @@ public final class ChainruleClient {
                 jsonBody(new InputGradientBody(rows, targets, version)), JSON, type(InputGradients.class));
     }
 
-    private record InputGradientBody(double[][] instances, List<?> targets, Integer version) {
+    /** dJ/dx from the version an alias points to ({@code "production"}) or {@code "latest"}; null: the default one. */
+    public InputGradients inputGradientsWith(String modelId, String alias, double[][] rows, List<?> targets) {
+        return call("POST", "/models/" + segment(modelId) + "/input-gradients",
+                jsonBody(new InputGradientBody(rows, targets, alias)), JSON, type(InputGradients.class));
+    }
+
+    private record InputGradientBody(double[][] instances, List<?> targets, Object version) {
+    }
+
+    // ----------------------------------------------------------------------------------------------- aliases
+
+    /**
+     * Points an alias at a version ({@code PUT /models/{id}/aliases/{alias}}), creating or moving it; each move is
+     * kept in its history. Names: 1 to 64 lowercase letters, digits, '-' and '_', never all digits nor "latest".
+     */
+    public Alias setAlias(String modelId, String alias, int version) {
+        return call("PUT", aliasPath(modelId, alias), jsonBody(Map.of("version", version)), JSON, type(Alias.class));
+    }
+
+    /** Points an alias where another alias points now (or at {@code "latest"}). */
+    public Alias setAlias(String modelId, String alias, String otherAlias) {
+        return call("PUT", aliasPath(modelId, alias), jsonBody(Map.of("version", otherAlias)), JSON, type(Alias.class));
+    }
+
+    /** Removes an alias; a {@link ConflictException} while it is the model's default alias. */
+    public void deleteAlias(String modelId, String alias) {
+        call("DELETE", aliasPath(modelId, alias), null, null, null);
+    }
+
+    /** The alias and its history, oldest move first. */
+    public Alias getAlias(String modelId, String alias) {
+        return call("GET", aliasPath(modelId, alias), null, null, type(Alias.class));
+    }
+
+    public AliasList listAliases(String modelId) {
+        return call("GET", "/models/" + segment(modelId) + "/aliases", null, null, type(AliasList.class));
+    }
+
+    /** Makes predictions that name no version use this alias's; the model as it is then. */
+    public Model setDefaultAlias(String modelId, String alias) {
+        return call("PUT", "/models/" + segment(modelId) + "/default-alias", jsonBody(Map.of("alias", alias)), JSON,
+                type(Model.class));
+    }
+
+    /** Predictions that name no version use the latest one again; the model as it is then. */
+    public Model clearDefaultAlias(String modelId) {
+        return call("DELETE", "/models/" + segment(modelId) + "/default-alias", null, null, type(Model.class));
+    }
+
+    private static String aliasPath(String modelId, String alias) {
+        return "/models/" + segment(modelId) + "/aliases/" + segment(alias);
     }
 
     // --------------------------------------------------------------------------------------- export / import
@@ -525,7 +599,21 @@ public final class ChainruleClient {
      * @return the file written
      */
     public Path exportVersion(String modelId, int version, Path target, ExportFormat format) {
-        String path = "/models/" + segment(modelId) + "/versions/" + version + "/export"
+        return export(modelId, Integer.toString(version), target, format);
+    }
+
+    /** As {@link #exportVersion(String, int, Path)}, for the version an alias points to now, or {@code "latest"}. */
+    public Path exportVersion(String modelId, String alias, Path target) {
+        return export(modelId, java.util.Objects.requireNonNull(alias, "alias"), target, ExportFormat.NATIVE);
+    }
+
+    /** As {@link #exportVersion(String, int, Path, ExportFormat)}, for the version an alias points to now. */
+    public Path exportVersion(String modelId, String alias, Path target, ExportFormat format) {
+        return export(modelId, java.util.Objects.requireNonNull(alias, "alias"), target, format);
+    }
+
+    private Path export(String modelId, String version, Path target, ExportFormat format) {
+        String path = "/models/" + segment(modelId) + "/versions/" + encode(version) + "/export"
                 + (format == ExportFormat.NATIVE ? "" : "?format=" + format.queryValue());
         HttpResponse<InputStream> response = send("GET", path, null, null);
         try (InputStream body = response.body()) {
@@ -551,7 +639,7 @@ public final class ChainruleClient {
     }
 
     /** The name from Content-Disposition, without any directory in it; a name of our own when there is none. */
-    private static String exportName(HttpHeaders headers, String modelId, int version, ExportFormat format) {
+    private static String exportName(HttpHeaders headers, String modelId, String version, ExportFormat format) {
         String fallback = modelId + "-v" + version + format.extension();
         String disposition = headers.firstValue("Content-Disposition").orElse("");
         Matcher matcher = FILENAME.matcher(disposition);

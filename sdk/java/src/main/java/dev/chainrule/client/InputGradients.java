@@ -5,7 +5,8 @@ package dev.chainrule.client;
  *
  * @param modelId   the model
  * @param version   the version that computed them
+ * @param alias     the alias that led to the version (named, or the model's default); else null
  * @param gradients one array of {@code inputWidth} numbers per instance, in order
  */
-public record InputGradients(String modelId, int version, double[][] gradients) {
+public record InputGradients(String modelId, int version, String alias, double[][] gradients) {
 }

@@ -21,10 +21,13 @@ import java.util.Optional;
  * @param trainingState  UNTRAINED, TRAINING (a job queued or running) or TRAINED
  * @param latestVersion  the newest version's number, or null before the first
  * @param versions       every trained version, oldest first
+ * @param defaultAlias   the alias unnamed predictions use; null when they use the latest version
+ * @param aliases        the model's aliases and the versions they point to, by name
  */
 public record Model(String id, String name, String description, int inputWidth, List<Layer> layers, Loss loss,
                     Initialiser initialiser, long seed, double lossEpsilon, long parameterCount, Instant createdAt,
-                    TrainingState trainingState, Integer latestVersion, List<ModelVersion> versions) {
+                    TrainingState trainingState, Integer latestVersion, List<ModelVersion> versions,
+                    String defaultAlias, java.util.Map<String, Integer> aliases) {
 
     /** Whether a model has a version, or a job for it is under way. */
     public enum TrainingState { UNTRAINED, TRAINING, TRAINED }

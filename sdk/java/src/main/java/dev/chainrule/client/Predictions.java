@@ -9,10 +9,11 @@ import java.util.List;
  *
  * @param modelId     the model
  * @param version     the version that computed them
+ * @param alias       the alias that led to the version (named, or the model's default); else null
  * @param task        what the outputs mean
  * @param predictions one per instance, in order
  */
-public record Predictions(String modelId, int version, Task task, List<Prediction> predictions) {
+public record Predictions(String modelId, int version, String alias, Task task, List<Prediction> predictions) {
 
     /** What a model's outputs mean, from its output layer. */
     public enum Task {

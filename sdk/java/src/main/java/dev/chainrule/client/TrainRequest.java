@@ -18,7 +18,7 @@ import java.util.Objects;
 public record TrainRequest(String modelId, String datasetId, String validationDatasetId, InlineData data,
                            InlineData validation, Double validationSplit, Integer epochs, Integer batchSize,
                            Optimizer optimizer, Double l1, Double l2, EarlyStopping earlyStopping, Boolean shuffle,
-                           Long shuffleSeed, Initialization initialization, Integer fromVersion, Boolean standardize) {
+                           Long shuffleSeed, Initialization initialization, Object fromVersion, Boolean standardize) {
 
     /** Where the weights start: the model's seeded ones, or a trained version's. */
     public enum Initialization {
@@ -57,7 +57,7 @@ public record TrainRequest(String modelId, String datasetId, String validationDa
         private Boolean shuffle;
         private Long shuffleSeed;
         private Initialization initialization;
-        private Integer fromVersion;
+        private Object fromVersion;
         private Boolean standardize;
 
         private Builder(String modelId) {
@@ -145,6 +145,13 @@ public record TrainRequest(String modelId, String datasetId, String validationDa
         public Builder continueFrom(int version) {
             this.initialization = Initialization.CONTINUE;
             this.fromVersion = version;
+            return this;
+        }
+
+        /** Start from the version an alias points to now ({@code "production"}), or {@code "latest"}. */
+        public Builder continueFrom(String alias) {
+            this.initialization = Initialization.CONTINUE;
+            this.fromVersion = java.util.Objects.requireNonNull(alias, "alias");
             return this;
         }
 

@@ -33,7 +33,19 @@ class RecordsMirrorTheServiceTest {
                 .earlyStopping(EarlyStopping.patience(2)).build());
         assertEquals(JobStatus.SUCCEEDED, chainrule.waitForJob(job.id(), Duration.ofMinutes(3)).status());
 
+        chainrule.setAlias(model.id(), "production", 1);
+        chainrule.setDefaultAlias(model.id(), "production");
+        Alias strictAlias = STRICT.readValue(get(service, "/models/" + model.id() + "/aliases/production"), Alias.class);
+        assertEquals(chainrule.getAlias(model.id(), "production"), strictAlias);
+        assertEquals(1, STRICT.readValue(get(service, "/models/" + model.id() + "/aliases"), AliasList.class).aliases().size());
+        Predictions viaAlias = STRICT.readValue(post(service, "/models/" + model.id() + "/predict",
+                "{\"instances\": [[5.1, 3.5, 1.4, 0.2]], \"version\": \"production\"}"), Predictions.class);
+        assertEquals("production", viaAlias.alias());
+        InputGradients strictGradients = STRICT.readValue(post(service, "/models/" + model.id() + "/input-gradients",
+                "{\"instances\": [[5.1, 3.5, 1.4, 0.2]], \"targets\": [0]}"), InputGradients.class);
+        assertEquals("production", strictGradients.alias());
         Model strictModel = STRICT.readValue(get(service, "/models/" + model.id()), Model.class);
+        assertEquals("production", strictModel.defaultAlias());
         assertEquals(chainrule.getModel(model.id()), strictModel);
         assertEquals("read strictly", strictModel.description());
         Job strictJob = STRICT.readValue(get(service, "/jobs/" + job.id()), Job.class);
