@@ -7,6 +7,8 @@ import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.faults.DatabaseAvailability;
+import dev.chainrule.faults.DatabaseFaults;
 import dev.chainrule.model.ModelRepository.ModelRow;
 import dev.chainrule.model.ModelRepository.VersionRow;
 import dev.chainrule.storage.DataDirectory;
@@ -54,6 +56,13 @@ public class ModelService {
     private final Cache<String, TrainedModel> loaded;
     /** Version rows by model and number (null: the latest); the row of a lookup that found none is not kept. */
     private final Cache<VersionKey, VersionRow> lookups;
+    /**
+     * The last row each lookup found, past its expiry: what a prediction uses while the database is unreachable, so
+     * versions in memory keep answering through an outage. Dropped with the lookups on this process's own changes.
+     */
+    private final Cache<VersionKey, VersionRow> lastFound;
+    /** Whether the database is known to be unreachable right now; then lookups go to {@link #lastFound} at once. */
+    private volatile java.util.function.BooleanSupplier databaseDown = () -> false;
     /** The training jobs, asked whether a model has queued or running ones (on any replica). */
     private final ObjectProvider<ModelUsage> usage;
 
@@ -74,6 +83,7 @@ public class ModelService {
         this.loaded = Caffeine.newBuilder().maximumSize(properties.models().cachedVersions()).build();
         this.lookups = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS)
                 .expireAfterWrite(properties.models().versionLookupTtl()).ticker(ticker).build();
+        this.lastFound = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS).build();
     }
 
     /** A version lookup: the model and the version's number, or null for the latest. */
@@ -125,7 +135,7 @@ public class ModelService {
     /** The named version, or the latest when {@code number} is null. */
     public ModelVersion version(String id, Integer number) {
         // a lookup that finds nothing returns null and leaves no entry, so a first version is seen as soon as it exists
-        VersionRow v = lookups.get(new VersionKey(id, number), key -> repository.version(id, number).orElse(null));
+        VersionRow v = lookup(new VersionKey(id, number));
         if (v != null) {
             return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v));
         }
@@ -133,6 +143,37 @@ public class ModelService {
         return model.version(number).orElseThrow(() -> number == null || model.versions().isEmpty()
                 ? VersionNotFoundException.untrained(id)
                 : VersionNotFoundException.missing(id, number, model.versions().get(model.versions().size() - 1).number()));
+    }
+
+    /**
+     * A version's row, from the lookups that have not expired, else the database; while the database is unreachable,
+     * the row last found (versions never change, so it is still that version; the latest may have moved on).
+     */
+    private VersionRow lookup(VersionKey key) {
+        VersionRow known = databaseDown.getAsBoolean() ? lastFound.getIfPresent(key) : null;
+        if (known != null) {
+            return known; // without waiting out the pool's timeout on every prediction of the outage
+        }
+        try {
+            VersionRow row = lookups.get(key, k -> repository.version(k.modelId(), k.number()).orElse(null));
+            if (row != null) {
+                lastFound.put(key, row);
+                lastFound.put(new VersionKey(key.modelId(), row.number()), row);
+            }
+            return row;
+        } catch (RuntimeException e) {
+            known = DatabaseFaults.isOutage(e) ? lastFound.getIfPresent(key) : null;
+            if (known == null) {
+                throw e;
+            }
+            return known;
+        }
+    }
+
+    /** Lets lookups skip the database while it is known to be unreachable (absent in tests of the store alone). */
+    @Autowired(required = false)
+    void watch(DatabaseAvailability database) {
+        databaseDown = () -> !database.available();
     }
 
     /**
@@ -179,7 +220,10 @@ public class ModelService {
             }
             int next = repository.lastVersion(id) + 1;
             repository.insertVersion(id, new VersionRow(next, summary, file));
-            afterCommit(() -> lookups.invalidate(new VersionKey(id, null)));
+            afterCommit(() -> {
+                lookups.invalidate(new VersionKey(id, null));
+                lastFound.invalidate(new VersionKey(id, null));
+            });
             return next;
         });
         // not cached here: the caller's transaction may still roll the row back
@@ -225,16 +269,20 @@ public class ModelService {
         TrainedModel trained = contents.model();
         JsonNode meta = contents.metadata();
         String modelName = name != null ? name : meta.path("name").asString("imported model");
-        Model model = create(modelName, meta.path("description").asString(null), trained.network().definition(),
-                meta.path("seed").asLong(0), trained.network().lossEpsilon());
         Map<String, Double> metrics = new LinkedHashMap<>();
         meta.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
         Instant now = clock.instant();
         ModelVersion.Summary summary = new ModelVersion.Summary(null, now, meta.path("epochs").asInt(0),
                 meta.path("trainingLoss").asDouble(Double.NaN), meta.has("validationLoss") ? meta.get("validationLoss").asDouble() : null,
                 metrics);
-        addVersion(model.id(), trained, summary);
-        return get(model.id());
+        // one transaction: a version that cannot be stored (a full disk) leaves no model without it
+        String id = transaction.execute(status -> {
+            Model model = create(modelName, meta.path("description").asString(null), trained.network().definition(),
+                    meta.path("seed").asLong(0), trained.network().lossEpsilon());
+            addVersion(model.id(), trained, summary);
+            return model.id();
+        });
+        return get(id);
     }
 
     private Model model(ModelRow row) {
@@ -253,11 +301,14 @@ public class ModelService {
      */
     private void forget(String id, List<VersionRow> versions) {
         lookups.invalidate(new VersionKey(id, null));
+        lastFound.invalidate(new VersionKey(id, null));
         for (VersionRow version : versions) {
             lookups.invalidate(new VersionKey(id, version.number()));
+            lastFound.invalidate(new VersionKey(id, version.number()));
             loaded.invalidate(key(id, version.number()));
         }
         lookups.asMap().keySet().removeIf(key -> key.modelId().equals(id));
+        lastFound.asMap().keySet().removeIf(key -> key.modelId().equals(id));
         loaded.asMap().keySet().removeIf(key -> key.startsWith(id + "/"));
     }
 
