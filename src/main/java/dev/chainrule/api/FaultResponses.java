@@ -28,7 +28,8 @@ class FaultResponses {
     ResponseEntity<Object> answer(Throwable error, HttpServletRequest request) {
         if (StorageFull.isCause(error)) {
             storageFull.report(error, request.getMethod() + " " + request.getRequestURI());
-            return ResponseEntity.status(HttpStatus.INSUFFICIENT_STORAGE).body(ApiExceptionHandler.problem(
+            drain(request);
+            return ResponseEntity.status(HttpStatus.INSUFFICIENT_STORAGE).header(HttpHeaders.CONNECTION, "close").body(ApiExceptionHandler.problem(
                     HttpStatus.INSUFFICIENT_STORAGE, "insufficient-storage", "Insufficient storage",
                     "the data directory " + storageFull.location() + " is full: nothing of this request was stored; "
                             + "retry once space has been freed there"));
@@ -42,5 +43,22 @@ class FaultResponses {
                             "Database unavailable", "the database is unavailable; retry in " + retryAfter + " s"));
         }
         return null;
+    }
+
+    /**
+     * Reads and drops the rest of an upload the disk could not take, so that the client reads the 507 rather than a
+     * connection reset (a server that closes a connection with unread bytes in it makes the kernel send one, which can
+     * discard the answer). The body is bounded by its request's size limit (RequestSizeLimitFilter); a body already
+     * consumed (a multipart form the container parsed) has nothing left to read.
+     */
+    private static void drain(HttpServletRequest request) {
+        byte[] buffer = new byte[1 << 16];
+        try (java.io.InputStream body = request.getInputStream()) {
+            while (body.read(buffer) >= 0) {
+                // dropped
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the client went away, or the body was read as parts: the container closes the connection either way
+        }
     }
 }

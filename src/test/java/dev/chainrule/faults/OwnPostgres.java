@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -69,11 +68,6 @@ public final class OwnPostgres implements AutoCloseable {
 
     public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
-    }
-
-    /** The datasource settings that point a service at this server. */
-    public Map<String, Object> datasource() {
-        return Map.of("spring.datasource.url", url(), "spring.datasource.username", "chainrule", "spring.datasource.password", "");
     }
 
     /** Starts the server and waits until it accepts connections. */
