@@ -10,7 +10,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
 /**
- * The answers to a fault of what the service depends on rather than of the request: an unreachable database is a
+ * The answers to a fault of what the service depends on rather than of the request's content: a body that trickles in
+ * is a 408 (the container gave up on it), an unreachable database is a
  * 503 at once (within chainrule.database.connection-timeout) with Retry-After, a full data directory a 507 (the
  * writers leave nothing behind). Both are counted and logged once per outage, not per request.
  */
@@ -26,6 +27,14 @@ class FaultResponses {
 
     /** The answer to {@code error} when it is such a fault, wherever it was wrapped; null otherwise. */
     ResponseEntity<Object> answer(Throwable error, HttpServletRequest request) {
+        org.eclipse.jetty.http.HttpException jetty = containerError(error);
+        if (jetty != null && jetty.getCode() == HttpStatus.REQUEST_TIMEOUT.value()) {
+            // the container gave up on a body below chainrule.http.min-request-data-rate
+            return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
+                    .body(ApiExceptionHandler.problem(HttpStatus.REQUEST_TIMEOUT, "request-timeout", "Request timeout",
+                            "the request body arrived too slowly (" + jetty.getReason() + ", chainrule.http.min-request-data-rate); "
+                                    + "send it again at full speed"));
+        }
         if (StorageFull.isCause(error)) {
             storageFull.report(error, request.getMethod() + " " + request.getRequestURI());
             drain(request);
@@ -60,5 +69,15 @@ class FaultResponses {
         } catch (java.io.IOException | RuntimeException e) {
             // the client went away, or the body was read as parts: the container closes the connection either way
         }
+    }
+
+    /** The servlet container's own error with an HTTP status, wherever it was wrapped; null when there is none. */
+    private static org.eclipse.jetty.http.HttpException containerError(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.eclipse.jetty.http.HttpException http) {
+                return http;
+            }
+        }
+        return null;
     }
 }
