@@ -53,7 +53,7 @@ public final class OwnPostgres implements AutoCloseable {
         boolean root = "root".equals(System.getProperty("user.name"));
         Path dir = Files.createTempDirectory("chainrule-own-postgres");
         if (root) {
-            run(List.of("chown", "postgres:postgres", dir.toString()), false);
+            run(List.of("chown", "postgres:postgres", dir.toString()), false, dir);
         }
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
@@ -97,16 +97,17 @@ public final class OwnPostgres implements AutoCloseable {
     }
 
     private void pg(List<String> command) throws IOException, InterruptedException {
-        run(command, asPostgresUser);
+        run(command, asPostgresUser, dir);
     }
 
-    private static void run(List<String> command, boolean asPostgresUser) throws IOException, InterruptedException {
+    /** Runs in {@code workDir}: the postgres user may not enter the test's own working directory. */
+    private static void run(List<String> command, boolean asPostgresUser, Path workDir) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>();
         if (asPostgresUser) {
             full.addAll(List.of("runuser", "-u", "postgres", "--"));
         }
         full.addAll(command);
-        Process process = new ProcessBuilder(full).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(full).directory(workDir.toFile()).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
         if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new IOException(String.join(" ", full) + " failed:\n" + output);
