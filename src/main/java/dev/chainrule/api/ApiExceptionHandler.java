@@ -16,12 +16,14 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.i18n.LocaleContextHolder;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -44,9 +46,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     /** chainrule.limits.max-dataset-size, which the servlet container enforces on multipart uploads. */
     private final long maxDatasetBytes;
+    private final FaultResponses faults;
 
-    ApiExceptionHandler(dev.chainrule.config.ChainruleProperties properties) {
+    ApiExceptionHandler(dev.chainrule.config.ChainruleProperties properties, FaultResponses faults) {
         this.maxDatasetBytes = properties.limits().maxDatasetSize().toBytes();
+        this.faults = faults;
     }
 
     static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
@@ -229,12 +233,25 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.badRequest().headers(headers).body(problem);
     }
 
-    /** Anything unexpected: a 500 problem without internals, logged with its stack trace. */
+    /** A database error: 503 when the database cannot be reached (see {@link FaultResponses}), else unexpected. */
+    @ExceptionHandler({DataAccessException.class, TransactionException.class})
+    ResponseEntity<Object> database(Exception e, jakarta.servlet.http.HttpServletRequest request) {
+        return unexpected(e, request);
+    }
+
+    /**
+     * Anything unexpected: a 500 problem without internals, logged with its stack trace. Unless it is a fault of what
+     * the service depends on, wherever it was wrapped ({@link FaultResponses}: 503 or 507).
+     */
     @ExceptionHandler(Exception.class)
-    ResponseEntity<Object> unexpected(Exception e) {
+    ResponseEntity<Object> unexpected(Exception e, jakarta.servlet.http.HttpServletRequest request) {
         PayloadTooLargeException tooLarge = causeOf(e, PayloadTooLargeException.class);
         if (tooLarge != null) {
             return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(tooLarge(tooLarge));
+        }
+        ResponseEntity<Object> fault = faults.answer(e, request);
+        if (fault != null) {
+            return fault;
         }
         log.error("unexpected error", e);
         return ResponseEntity.internalServerError().body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error",

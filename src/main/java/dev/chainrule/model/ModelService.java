@@ -8,6 +8,8 @@ import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.OnnxExport;
 import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.faults.DatabaseAvailability;
+import dev.chainrule.faults.DatabaseFaults;
 import dev.chainrule.model.ModelRepository.ModelRow;
 import dev.chainrule.model.ModelRepository.VersionRow;
 import dev.chainrule.storage.BlobStore;
@@ -58,6 +60,13 @@ public class ModelService {
     private final Cache<String, TrainedModel> loaded;
     /** Version rows by model and how a request named the version; a lookup that found none is not kept. */
     private final Cache<VersionKey, Lookup> lookups;
+    /**
+     * The last lookup each key found, past its expiry: what a prediction uses while the database is unreachable, so
+     * versions in memory keep answering through an outage. Dropped with the lookups on this process's own changes.
+     */
+    private final Cache<VersionKey, Lookup> lastFound;
+    /** Whether the database is known to be unreachable right now; then lookups go to {@link #lastFound} at once. */
+    private volatile java.util.function.BooleanSupplier databaseDown = () -> false;
     /** The training jobs, asked whether a model has queued or running ones (on any replica). */
     private final ObjectProvider<ModelUsage> usage;
 
@@ -78,6 +87,7 @@ public class ModelService {
         this.loaded = Caffeine.newBuilder().maximumSize(properties.models().cachedVersions()).build();
         this.lookups = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS)
                 .expireAfterWrite(properties.models().versionLookupTtl()).ticker(ticker).build();
+        this.lastFound = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS).build();
     }
 
     /** A version lookup: the model and how the version was named. */
@@ -150,7 +160,7 @@ public class ModelService {
      */
     public ModelVersion resolve(String id, VersionRef ref) {
         // a lookup that finds nothing returns null and leaves no entry, so a first version is seen as soon as it exists
-        Lookup found = lookups.get(new VersionKey(id, ref), key -> lookup(id, ref));
+        Lookup found = cachedLookup(new VersionKey(id, ref));
         if (found != null) {
             VersionRow v = found.row();
             return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v), found.alias());
@@ -177,6 +187,39 @@ public class ModelService {
         };
     }
 
+    /**
+     * A lookup through the cache; while the database is unreachable, the last one found for the key (so versions in
+     * memory keep answering through an outage), without waiting out the pool's timeout on every prediction.
+     */
+    private Lookup cachedLookup(VersionKey key) {
+        Lookup known = databaseDown.getAsBoolean() ? lastFound.getIfPresent(key) : null;
+        if (known != null) {
+            return known;
+        }
+        try {
+            Lookup found = lookups.get(key, k -> lookup(k.modelId(), k.ref()));
+            if (found != null) {
+                lastFound.put(key, found);
+                // the version it found is also that number's, for a prediction that names it during an outage
+                lastFound.put(new VersionKey(key.modelId(), VersionRef.number(found.row().number())),
+                        new Lookup(found.row(), null));
+            }
+            return found;
+        } catch (RuntimeException e) {
+            known = DatabaseFaults.isOutage(e) ? lastFound.getIfPresent(key) : null;
+            if (known == null) {
+                throw e;
+            }
+            return known;
+        }
+    }
+
+    /** Lets lookups skip the database while it is known to be unreachable (absent in tests of the store alone). */
+    @Autowired(required = false)
+    void watch(DatabaseAvailability database) {
+        databaseDown = () -> !database.available();
+    }
+
     /** Drops the lookups an alias move or a default change of this process makes stale (after its commit). */
     void forgetAliasLookups(String id, String alias) {
         lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
@@ -184,6 +227,7 @@ public class ModelService {
             lookups.invalidate(new VersionKey(id, VersionRef.alias(alias)));
         }
     }
+
 
     /**
      * Locks the model's row until the caller's transaction ends, so that a job record inserted in that transaction
@@ -232,6 +276,8 @@ public class ModelService {
             afterCommit(() -> {
                 lookups.invalidate(new VersionKey(id, VersionRef.LATEST));
                 lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
+                lastFound.invalidate(new VersionKey(id, VersionRef.LATEST));
+                lastFound.invalidate(new VersionKey(id, VersionRef.DEFAULT));
             });
             return next;
         });
@@ -298,8 +344,6 @@ public class ModelService {
         TrainedModel trained = contents.model();
         JsonNode meta = contents.metadata();
         String modelName = name != null ? name : meta.path("name").asString("imported model");
-        Model model = create(modelName, meta.path("description").asString(null), trained.network().definition(),
-                meta.path("seed").asLong(0), trained.network().lossEpsilon());
         Map<String, Double> metrics = new LinkedHashMap<>();
         meta.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
         Instant now = clock.instant();
@@ -318,8 +362,14 @@ public class ModelService {
         ModelVersion.Summary summary = new ModelVersion.Summary(null, now, meta.path("epochs").asInt(0),
                 meta.path("trainingLoss").asDouble(Double.NaN), meta.has("validationLoss") ? meta.get("validationLoss").asDouble() : null,
                 metrics, provenance);
-        addVersion(model.id(), trained, summary);
-        return get(model.id());
+        // one transaction: a version that cannot be stored (a full disk) leaves no model without it
+        String id = transaction.execute(status -> {
+            Model model = create(modelName, meta.path("description").asString(null), trained.network().definition(),
+                    meta.path("seed").asLong(0), trained.network().lossEpsilon());
+            addVersion(model.id(), trained, summary);
+            return model.id();
+        });
+        return get(id);
     }
 
     private Model model(ModelRow row) {
@@ -341,9 +391,11 @@ public class ModelService {
         lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
         for (VersionRow version : versions) {
             lookups.invalidate(new VersionKey(id, VersionRef.number(version.number())));
+        lastFound.asMap().keySet().removeIf(key -> key.modelId().equals(id));
             loaded.invalidate(key(id, version.number()));
         }
         lookups.asMap().keySet().removeIf(key -> key.modelId().equals(id));
+        lastFound.asMap().keySet().removeIf(key -> key.modelId().equals(id));
         loaded.asMap().keySet().removeIf(key -> key.startsWith(id + "/"));
     }
 

@@ -43,6 +43,8 @@ class TrainingWorkers {
     private final ScheduledExecutorService timer;
     private final Map<String, ClaimedJob> running = new ConcurrentHashMap<>();
     private volatile boolean started;
+    /** A failure to reach the database was logged and none has succeeded since: one WARN per outage, not per tick. */
+    private volatile boolean outageLogged;
     private volatile boolean shuttingDown;
 
     TrainingWorkers(JobLeases leases, Replicas replicas, LiveJobs live, JobRunner runner, ChainruleProperties properties) {
@@ -113,13 +115,14 @@ class TrainingWorkers {
             while (!shuttingDown && running.size() < settings.workers()) {
                 Optional<JobRepository.JobRow> row = leases.claim(cluster.replicaId(), cluster.leaseDuration(),
                         running.keySet());
+                reached();
                 if (row.isEmpty()) {
-                    return;
+                    break;
                 }
                 startRun(row.get());
             }
         } catch (RuntimeException e) {
-            log.warn("could not claim jobs from the database; trying again in {}", cluster.claimInterval(), e);
+            unreachable("could not claim jobs from the database; trying again every " + cluster.claimInterval(), e);
         }
     }
 
@@ -153,8 +156,10 @@ class TrainingWorkers {
         Duration outage = settings.databaseRetryWindow();
         try {
             replicas.heartbeat(cluster.replicaId(), settings.workers(), duration);
+            reached();
         } catch (RuntimeException e) {
-            log.warn("could not renew this replica's heartbeat", e);
+            unreachable("could not renew this replica's heartbeat or its jobs' leases; retrying every "
+                    + cluster.leaseRenewalInterval(), e);
         }
         for (ClaimedJob claimed : running.values()) {
             if (claimed.leaseLost()) {
@@ -178,9 +183,25 @@ class TrainingWorkers {
                     log.warn("job {}: its lease could not be renewed for {}; it stops, to be continued from its last "
                             + "checkpoint", claimed.job().id(), outage, e);
                 } else {
-                    log.warn("job {}: could not renew its lease; trying again", claimed.job().id(), e);
+                    log.debug("job {}: could not renew its lease; trying again", claimed.job().id(), e);
                 }
             }
+        }
+    }
+
+    private void unreachable(String what, RuntimeException e) {
+        if (!outageLogged) {
+            outageLogged = true;
+            log.warn(what, e);
+        } else {
+            log.debug(what, e);
+        }
+    }
+
+    private void reached() {
+        if (outageLogged) {
+            outageLogged = false;
+            log.info("the database answers again");
         }
     }
 
