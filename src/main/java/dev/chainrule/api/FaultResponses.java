@@ -19,10 +19,12 @@ import org.springframework.stereotype.Component;
 class FaultResponses {
     private final DatabaseAvailability database;
     private final StorageFull storageFull;
+    private final dev.chainrule.faults.StorageAvailability storage;
 
-    FaultResponses(DatabaseAvailability database, StorageFull storageFull) {
+    FaultResponses(DatabaseAvailability database, StorageFull storageFull, dev.chainrule.faults.StorageAvailability storage) {
         this.database = database;
         this.storageFull = storageFull;
+        this.storage = storage;
     }
 
     /** The answer to {@code error} when it is such a fault, wherever it was wrapped; null otherwise. */
@@ -42,6 +44,15 @@ class FaultResponses {
                     HttpStatus.INSUFFICIENT_STORAGE, "insufficient-storage", "Insufficient storage",
                     "the data directory " + storageFull.location() + " is full: nothing of this request was stored; "
                             + "retry once space has been freed there"));
+        }
+        if (dev.chainrule.storage.StorageUnavailableException.isCause(error)) {
+            storage.requestRefused(error);
+            long retryAfter = storage.retryAfterSeconds();
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter))
+                    .body(ApiExceptionHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, "storage-unavailable",
+                            "Storage unavailable", "the object store " + storage.location()
+                                    + " is unavailable; retry in " + retryAfter + " s"));
         }
         if (DatabaseFaults.isOutage(error)) {
             database.requestRefused(error);

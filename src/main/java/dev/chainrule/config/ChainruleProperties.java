@@ -220,7 +220,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
                 // a quarter of it is the sweep's period; and an object must outlive the write that stores it
                 throw new IllegalArgumentException("chainrule.storage.orphan-grace must be at least 4s, got " + orphanGrace);
             }
-            s3 = s3 == null ? new S3(null, null, null, null, false, null, null, null) : s3;
+            s3 = s3 == null ? new S3(null, null, null, null, false, null, null, null, null) : s3;
             if (type == StorageType.S3 && s3.bucket() == null) {
                 throw new IllegalArgumentException("chainrule.storage.s3.bucket must be set when chainrule.storage.type is s3");
             }
@@ -243,12 +243,20 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      * @param requestChecksumCalculation  when the SDK sends a checksum of what it uploads: {@code when-supported}
      *                        (default, the SDK's) or {@code when-required} (for stores that reject the SDK's checksums)
      * @param responseChecksumValidation  when the SDK checks the checksum of what it downloads, likewise
+     * @param connectionTimeout how long a request waits to connect to the store (default 2s): while it is down, a
+     *                        request that needs it answers 503 after about this long rather than hanging
      * @param partSize        an object larger than this is uploaded in parts of this size (default 128MB; 5MB to 5GB,
      *                        S3's bounds); the largest object is 10,000 parts
      */
     public record S3(java.net.URI endpoint, String region, String bucket, String prefix, boolean pathStyleAccess,
-                     ChecksumMode requestChecksumCalculation, ChecksumMode responseChecksumValidation, DataSize partSize) {
+                     ChecksumMode requestChecksumCalculation, ChecksumMode responseChecksumValidation, DataSize partSize,
+                     java.time.Duration connectionTimeout) {
         public S3 {
+            if (connectionTimeout == null) {
+                connectionTimeout = java.time.Duration.ofSeconds(2);
+            } else if (connectionTimeout.isNegative() || connectionTimeout.isZero()) {
+                throw new IllegalArgumentException("chainrule.storage.s3.connection-timeout must be positive, got " + connectionTimeout);
+            }
             if (partSize == null) {
                 partSize = DataSize.ofMegabytes(128);
             } else if (partSize.toBytes() < DataSize.ofMegabytes(5).toBytes() || partSize.toBytes() > DataSize.ofGigabytes(5).toBytes()) {

@@ -33,6 +33,13 @@ class FaultsConfiguration {
         return new DatabaseAvailability(dataSource, properties, clock, meters);
     }
 
+    /** The "storage" health contributor (readiness includes it): DOWN while the object store cannot be reached. */
+    @Bean
+    StorageAvailability storageHealthIndicator(dev.chainrule.storage.BlobStore store, DatabaseProperties properties,
+                                               MeterRegistry meters) {
+        return new StorageAvailability(store, properties, meters);
+    }
+
     /**
      * chainrule.http.min-request-data-rate on every connector: a request body that trickles in slower is cut off, so a
      * slow upload cannot hold a request thread. (Idle connections are closed after server.jetty.connection-idle-timeout;

@@ -253,7 +253,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         return e.statusCode() == 501 || e.awsErrorDetails() != null && "NotImplemented".equals(e.awsErrorDetails().errorCode());
     }
 
+    /** A store that cannot be reached, or answers 5xx, is unavailable (a 503 to a request); anything else is an error. */
     private static IOException failure(String what, SdkException e) {
-        return new IOException(what + ": " + e.getMessage(), e);
+        boolean unavailable = e instanceof software.amazon.awssdk.core.exception.SdkClientException
+                || e instanceof S3Exception s3 && s3.statusCode() >= 500;
+        return unavailable ? new StorageUnavailableException(what + ": " + e.getMessage(), e)
+                : new IOException(what + ": " + e.getMessage(), e);
     }
 }

@@ -40,7 +40,7 @@ class StorageConfiguration {
     /** Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role). */
     static S3Client client(ChainruleProperties.S3 settings) {
         S3ClientBuilder builder = S3Client.builder()
-                .httpClientBuilder(ApacheHttpClient.builder())
+                .httpClientBuilder(ApacheHttpClient.builder().connectionTimeout(settings.connectionTimeout()))
                 .region(region(settings.region()))
                 .forcePathStyle(settings.pathStyleAccess())
                 .requestChecksumCalculation(settings.requestChecksumCalculation() == ChainruleProperties.ChecksumMode.WHEN_REQUIRED

@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -39,16 +37,14 @@ class DatabaseRetry {
         return window;
     }
 
-    /** Whether an exception says the database could not be reached or answered, rather than that a write was wrong. */
+    /**
+     * Whether an exception says the database could not be reached or could not answer now (the faults package's
+     * rule), or that the write may simply be tried again (a deadlock, a serialisation failure), rather than that it
+     * was wrong.
+     */
     static boolean isOutage(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TransientDataAccessException || t instanceof DataAccessResourceFailureException
-                    || t instanceof RecoverableDataAccessException || t instanceof CannotCreateTransactionException
-                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
-                return true;
-            }
-        }
-        return false;
+        return dev.chainrule.faults.DatabaseFaults.isOutage(e) || e instanceof TransientDataAccessException
+                || e instanceof CannotCreateTransactionException;
     }
 
     /** Runs one write of the claimed job, again and again through an outage; see the class comment. */

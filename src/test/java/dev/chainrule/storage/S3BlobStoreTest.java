@@ -60,7 +60,7 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     private S3BlobStore store(Path cacheDir, long cacheBytes, ChainruleProperties.ChecksumMode checksums) throws IOException {
         ChainruleProperties.S3 settings = new ChainruleProperties.S3(server.endpoint(), S3ProxyServer.REGION,
-                S3ProxyServer.BUCKET, prefix, true, checksums, checksums, null);
+                S3ProxyServer.BUCKET, prefix, true, checksums, checksums, null, null);
         return new S3BlobStore(StorageConfiguration.client(settings), S3ProxyServer.BUCKET, settings.prefix(),
                 dataDir.resolve("tmp"), cacheDir, cacheBytes, PART_BYTES);
     }
@@ -193,7 +193,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     @Test
     void anUnreachableBucketIsAClearError() throws IOException {
         ChainruleProperties.S3 settings = new ChainruleProperties.S3(server.endpoint(), S3ProxyServer.REGION,
-                "no-such-bucket", "", true, null, null, null);
+                "no-such-bucket", "", true, null, null, null, null);
         try (S3BlobStore missing = new S3BlobStore(StorageConfiguration.client(settings), "no-such-bucket", "",
                 dataDir.resolve("tmp"), dataDir.resolve("cache"), 1 << 20, PART_BYTES)) {
             assertThatThrownBy(missing::checkBucket).isInstanceOf(IOException.class)

@@ -66,7 +66,7 @@ class StorageSettingsTest {
         assertThat(storage.cacheSize()).isEqualTo(DataSize.ofGigabytes(3));
         assertThat(storage.orphanGrace()).isEqualTo(Duration.ofMinutes(30));
         assertThat(storage.s3()).isEqualTo(new ChainruleProperties.S3(URI.create("http://minio:9000"), "eu-west-1", "arrays",
-                "team-a/chainrule/", true, ChecksumMode.WHEN_REQUIRED, ChecksumMode.WHEN_SUPPORTED, DataSize.ofMegabytes(64)));
+                "team-a/chainrule/", true, ChecksumMode.WHEN_REQUIRED, ChecksumMode.WHEN_SUPPORTED, DataSize.ofMegabytes(64), null));
     }
 
     @Test
