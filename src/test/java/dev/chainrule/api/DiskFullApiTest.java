@@ -45,8 +45,10 @@ import tools.jackson.databind.JsonNode;
  * directory, and leave nothing: no row, no file under datasets/, models/, jobs/ or tmp/. Then, with the same disk, a
  * small upload, a model and a prediction work: the service still serves.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "chainrule.jobs.workers=1")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"chainrule.jobs.workers=1", "chainrule.jobs.checkpoint-interval=0s"})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class DiskFullApiTest extends ApiTestSupport {
     /** Small, so that filling it costs the test little; a 40 MB disk behaves alike, only later. */
     static final int SIZE_MB = 8;
@@ -88,6 +90,7 @@ class DiskFullApiTest extends ApiTestSupport {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void whatDoesNotFitIs507AndLeavesNothingAndTheServiceGoesOn() throws Exception {
         Path data = mount.resolve("data");
         assertThat(Files.getFileStore(data).getTotalSpace()).isEqualTo(SIZE_MB << 20);
@@ -150,6 +153,45 @@ class DiskFullApiTest extends ApiTestSupport {
                 "epochs", 2, "batchSize", 20, "optimizer", obj("type", "sgd", "learningRate", 0.1)));
         assertThat(status(awaitEnd(job.get("id").asString(), java.time.Duration.ofSeconds(60)))).isEqualTo("SUCCEEDED");
         Response predicted = post("/models/" + created.get("id").asString() + "/predict", "{\"instances\": [[0.1, 0.2, 0.3, 0.4]]}");
+        assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
+    }
+
+    /**
+     * A checkpoint only serves a resume: on a disk with no room for one, the job goes on (each failure counted, the
+     * next epoch trying again), its version waits for room, and once there is some it succeeds.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void aJobWhoseCheckpointsDoNotFitGoesOnAndSucceedsOnceTheDiskHasRoom() throws Exception {
+        Path data = mount.resolve("data");
+        Response small = send(HttpRequest.newBuilder(uri("/datasets?name=small")).header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> csv(300))));
+        assertThat(small.status()).as(small.body()).isEqualTo(201);
+        String datasetId = small.json().get("id").asString();
+        String modelId = createModel(4, "cross_entropy", 3, layer(4, "tanh"), layer(3, "softmax")).get("id").asString();
+        double failedBefore = meters.get("chainrule.jobs.checkpoint.failures").counter().count();
+
+        // the rest of the disk taken by a file of someone else's
+        Path filler = data.resolve("filler");
+        try (var out = Files.newOutputStream(filler)) {
+            byte[] block = new byte[1 << 16];
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException e) {
+            assertThat(e.getMessage()).contains("No space left");
+        }
+        String jobId = train(obj("modelId", modelId, "datasetId", datasetId, "epochs", 20, "batchSize", 1,
+                "optimizer", obj("type", "sgd", "learningRate", 0.05))).get("id").asString();
+        awaitJob(jobId, j -> meters.get("chainrule.jobs.checkpoint.failures").counter().count() > failedBefore + 2,
+                java.time.Duration.ofSeconds(60), "three checkpoints refused by the full disk");
+        assertThat(status(job(jobId))).as("the job goes on without its checkpoints").isIn("RUNNING");
+
+        Files.delete(filler); // room again: the next checkpoint and the version fit
+        JsonNode end = awaitEnd(jobId, java.time.Duration.ofSeconds(90));
+        assertThat(status(end)).as("%s", end).isEqualTo("SUCCEEDED");
+        assertThat(end.get("history").size()).isEqualTo(20);
+        Response predicted = post("/models/" + modelId + "/predict", "{\"instances\": [[0.1, 0.2, 0.3, 0.4]]}");
         assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
     }
 
