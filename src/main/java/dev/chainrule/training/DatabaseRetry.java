@@ -47,41 +47,10 @@ class DatabaseRetry {
                 || e instanceof CannotCreateTransactionException;
     }
 
-    /** Runs one write of the claimed job, again and again through an outage; see the class comment. */
+    /** Runs one write of the claimed job, again and again through a database outage; see the class comment. */
     <T> T write(ClaimedJob claimed, String what, Supplier<T> write) {
-        long start = System.nanoTime();
-        long wait = FIRST_WAIT_MILLIS;
-        boolean logged = false;
-        while (true) {
-            try {
-                T result = write.get();
-                if (logged) {
-                    log.info("job {}: the database answers again; {} written after {} ms", claimed.job().id(), what,
-                            (System.nanoTime() - start) / 1_000_000);
-                }
-                return result;
-            } catch (RuntimeException e) {
-                if (!isOutage(e)) {
-                    throw e;
-                }
-                if (claimed.leaseLost() || System.nanoTime() - start >= window.toNanos()) {
-                    throw new JobPausedException(claimed.lease(), what, window, e);
-                }
-                if (!logged) {
-                    log.warn("job {}: cannot write {} ({}); retrying for up to {}", claimed.job().id(), what,
-                            e.getMessage(), window);
-                    logged = true;
-                }
-                retries.increment();
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new JobPausedException(claimed.lease(), what, window, e);
-                }
-                wait = Math.min(LONGEST_WAIT_MILLIS, wait * 2);
-            }
-        }
+        return retrying(claimed, "write " + what, write, DatabaseRetry::isOutage,
+                e -> new JobPausedException(claimed.lease(), what, window, e));
     }
 
     /**
@@ -90,19 +59,37 @@ class DatabaseRetry {
      * thrown, and the job ends FAILED with it as the reason.
      */
     <T> T storing(ClaimedJob claimed, String what, Supplier<T> write) {
+        return retrying(claimed, "store " + what, write, e -> e instanceof java.io.UncheckedIOException, e -> e);
+    }
+
+    /**
+     * The loop of both: {@code write} until it succeeds, sleeping with a doubling backoff after each failure that
+     * {@code retryable} accepts, until the window has passed or the lease is lost; then {@code giveUp}'s exception.
+     */
+    private <T> T retrying(ClaimedJob claimed, String what, Supplier<T> write,
+                           java.util.function.Predicate<RuntimeException> retryable,
+                           java.util.function.Function<RuntimeException, RuntimeException> giveUp) {
         long start = System.nanoTime();
         long wait = FIRST_WAIT_MILLIS;
         boolean logged = false;
         while (true) {
             try {
-                return write.get();
-            } catch (java.io.UncheckedIOException e) {
-                if (claimed.leaseLost() || System.nanoTime() - start >= window.toNanos()) {
+                T result = write.get();
+                if (logged) {
+                    log.info("job {}: could {} again after {} ms", claimed.job().id(), what,
+                            (System.nanoTime() - start) / 1_000_000);
+                }
+                return result;
+            } catch (RuntimeException e) {
+                if (!retryable.test(e)) {
                     throw e;
                 }
+                if (claimed.leaseLost() || System.nanoTime() - start >= window.toNanos()) {
+                    throw giveUp.apply(e);
+                }
                 if (!logged) {
-                    log.warn("job {}: cannot store {} ({}); retrying for up to {}", claimed.job().id(), what,
-                            e.getMessage(), window);
+                    log.warn("job {}: cannot {} ({}); retrying for up to {}", claimed.job().id(), what, e.getMessage(),
+                            window);
                     logged = true;
                 }
                 retries.increment();
@@ -110,7 +97,7 @@ class DatabaseRetry {
                     Thread.sleep(wait);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw e;
+                    throw giveUp.apply(e);
                 }
                 wait = Math.min(LONGEST_WAIT_MILLIS, wait * 2);
             }

@@ -3,37 +3,18 @@ package dev.chainrule.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.chainrule.dataset.CsvDatasetReader;
-import dev.chainrule.dataset.CsvTable;
-import dev.chainrule.dataset.TestDatasets;
-import dev.chainrule.engine.LayerSpec;
-import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.Parameter;
-import dev.chainrule.engine.init.WeightInitialiser;
-import dev.chainrule.engine.layer.Activation;
-import dev.chainrule.engine.loss.LossKind;
-import dev.chainrule.engine.optim.OptimiserSettings;
-import dev.chainrule.engine.training.Dataset;
-import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.storage.PostgresDatabase;
 import dev.chainrule.storage.ServiceOnDisk;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -86,52 +67,16 @@ class JobDatabaseOutageIT {
         return ServiceOnDisk.start(dataDir, Map.of(), settings);
     }
 
-    private static NetworkDefinition iris() {
-        return new NetworkDefinition(4, List.of(new LayerSpec(16, Activation.TANH), new LayerSpec(3, Activation.SOFTMAX)),
-                LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
-    }
-
-    private static TrainingJobSpec spec(String modelId, int epochs) throws IOException {
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("iris/iris.csv"));
-        INDArray x = table.features(DataType.FLOAT);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 3);
-        for (int i = 0; i < x.rows(); i++) {
-            y.putScalar(i, (int) table.target(i, 0), 1f);
-        }
-        return new TrainingJobSpec(modelId,
-                new Dataset(x.get(NDArrayIndex.interval(0, 120)).dup(), y.get(NDArrayIndex.interval(0, 120)).dup()),
-                new Dataset(x.get(NDArrayIndex.interval(120, 150)).dup(), y.get(NDArrayIndex.interval(120, 150)).dup()),
-                TrainingConfig.of(epochs, 1, OptimiserSettings.sgd(0.01), 13), null, true);
-    }
-
-    private static void await(BooleanSupplier condition, String what, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static Map<String, float[]> weights(ModelService models, String modelId) {
-        Map<String, float[]> out = new HashMap<>();
-        for (Parameter p : models.version(modelId, 1).trainedModel().network().parameters()) {
-            out.put(p.name(), p.value().dup().data().asFloat());
-        }
-        return out;
-    }
-
     /** Runs the job through {@code outage} of the database, then the same job uninterrupted; their weights agree. */
     private void survives(String retryWindow, long outageMillis, int epochs) throws Exception {
         assumeTrue(canControlPostgres(), "needs root and pg_ctlcluster to stop the server (CI has both)");
         context = start(retryWindow);
         ModelService models = context.getBean(ModelService.class);
         TrainingJobService jobs = context.getBean(TrainingJobService.class);
-        Model interrupted = models.create("interrupted", null, iris(), 5, 1e-7);
-        Model straight = models.create("straight", null, iris(), 5, 1e-7);
-        TrainingJob job = jobs.submit(spec(interrupted.id(), epochs));
-        await(() -> job.epochsShown() >= 3, "three epochs", 120);
+        Model interrupted = models.create("interrupted", null, IrisJobs.definition(), 5, 1e-7);
+        Model straight = models.create("straight", null, IrisJobs.definition(), 5, 1e-7);
+        TrainingJob job = jobs.submit(IrisJobs.spec(interrupted.id(), epochs, 13));
+        IrisJobs.await(() -> job.epochsShown() >= 3, "three epochs", 120);
 
         postgres("stop");
         long stopped = System.nanoTime();
@@ -141,13 +86,13 @@ class JobDatabaseOutageIT {
                 job.epochsShown(), epochs);
 
         TrainingJob after = jobs.get(job.id());
-        await(() -> jobs.get(job.id()).status().isFinished(), "the job to end after the outage", 300);
+        IrisJobs.await(() -> jobs.get(job.id()).status().isFinished(), "the job to end after the outage", 300);
         assertThat(jobs.get(job.id()).status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(models.get(interrupted.id()).versions()).hasSize(1);
-        TrainingJob reference = jobs.submit(spec(straight.id(), epochs));
-        await(() -> reference.status().isFinished(), "the uninterrupted job", 300);
-        Map<String, float[]> expected = weights(models, straight.id());
-        Map<String, float[]> actual = weights(models, interrupted.id());
+        TrainingJob reference = jobs.submit(IrisJobs.spec(straight.id(), epochs, 13));
+        IrisJobs.await(() -> reference.status().isFinished(), "the uninterrupted job", 300);
+        Map<String, float[]> expected = IrisJobs.weights(models, straight.id(), 1);
+        Map<String, float[]> actual = IrisJobs.weights(models, interrupted.id(), 1);
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         for (String name : expected.keySet()) {
             assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));

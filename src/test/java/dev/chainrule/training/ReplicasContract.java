@@ -3,38 +3,19 @@ package dev.chainrule.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.chainrule.dataset.CsvDatasetReader;
-import dev.chainrule.dataset.CsvTable;
-import dev.chainrule.dataset.TestDatasets;
-import dev.chainrule.engine.LayerSpec;
-import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.Parameter;
-import dev.chainrule.engine.init.WeightInitialiser;
-import dev.chainrule.engine.layer.Activation;
-import dev.chainrule.engine.loss.LossKind;
-import dev.chainrule.engine.optim.OptimiserSettings;
-import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.EpochReport;
-import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.storage.ServiceOnDisk;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -70,35 +51,6 @@ abstract class ReplicasContract {
         return context;
     }
 
-    private static NetworkDefinition iris() {
-        return new NetworkDefinition(4, List.of(new LayerSpec(16, Activation.TANH), new LayerSpec(3, Activation.SOFTMAX)),
-                LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
-    }
-
-    /** Iris, one-hot: 120 rows to train on, 30 to validate; SGD one row at a time, seeded. */
-    private static TrainingJobSpec spec(String modelId, int epochs) throws IOException {
-        CsvTable table = CsvDatasetReader.lastColumnAsTarget().read(TestDatasets.file("iris/iris.csv"));
-        INDArray x = table.features(DataType.FLOAT);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, x.rows(), 3);
-        for (int i = 0; i < x.rows(); i++) {
-            y.putScalar(i, (int) table.target(i, 0), 1f);
-        }
-        Dataset training = new Dataset(x.get(NDArrayIndex.interval(0, 120)).dup(), y.get(NDArrayIndex.interval(0, 120)).dup());
-        Dataset validation = new Dataset(x.get(NDArrayIndex.interval(120, 150)).dup(), y.get(NDArrayIndex.interval(120, 150)).dup());
-        return new TrainingJobSpec(modelId, training, validation,
-                TrainingConfig.of(epochs, 1, OptimiserSettings.sgd(0.01), 11), null, true);
-    }
-
-    private static void await(BooleanSupplier condition, String what, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     /** Writes down the epochs it is told of, in order, and the end. */
     private static final class Recorder implements JobEvents {
         final List<Integer> epochs = Collections.synchronizedList(new ArrayList<>());
@@ -120,14 +72,6 @@ abstract class ReplicasContract {
         }
     }
 
-    private static Map<String, float[]> weights(ModelService models, String modelId, int version) {
-        Map<String, float[]> out = new HashMap<>();
-        for (Parameter p : models.version(modelId, version).trainedModel().network().parameters()) {
-            out.put(p.name(), p.value().dup().data().asFloat());
-        }
-        return out;
-    }
-
     private static List<Integer> oneToN(int n) {
         List<Integer> all = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
@@ -139,9 +83,9 @@ abstract class ReplicasContract {
     @Test
     void aJobOnOneReplicaIsShownFollowedAndCancelledThroughTheOther() throws Exception {
         ConfigurableApplicationContext a = replica("replica-a", "1s", Map.of());
-        Model model = a.getBean(ModelService.class).create("m", null, iris(), 5, 1e-7);
-        TrainingJob onA = a.getBean(TrainingJobService.class).submit(spec(model.id(), 1000));
-        await(() -> onA.epochsShown() >= 1, "the first epoch on replica a", 60);
+        Model model = a.getBean(ModelService.class).create("m", null, IrisJobs.definition(), 5, 1e-7);
+        TrainingJob onA = a.getBean(TrainingJobService.class).submit(IrisJobs.spec(model.id(), 1000, 11));
+        IrisJobs.await(() -> onA.epochsShown() >= 1, "the first epoch on replica a", 60);
         ConfigurableApplicationContext b = replica("replica-b", "1h", Map.of());
         TrainingJobService jobsOnB = b.getBean(TrainingJobService.class);
 
@@ -152,18 +96,18 @@ abstract class ReplicasContract {
         Recorder follower = new Recorder();
         seenFromB.follow(follower);
         int before = onA.epochsShown();
-        await(() -> follower.epochs.size() > before + 2, "epochs written on a to reach b's follower", 60);
+        IrisJobs.await(() -> follower.epochs.size() > before + 2, "epochs written on a to reach b's follower", 60);
         assertThat(b.getBean(ModelService.class).get(model.id()).trainingState()).isEqualTo(Model.TrainingState.TRAINING);
         assertThatThrownBy(() -> b.getBean(ModelService.class).delete(model.id()))
                 .isInstanceOf(dev.chainrule.model.ModelInUseException.class);
 
         long asked = System.nanoTime();
         jobsOnB.cancel(onA.id());
-        await(() -> onA.status().isFinished(), "a to stop the job cancelled through b", 30);
+        IrisJobs.await(() -> onA.status().isFinished(), "a to stop the job cancelled through b", 30);
         double seconds = (System.nanoTime() - asked) / 1e9;
         assertThat(onA.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(seconds).as("within a few lease renewals").isLessThan(5);
-        await(() -> follower.end != null, "b's follower to get the end", 30);
+        IrisJobs.await(() -> follower.end != null, "b's follower to get the end", 30);
         assertThat(follower.end).isEqualTo(JobStatus.CANCELLED);
         assertThat(follower.epochs).as("every epoch once, in order").isEqualTo(oneToN(follower.epochs.size()));
         assertThat(follower.epochs.size()).isEqualTo(onA.history().size());
@@ -174,10 +118,10 @@ abstract class ReplicasContract {
     void aReplicaThatShutsDownHandsItsJobToAnotherWhichEndsItWithTheUninterruptedWeights() throws Exception {
         ConfigurableApplicationContext a = replica("replica-a", "1s", Map.of());
         ModelService models = a.getBean(ModelService.class);
-        Model handedOver = models.create("handed over", null, iris(), 5, 1e-7);
-        Model straight = models.create("straight", null, iris(), 5, 1e-7);
-        TrainingJob onA = a.getBean(TrainingJobService.class).submit(spec(handedOver.id(), 40));
-        await(() -> onA.epochsShown() >= 5, "five epochs on replica a", 60);
+        Model handedOver = models.create("handed over", null, IrisJobs.definition(), 5, 1e-7);
+        Model straight = models.create("straight", null, IrisJobs.definition(), 5, 1e-7);
+        TrainingJob onA = a.getBean(TrainingJobService.class).submit(IrisJobs.spec(handedOver.id(), 40, 11));
+        IrisJobs.await(() -> onA.epochsShown() >= 5, "five epochs on replica a", 60);
         ConfigurableApplicationContext b = replica("replica-b", "200ms", Map.of());
         TrainingJobService jobsOnB = b.getBean(TrainingJobService.class);
         Recorder follower = new Recorder();
@@ -187,19 +131,19 @@ abstract class ReplicasContract {
         a.close(); // a rolling deploy: the job stops at a minibatch, its lease is released at once
         contexts.remove(a);
         TrainingJob onB = jobsOnB.get(onA.id());
-        await(() -> "replica-b".equals(onB.owner()) || onB.status().isFinished(), "b to claim the job", 30);
+        IrisJobs.await(() -> "replica-b".equals(onB.owner()) || onB.status().isFinished(), "b to claim the job", 30);
         assertThat((System.nanoTime() - closed) / 1e9).as("claimed without waiting for the lease to expire").isLessThan(3);
-        await(() -> onB.status().isFinished(), "the job to end on b", 120);
+        IrisJobs.await(() -> onB.status().isFinished(), "the job to end on b", 120);
         assertThat(onB.status()).isEqualTo(JobStatus.SUCCEEDED);
-        await(() -> follower.end != null, "the follower's end", 30);
+        IrisJobs.await(() -> follower.end != null, "the follower's end", 30);
         assertThat(follower.epochs).as("every epoch once, in order, across the handover").isEqualTo(oneToN(40));
 
         ModelService modelsOnB = b.getBean(ModelService.class);
         assertThat(modelsOnB.get(handedOver.id()).versions()).hasSize(1);
-        TrainingJob reference = jobsOnB.submit(spec(straight.id(), 40));
-        await(() -> reference.status().isFinished(), "the uninterrupted job", 120);
-        Map<String, float[]> expected = weights(modelsOnB, straight.id(), 1);
-        Map<String, float[]> actual = weights(modelsOnB, handedOver.id(), 1);
+        TrainingJob reference = jobsOnB.submit(IrisJobs.spec(straight.id(), 40, 11));
+        IrisJobs.await(() -> reference.status().isFinished(), "the uninterrupted job", 120);
+        Map<String, float[]> expected = IrisJobs.weights(modelsOnB, straight.id(), 1);
+        Map<String, float[]> actual = IrisJobs.weights(modelsOnB, handedOver.id(), 1);
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         for (String name : expected.keySet()) {
             assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));
@@ -210,9 +154,9 @@ abstract class ReplicasContract {
     void aReplicaWhoseLeaseWasTakenWritesNothingMoreAndTheJobEndsOnceWithOneVersion() throws Exception {
         ConfigurableApplicationContext a = replica("replica-a", "1h", Map.of());
         ModelService models = a.getBean(ModelService.class);
-        Model model = models.create("m", null, iris(), 5, 1e-7);
-        TrainingJob onA = a.getBean(TrainingJobService.class).submit(spec(model.id(), 60));
-        await(() -> onA.epochsShown() >= 3, "three epochs on replica a", 60);
+        Model model = models.create("m", null, IrisJobs.definition(), 5, 1e-7);
+        TrainingJob onA = a.getBean(TrainingJobService.class).submit(IrisJobs.spec(model.id(), 60, 11));
+        IrisJobs.await(() -> onA.epochsShown() >= 3, "three epochs on replica a", 60);
         JdbcClient db = a.getBean(JdbcClient.class);
         // as if a had frozen past its lease and another replica had claimed the job (attempt 2) and died at once:
         // a's next renewal or write finds the attempt changed, and b claims the expired lease (attempt 3)
@@ -220,16 +164,16 @@ abstract class ReplicasContract {
                 + "WHERE id = ?").param(onA.id()).update();
         ConfigurableApplicationContext b = replica("replica-b", "100ms", Map.of());
         TrainingJobService jobsOnB = b.getBean(TrainingJobService.class);
-        await(() -> "replica-b".equals(jobsOnB.get(onA.id()).owner()) || jobsOnB.get(onA.id()).status().isFinished(),
+        IrisJobs.await(() -> "replica-b".equals(jobsOnB.get(onA.id()).owner()) || jobsOnB.get(onA.id()).status().isFinished(),
                 "b to claim the job", 30);
         TrainingJob onB = jobsOnB.get(onA.id());
-        await(() -> onB.status().isFinished(), "the job to end on b", 120);
+        IrisJobs.await(() -> onB.status().isFinished(), "the job to end on b", 120);
         assertThat(onB.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(db.sql("SELECT attempt FROM jobs WHERE id = ?").param(onA.id()).query(Integer.class).single())
                 .isEqualTo(3);
         // a learned at its next write or renewal that it lost the job: its object shows what b did, and no second
         // version or end came from it
-        await(() -> onA.status().isFinished(), "a's object to show the end", 30);
+        IrisJobs.await(() -> onA.status().isFinished(), "a's object to show the end", 30);
         assertThat(onA.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(models.get(model.id()).versions()).hasSize(1);
         assertThat(db.sql("SELECT count(*) FROM job_events WHERE job_id = ?").param(onA.id()).query(Long.class).single())
@@ -242,23 +186,23 @@ abstract class ReplicasContract {
     void theQueueIsBoundedByEveryLiveReplicasWorkersPlusTheQueueAndRefusesOnAnyReplica() throws Exception {
         ConfigurableApplicationContext a = replica("replica-a", "200ms", Map.of());
         ConfigurableApplicationContext b = replica("replica-b", "200ms", Map.of());
-        Model model = a.getBean(ModelService.class).create("m", null, iris(), 5, 1e-7);
+        Model model = a.getBean(ModelService.class).create("m", null, IrisJobs.definition(), 5, 1e-7);
         TrainingJobService jobsOnA = a.getBean(TrainingJobService.class);
         TrainingJobService jobsOnB = b.getBean(TrainingJobService.class);
         // two replicas of one worker each, and a queue of one: three jobs fit in the cluster
-        List<TrainingJob> accepted = List.of(jobsOnA.submit(spec(model.id(), 1000)), jobsOnB.submit(spec(model.id(), 1000)),
-                jobsOnA.submit(spec(model.id(), 1000)));
-        assertThatThrownBy(() -> jobsOnB.submit(spec(model.id(), 1000))).isInstanceOf(QueueFullException.class);
-        assertThatThrownBy(() -> jobsOnA.submit(spec(model.id(), 1000))).isInstanceOf(QueueFullException.class);
+        List<TrainingJob> accepted = List.of(jobsOnA.submit(IrisJobs.spec(model.id(), 1000, 11)), jobsOnB.submit(IrisJobs.spec(model.id(), 1000, 11)),
+                jobsOnA.submit(IrisJobs.spec(model.id(), 1000, 11)));
+        assertThatThrownBy(() -> jobsOnB.submit(IrisJobs.spec(model.id(), 1000, 11))).isInstanceOf(QueueFullException.class);
+        assertThatThrownBy(() -> jobsOnA.submit(IrisJobs.spec(model.id(), 1000, 11))).isInstanceOf(QueueFullException.class);
         JdbcClient db = a.getBean(JdbcClient.class);
         assertThat(db.sql("SELECT count(*) FROM jobs").query(Long.class).single()).isEqualTo(3);
-        await(() -> db.sql("SELECT count(DISTINCT owner) FROM jobs WHERE status = 'RUNNING'").query(Long.class).single() == 2,
+        IrisJobs.await(() -> db.sql("SELECT count(DISTINCT owner) FROM jobs WHERE status = 'RUNNING'").query(Long.class).single() == 2,
                 "both replicas to run a job", 30);
         for (TrainingJob job : accepted) {
             jobsOnB.cancel(job.id());
         }
-        await(() -> db.sql("SELECT count(*) FROM jobs WHERE status = 'CANCELLED'").query(Long.class).single() == 3,
+        IrisJobs.await(() -> db.sql("SELECT count(*) FROM jobs WHERE status = 'CANCELLED'").query(Long.class).single() == 3,
                 "every job to be cancelled", 30);
-        jobsOnA.submit(spec(model.id(), 1));
+        jobsOnA.submit(IrisJobs.spec(model.id(), 1, 11));
     }
 }
