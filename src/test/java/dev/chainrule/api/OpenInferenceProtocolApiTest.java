@@ -123,6 +123,15 @@ class OpenInferenceProtocolApiTest extends ApiTestSupport {
         }
         assertThat(ok(get("/v2/models/oip-iris"), "metadata_model_response").get("name").asString()).isEqualTo("oip-iris");
 
+        // a version named by an alias, as everywhere else: ready and inferring as version 1; an unknown one is a 404
+        assertThat(put("/models/" + id + "/aliases/production", obj("version", 1)).status()).isEqualTo(201);
+        assertThat(ok(get(base + "/versions/production/ready"), "ready_model_response").get("ready").asBoolean()).isTrue();
+        JsonNode throughAlias = ok(infer(base + "/versions/production/infer", oneRow), "inference_response");
+        assertThat(throughAlias.get("model_version").asString()).isEqualTo("1");
+        assertThat(throughAlias.get("outputs")).isEqualTo(ok(infer(base + "/versions/1/infer", oneRow), "inference_response").get("outputs"));
+        error(get(base + "/versions/staging/ready"), 404, "error_response", "no alias of that name");
+        assertThat(delete("/models/" + id + "/aliases/production").status()).isEqualTo(204);
+
         // every row through /infer (flat data) and /predict: the same outputs and classes
         JsonNode predictions = post("/models/" + id + "/predict", obj("instances", iris.features())).json().get("predictions");
         float[] rows = flat(iris.features());

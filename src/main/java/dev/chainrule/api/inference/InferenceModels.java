@@ -76,8 +76,15 @@ class InferenceModels {
         }
     }
 
-    /** Checks that the named version exists (the model's latest when {@code version} is null). */
+    /** Checks that the named version (a number, or an alias: it must exist) exists; none named is the default. */
     void requireVersion(Model model, String name, String version) {
+        if (version != null && !isNumber(version)) {
+            if (!"latest".equals(version) && !model.aliases().containsKey(version)) {
+                throw InferenceException.notFound("model '" + name + "' has no version '" + version
+                        + "': not a version number, and no alias of that name");
+            }
+            return;
+        }
         Integer number = number(name, version);
         if (number != null && model.version(number).isEmpty()) {
             throw InferenceException.notFound("model '" + name + "' has no version " + number + versionsHint(model));
