@@ -9,7 +9,6 @@ import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.OnnxExport;
 import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.faults.DatabaseAvailability;
-import dev.chainrule.faults.DatabaseFaults;
 import dev.chainrule.model.ModelRepository.ModelRow;
 import dev.chainrule.model.ModelRepository.VersionRow;
 import dev.chainrule.storage.BlobStore;
@@ -48,8 +47,6 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class ModelService {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** Version rows kept for lookups: small records, so many models' can stay. */
-    private static final int MAX_LOOKUPS = 10_000;
     private static final Logger log = LoggerFactory.getLogger(ModelService.class);
 
     private final ModelRepository repository;
@@ -58,15 +55,8 @@ public class ModelService {
     private final Clock clock;
     /** Loaded networks by "modelId/version". */
     private final Cache<String, TrainedModel> loaded;
-    /** Version rows by model and how a request named the version; a lookup that found none is not kept. */
-    private final Cache<VersionKey, Lookup> lookups;
-    /**
-     * The last lookup each key found, past its expiry: what a prediction uses while the database is unreachable, so
-     * versions in memory keep answering through an outage. Dropped with the lookups on this process's own changes.
-     */
-    private final Cache<VersionKey, Lookup> lastFound;
-    /** Whether the database is known to be unreachable right now; then lookups go to {@link #lastFound} at once. */
-    private volatile java.util.function.BooleanSupplier databaseDown = () -> false;
+    /** Which version a request means, kept for the lookups' time to live (and through a database outage). */
+    private final VersionLookups lookups;
     /** The training jobs, asked whether a model has queued or running ones (on any replica). */
     private final ObjectProvider<ModelUsage> usage;
 
@@ -85,17 +75,7 @@ public class ModelService {
         this.transaction = transaction;
         this.clock = clock;
         this.loaded = Caffeine.newBuilder().maximumSize(properties.models().cachedVersions()).build();
-        this.lookups = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS)
-                .expireAfterWrite(properties.models().versionLookupTtl()).ticker(ticker).build();
-        this.lastFound = Caffeine.newBuilder().maximumSize(MAX_LOOKUPS).build();
-    }
-
-    /** A version lookup: the model and how the version was named. */
-    private record VersionKey(String modelId, VersionRef ref) {
-    }
-
-    /** What a lookup found: the version's row, and the alias it was reached by (null: none). */
-    private record Lookup(VersionRow row, String alias) {
+        this.lookups = new VersionLookups(repository, properties.models().versionLookupTtl(), ticker);
     }
 
     public Model create(String name, String description, NetworkDefinition definition, long seed, double lossEpsilon) {
@@ -160,7 +140,7 @@ public class ModelService {
      */
     public ModelVersion resolve(String id, VersionRef ref) {
         // a lookup that finds nothing returns null and leaves no entry, so a first version is seen as soon as it exists
-        Lookup found = cachedLookup(new VersionKey(id, ref));
+        VersionLookups.Found found = lookups.find(id, ref);
         if (found != null) {
             VersionRow v = found.row();
             return new ModelVersion(id, v.number(), v.summary(), v.file(), () -> load(id, v), found.alias());
@@ -175,57 +155,15 @@ public class ModelService {
                 : VersionNotFoundException.missing(id, number, model.versions().get(model.versions().size() - 1).number()));
     }
 
-    private Lookup lookup(String id, VersionRef ref) {
-        return switch (ref.kind()) {
-            case NUMBER -> repository.version(id, ref.number()).map(row -> new Lookup(row, null)).orElse(null);
-            case LATEST -> repository.version(id, null).map(row -> new Lookup(row, null)).orElse(null);
-            case ALIAS -> repository.versionByAlias(id, ref.alias()).map(row -> new Lookup(row, ref.alias())).orElse(null);
-            case DEFAULT -> {
-                String alias = repository.find(id).map(ModelRow::defaultAlias).orElse(null);
-                yield alias == null ? lookup(id, VersionRef.LATEST) : lookup(id, VersionRef.alias(alias));
-            }
-        };
-    }
-
-    /**
-     * A lookup through the cache; while the database is unreachable, the last one found for the key (so versions in
-     * memory keep answering through an outage), without waiting out the pool's timeout on every prediction.
-     */
-    private Lookup cachedLookup(VersionKey key) {
-        Lookup known = databaseDown.getAsBoolean() ? lastFound.getIfPresent(key) : null;
-        if (known != null) {
-            return known;
-        }
-        try {
-            Lookup found = lookups.get(key, k -> lookup(k.modelId(), k.ref()));
-            if (found != null) {
-                lastFound.put(key, found);
-                // the version it found is also that number's, for a prediction that names it during an outage
-                lastFound.put(new VersionKey(key.modelId(), VersionRef.number(found.row().number())),
-                        new Lookup(found.row(), null));
-            }
-            return found;
-        } catch (RuntimeException e) {
-            known = DatabaseFaults.isOutage(e) ? lastFound.getIfPresent(key) : null;
-            if (known == null) {
-                throw e;
-            }
-            return known;
-        }
-    }
-
     /** Lets lookups skip the database while it is known to be unreachable (absent in tests of the store alone). */
     @Autowired(required = false)
     void watch(DatabaseAvailability database) {
-        databaseDown = () -> !database.available();
+        lookups.databaseDownWhen(() -> !database.available());
     }
 
     /** Drops the lookups an alias move or a default change of this process makes stale (after its commit). */
     void forgetAliasLookups(String id, String alias) {
-        lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
-        if (alias != null) {
-            lookups.invalidate(new VersionKey(id, VersionRef.alias(alias)));
-        }
+        lookups.aliasMoved(id, alias);
     }
 
 
@@ -273,12 +211,7 @@ public class ModelService {
             }
             int next = repository.lastVersion(id) + 1;
             repository.insertVersion(id, new VersionRow(next, summary, file));
-            afterCommit(() -> {
-                lookups.invalidate(new VersionKey(id, VersionRef.LATEST));
-                lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
-                lastFound.invalidate(new VersionKey(id, VersionRef.LATEST));
-                lastFound.invalidate(new VersionKey(id, VersionRef.DEFAULT));
-            });
+            afterCommit(() -> lookups.versionAdded(id));
             return next;
         });
         // not cached here: the caller's transaction may still roll the row back
@@ -387,15 +320,10 @@ public class ModelService {
      * see one in flight, which would otherwise outlive the deletion.
      */
     private void forget(String id, List<VersionRow> versions) {
-        lookups.invalidate(new VersionKey(id, VersionRef.LATEST));
-        lookups.invalidate(new VersionKey(id, VersionRef.DEFAULT));
+        lookups.modelDeleted(id, versions);
         for (VersionRow version : versions) {
-            lookups.invalidate(new VersionKey(id, VersionRef.number(version.number())));
-        lastFound.asMap().keySet().removeIf(key -> key.modelId().equals(id));
             loaded.invalidate(key(id, version.number()));
         }
-        lookups.asMap().keySet().removeIf(key -> key.modelId().equals(id));
-        lastFound.asMap().keySet().removeIf(key -> key.modelId().equals(id));
         loaded.asMap().keySet().removeIf(key -> key.startsWith(id + "/"));
     }
 
