@@ -159,3 +159,18 @@ def test_rows_of_numpy_values_in_lists_are_sent_as_numbers(client, trained_iris,
                                rtol=1e-6, atol=1e-9)
     gradients = client.input_gradients(trained_iris, mixed, [np.int64(t) for t in targets[:3]])
     assert gradients.array().shape == (3, 4)
+
+
+def test_infer_through_the_open_inference_protocol_agrees_with_predict(client, trained_iris, exported, iris) -> None:
+    _, features, _ = iris
+    x = np.asarray(features[:20], dtype=np.float32)
+    answer = client.infer(trained_iris, x, version=1, request_id="py-client")
+    assert answer.model_version == "1" and answer.id == "py-client"
+    np.testing.assert_allclose(answer.array("output"), forward(exported, x), atol=2e-6)
+    predicted = client.predict(trained_iris, x, version=1)
+    assert answer.outputs["class_index"] == predicted.labels
+    only = client.infer(trained_iris.id, features[:2], outputs=["class_index"])
+    assert list(only.outputs) == ["class_index"] and len(only.outputs["class_index"]) == 2
+    with pytest.raises(chainrule.NotFound) as missing:
+        client.infer("no-such-model-anywhere", features[:1])
+    assert "no model has the id or the name" in (missing.value.problem.detail or "")

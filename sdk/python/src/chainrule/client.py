@@ -15,7 +15,7 @@ from ._http import Body, Response, Transport
 from .errors import JobFailed
 from urllib.parse import quote
 
-from .resources import Alias, Dataset, DryRun, InputGradients, Job, Model, Page, Predictions
+from .resources import Alias, Dataset, DryRun, Inference, InputGradients, Job, Model, Page, Predictions
 
 __all__ = ["Client", "DEFAULT_URL"]
 
@@ -356,6 +356,21 @@ class Client:
                          "version": _version(version)})
         d = self._json("POST", f"/models/{_id(model)}/input-gradients", body)
         return InputGradients(d["modelId"], d["version"], d["gradients"], d.get("alias"))
+
+    def infer(self, model: Union[ModelRef, str], instances: Any, *, version: VersionRef = None,
+              outputs: Optional[Sequence[str]] = None, request_id: Optional[str] = None) -> Inference:
+        """Inference through the Open Inference Protocol v2 (KServe's REST dialect, as Triton and Seldon speak it):
+        ``model`` an id or a model's unique name, ``version`` a number or an alias, ``outputs`` the tensors wanted
+        (``output``, ``class_index``; default all). Rows go as one FP32 tensor named ``input``."""
+        rows = _arrays.rows(instances, "instances")
+        width = len(rows[0]) if rows else 0
+        body = _compact({"id": request_id,
+                         "inputs": [{"name": "input", "datatype": "FP32", "shape": [len(rows), width],
+                                     "data": [value for row in rows for value in row]}],
+                         "outputs": [{"name": name} for name in outputs] if outputs else None})
+        name = model if isinstance(model, str) else _id(model)
+        path = f"/v2/models/{_segment(name)}" + (f"/versions/{_segment(str(version))}" if version is not None else "")
+        return Inference.from_json(self._json("POST", path + "/infer", body))
 
     # -- aliases -----------------------------------------------------------------------------------------------
 

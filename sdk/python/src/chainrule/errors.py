@@ -85,7 +85,8 @@ class Problem:
                   for e in data.get("errors") or [] if isinstance(e, Mapping)]
         line = data.get("line")
         return cls(status=int(data.get("status", status)), type=str(data.get("type") or "about:blank"),
-                   title=data.get("title"), detail=data.get("detail"), instance=data.get("instance"),
+                   # the Open Inference Protocol's routes answer {"error": "..."} instead of a problem
+                   title=data.get("title"), detail=data.get("detail") or data.get("error"), instance=data.get("instance"),
                    errors=errors, line=int(line) if isinstance(line, int) else None, column=data.get("column"),
                    raw=dict(data))
 

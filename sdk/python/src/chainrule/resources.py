@@ -327,3 +327,30 @@ class InputGradients:
     def array(self) -> Any:
         """The gradients as a float32 NumPy array of shape (instances, input width) (needs numpy)."""
         return to_array(self.gradients, "float32")
+
+
+@dataclass(frozen=True)
+class Inference:
+    """An Open Inference Protocol (v2) answer: the version that answered and each output tensor by name, as nested
+    lists in the tensor's shape (``output``: the network's outputs; ``class_index`` for a classifier)."""
+
+    model_name: str
+    model_version: str
+    outputs: Dict[str, Any]
+    id: Optional[str] = None
+
+    def array(self, name: str = "output") -> Any:
+        """One output as a NumPy array (needs numpy)."""
+        return to_array(self.outputs[name], "int64" if name == "class_index" else "float32")
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Inference":
+        outputs: Dict[str, Any] = {}
+        for tensor in d["outputs"]:
+            data = list(tensor["data"])
+            shape = [int(n) for n in tensor["shape"]]
+            if len(shape) == 2:
+                width = shape[1]
+                data = [data[r * width:(r + 1) * width] for r in range(shape[0])]
+            outputs[tensor["name"]] = data
+        return cls(d["model_name"], str(d.get("model_version", "")), outputs, d.get("id"))

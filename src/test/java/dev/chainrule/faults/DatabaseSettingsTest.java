@@ -40,7 +40,7 @@ class DatabaseSettingsTest {
         assertThatThrownBy(() -> new DatabaseProperties(null, null, null, null, Duration.ofMillis(999)))
                 .hasMessageContaining("chainrule.database.retry-after");
         assertThat(new DatabaseProperties(null, null, null, null, Duration.ofSeconds(1)).retryAfter()).hasSeconds(1);
-        assertThat(new HttpProperties(null).minRequestDataRate()).isEqualTo(DataSize.ofKilobytes(1));
+        assertThat(new HttpProperties(null).minRequestDataRate()).isEqualTo(DataSize.ofBytes(128));
         assertThat(new HttpProperties(DataSize.ofBytes(0)).minRequestDataRate().toBytes()).isZero();
         assertThatThrownBy(() -> new HttpProperties(DataSize.ofBytes(-1))).hasMessageContaining("chainrule.http.min-request-data-rate");
     }
