@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.info.GitProperties;
@@ -88,11 +89,23 @@ class Provenance {
         return out;
     }
 
-    /** The array's values as little-endian float32, row by row. */
+    /** Rows checksummed at a time: the whole array is never copied (MNIST's would be 190 MB). */
+    private static final int CHUNK_ROWS = 1024;
+
+    /** The array's values as little-endian float32, row by row, a chunk of rows at a time. */
     private static void update(CRC32C crc, INDArray array) {
-        float[] values = array.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(values);
-        crc.update(bytes);
+        long rows = array.rows();
+        ByteBuffer bytes = null;
+        for (long first = 0; first < rows; first += CHUNK_ROWS) {
+            INDArray chunk = array.get(NDArrayIndex.interval(first, Math.min(rows, first + CHUNK_ROWS)), NDArrayIndex.all());
+            float[] values = chunk.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            if (bytes == null || bytes.capacity() < values.length * Float.BYTES) {
+                bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            bytes.clear();
+            bytes.asFloatBuffer().put(values);
+            bytes.limit(values.length * Float.BYTES);
+            crc.update(bytes);
+        }
     }
 }

@@ -310,7 +310,10 @@ abstract class JobResumeContract {
 
         context = ServiceOnDisk.start(dataDir, database(), settings);
         jobs = context.getBean(TrainingJobService.class);
-        assertThat(jobs.liveJobIds()).as("no finished job is loaded; the unfinished ones are claimed as workers free up")
+        TrainingJobService restarted = jobs;
+        // the job that was running is claimed again at once (its worker is free); the queued one waits for it
+        await(() -> restarted.liveJobIds().contains(running.id()), "the running job to be claimed again");
+        assertThat(jobs.liveJobIds()).as("no finished job is loaded, only the unfinished ones")
                 .doesNotContainAnyElementsOf(finished).isSubsetOf(running.id(), queued.id());
         Map<String, String> after = shown(finished, model.id());
         assertThat(after.keySet()).isEqualTo(before.keySet());
