@@ -1,4 +1,4 @@
-# Chainrule as a container image (README, "Docker").
+# Chainrule as a container image (docs/operations.md, "Docker").
 #
 #   docker build -t chainrule .
 #   docker run -p 127.0.0.1:8080:8080 -v chainrule-data:/data chainrule
@@ -40,13 +40,13 @@ COPY --from=build /extracted/spring-boot-loader/ ./
 COPY --from=build /extracted/snapshot-dependencies/ ./
 COPY --from=build /extracted/application/ ./
 
-# Everything persistent (database, models, datasets, jobs) lives under the data directory (README, "Docker").
+# Everything persistent (database, models, datasets, jobs) lives under the data directory (docs/operations.md, "Docker").
 ENV CHAINRULE_DATA_DIR=/data
 # JVM flags, replaceable as a whole with -e JDK_JAVA_OPTIONS=...: the heap follows the container's memory limit.
 # ND4J's arrays live outside the heap (JavaCPP lets them grow to the heap's maximum by default), hence half, not
 # the usual three quarters. JavaCPP unpacks its natives into a directory the chainrule user can write.
 # No thread or BLAS variables: the service sizes OpenBLAS and OpenMP itself from the CPUs the JVM sees
-# (chainrule.jobs.*), and OPENBLAS_CORETYPE is left for the operator to set (README, "Speed").
+# (chainrule.jobs.*), and OPENBLAS_CORETYPE is left for the operator to set (docs/speed.md).
 ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
 USER chainrule:chainrule
 VOLUME /data

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MNIST through the Java client (README.md, "Java client"): builds the client (sdk/java) with the repository's
+# MNIST through the Java client (docs/clients.md, "Java client"): builds the client (sdk/java) with the repository's
 # Maven wrapper, then runs MnistWalkthrough.java with it: the IDX files of datasets/mnist become a gzip CSV
 # streamed to POST /datasets, a 784-128-10 network trains on it for 2 epochs while each epoch is printed, and the
 # 10,000 test images are predicted to print the accuracy.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Python client (sdk/python) into a fresh virtual environment and runs its tests against a running
-# service, then the Python examples: examples/python-quickstart.py and README's "Python client" walkthrough.
+# service, then the Python examples: examples/python-quickstart.py and docs/clients.md's "Python client" walkthrough.
 # Called by .ci/run; also fine by hand from anywhere:
 #
 #   sdk/python/ci.sh BASE_URL          the service at BASE_URL; CHAINRULE_API_KEY (an ADMIN key) when it has keys,
@@ -60,5 +60,5 @@ PY
 echo "== examples/python-quickstart.py against $BASE"
 "$VENV_PYTHON" examples/python-quickstart.py "$BASE"
 
-echo "== README's Python client walkthrough against $BASE"
-"$VENV_PYTHON" sdk/python/run_readme.py README.md
+echo "== docs/clients.md's Python client walkthrough against $BASE"
+"$VENV_PYTHON" sdk/python/run_readme.py docs/clients.md

@@ -1,7 +1,7 @@
-"""Runs the ```python cells of README.md's "Python client" section as a notebook would, in order, in one namespace:
+"""Runs the ```python cells of docs/clients.md's "Python client" section as a notebook would, in order, in one namespace:
 a cell that ends in an expression shows its value. CI runs it (sdk/python/ci.sh) from the repository's root.
 
-    python3 sdk/python/run_readme.py README.md
+    python3 sdk/python/run_readme.py docs/clients.md
 """
 import ast
 import re
@@ -9,12 +9,12 @@ import sys
 
 
 def cells(readme: str):
-    section = re.search(r"^## Python client\n(.*?)(?=^## )", readme, re.S | re.M)
+    section = re.search(r"^## Python client\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
     if not section:
-        sys.exit("README.md has no '## Python client' section")
+        sys.exit(f"{sys.argv[1]} has no '## Python client' section")
     found = re.findall(r"^```python\n(.*?)^```", section.group(1), re.S | re.M)
     if not found:
-        sys.exit("README's Python client section has no ```python cells")
+        sys.exit("its Python client section has no ```python cells")
     return found
 
 
@@ -30,13 +30,13 @@ def run(source: str, name: str, scope: dict) -> None:
 
 
 def main() -> None:
-    with open(sys.argv[1] if len(sys.argv) > 1 else "README.md", encoding="utf-8") as f:
+    with open(sys.argv[1] if len(sys.argv) > 1 else "docs/clients.md", encoding="utf-8") as f:
         readme = f.read()
     scope = {"__name__": "__readme__"}
     for i, cell in enumerate(cells(readme), 1):
         print(f"[{i}]")
         sys.stdout.flush()
-        run(cell, f"README.md, Python client cell {i}", scope)
+        run(cell, f"Python client cell {i}", scope)
         sys.stdout.flush()
 
 

@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Every limit and setting of the service, under the {@code chainrule.} prefix (README, "Configuration").
+ * Every limit and setting of the service, under the {@code chainrule.} prefix (docs/operations.md, "Configuration").
  *
  * @param limits   what protects the service from requests that are too large
  * @param jobs     the training workers and their queue

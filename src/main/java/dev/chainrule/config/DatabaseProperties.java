@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * How the service waits on its database, so that an outage costs a request seconds and a clear 503, not a hang
- * (README, "Faults").
+ * (docs/operations.md, "Faults").
  *
  * @param connectionTimeout  the longest a request waits for a pooled connection before it answers 503 (default 2s,
  *                           at least 250ms): while the database is down this is how long a request that needs it takes

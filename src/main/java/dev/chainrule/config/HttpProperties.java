@@ -4,7 +4,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
- * How the HTTP server treats slow clients (README, "Faults"), beside Spring Boot's own
+ * How the HTTP server treats slow clients (docs/operations.md, "Faults"), beside Spring Boot's own
  * {@code server.jetty.connection-idle-timeout}.
  *
  * @param minRequestDataRate the least a request body must arrive at, per second, counted from its first byte; a slower

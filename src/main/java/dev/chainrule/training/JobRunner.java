@@ -262,7 +262,7 @@ class JobRunner {
             return v;
         })));
         files.deleteAll(job.id());
-        // where a job's time went, for operators (README "Speed": the service's overhead over the engine's)
+        // where a job's time went, for operators (docs/speed.md: the service's overhead over the engine's)
         log.info("job {} took {} ms: setup {} ms (data, standardisation), training {} ms of which checkpoints {} ms, "
                         + "version {} ms", job.id(), (System.nanoTime() - setupStart) / 1_000_000, setupNanos / 1_000_000,
                 fitNanos / 1_000_000, checkpointNanos[0] / 1_000_000,

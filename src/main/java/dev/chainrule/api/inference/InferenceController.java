@@ -28,7 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * The Open Inference Protocol v2 over REST (KServe's, Triton's and Seldon's dialect; kserve/open-inference-protocol,
  * specification/protocol/inference_rest.md): health, server and model metadata, model readiness and inference, each
  * per-model route with and without {@code /versions/{version}}. Errors are the protocol's {"error": "..."} (see
- * {@link InferenceErrorHandler}). README.md, "Open Inference Protocol", says how names, tensors and outputs map.
+ * {@link InferenceErrorHandler}). docs/api.md, "Open Inference Protocol", says how names, tensors and outputs map.
  */
 @RestController
 @RequestMapping(path = "/v2", produces = MediaType.APPLICATION_JSON_VALUE)
