@@ -21,6 +21,12 @@ class ArchitectureTest {
     static final ArchRule engineDependsOnNothingAroundIt = noClasses().that().resideInAPackage("dev.chainrule.engine..")
             .should().dependOnClassesThat(resideInAPackage("dev.chainrule..").and(resideOutsideOfPackage("dev.chainrule.engine..")));
 
+    /** The kernel is plumbing under the engine's ideas (BLAS calls, raw buffers, threads): it knows none of them. */
+    @ArchTest
+    static final ArchRule kernelKnowsNoEngineIdea = noClasses().that().resideInAPackage("dev.chainrule.engine.kernel..")
+            .should().dependOnClassesThat(resideInAPackage("dev.chainrule.engine..")
+                    .and(resideOutsideOfPackage("dev.chainrule.engine.kernel..")));
+
     @ArchTest
     static final ArchRule backpropIsOurs = noClasses().that().resideInAPackage("dev.chainrule..")
             .should().dependOnClassesThat().resideInAnyPackage("org.nd4j.autodiff..", "org.deeplearning4j..",

@@ -1,5 +1,6 @@
 package dev.chainrule.engine;
 
+import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.layer.FullyConnectedLayer;
 import dev.chainrule.engine.layer.SoftmaxActivation;
 import dev.chainrule.engine.loss.CrossEntropyLoss;

@@ -1,5 +1,7 @@
 package dev.chainrule.engine;
 
+import dev.chainrule.engine.kernel.Blas;
+import dev.chainrule.engine.kernel.ReusedArray;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

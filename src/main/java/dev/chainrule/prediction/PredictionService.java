@@ -1,9 +1,9 @@
 package dev.chainrule.prediction;
 
-import dev.chainrule.engine.ComputeThreads;
+import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.Network;
-import dev.chainrule.engine.NioView;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.NioView;
+import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.model.SparseRowForward;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;

@@ -1,7 +1,7 @@
 package dev.chainrule.runtime;
 
 import dev.chainrule.config.ChainruleProperties;
-import dev.chainrule.engine.ComputeThreads;
+import dev.chainrule.engine.kernel.ComputeThreads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

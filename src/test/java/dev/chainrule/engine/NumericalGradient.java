@@ -1,5 +1,6 @@
 package dev.chainrule.engine;
 
+import dev.chainrule.engine.kernel.Elements;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.function.DoubleSupplier;

@@ -3,7 +3,7 @@ package dev.chainrule.bench;
 import dev.chainrule.bench.EngineBenchmark.ThreadState;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.Parameter;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.MinibatchRows;
 import java.lang.management.ManagementFactory;

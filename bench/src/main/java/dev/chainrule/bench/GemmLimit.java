@@ -1,6 +1,6 @@
 package dev.chainrule.bench;
 
-import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.kernel.Blas;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;

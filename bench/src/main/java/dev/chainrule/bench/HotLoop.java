@@ -3,7 +3,7 @@ package dev.chainrule.bench;
 import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.Parameter;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.loss.CrossEntropyLoss;
 import dev.chainrule.engine.optim.Optimiser;
 import dev.chainrule.engine.optim.OptimiserSettings;

@@ -28,11 +28,11 @@ public final class KernelComparison {
     static final class Child {
         public static void main(String[] args) {
             int cores = Runtime.getRuntime().availableProcessors();
-            dev.chainrule.engine.ComputeThreads.configure(1, 1); // loads ND4J and so OpenBLAS, which the probe asks
+            dev.chainrule.engine.kernel.ComputeThreads.configure(1, 1); // loads ND4J and so OpenBLAS, which the probe asks
             String core = OpenBlasProbe.probe().getOrDefault("openblas_get_corename", "unknown");
             StringBuilder out = new StringBuilder("corename=" + core);
             for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
-                dev.chainrule.engine.ComputeThreads.configure(1, threads);
+                dev.chainrule.engine.kernel.ComputeThreads.configure(1, threads);
                 GemmLimit limit = new GemmLimit();
                 limit.calibrate(60);
                 for (int r = 0; r < 5; r++) {

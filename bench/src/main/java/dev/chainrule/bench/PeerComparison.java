@@ -1,7 +1,7 @@
 package dev.chainrule.bench;
 
 import dev.chainrule.dataset.MnistIdxReader;
-import dev.chainrule.engine.ComputeThreads;
+import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.optim.OptimiserSettings;
 import dev.chainrule.engine.training.Dataset;

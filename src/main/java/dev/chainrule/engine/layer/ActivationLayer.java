@@ -1,8 +1,8 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.Layer;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.ReusedArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

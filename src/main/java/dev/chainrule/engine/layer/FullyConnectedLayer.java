@@ -1,11 +1,11 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Blas;
-import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.kernel.Blas;
+import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.Layer;
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.NioView;
 import dev.chainrule.engine.Parameter;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.ReusedArray;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;

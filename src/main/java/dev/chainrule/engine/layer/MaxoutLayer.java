@@ -1,10 +1,10 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Blas;
-import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.kernel.Blas;
+import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.Layer;
-import dev.chainrule.engine.NioView;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.NioView;
+import dev.chainrule.engine.kernel.ReusedArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -1,6 +1,6 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.kernel.Elements;
 import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,7 +1,7 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Elements;
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.Elements;
+import dev.chainrule.engine.kernel.NioView;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -1,8 +1,8 @@
 package dev.chainrule.engine.layer;
 
-import dev.chainrule.engine.Elements;
-import dev.chainrule.engine.FloatExponential;
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.Elements;
+import dev.chainrule.engine.kernel.FloatExponential;
+import dev.chainrule.engine.kernel.NioView;
 import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,8 +1,8 @@
 package dev.chainrule.engine.loss;
 
-import dev.chainrule.engine.Blas;
-import dev.chainrule.engine.Elements;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.Blas;
+import dev.chainrule.engine.kernel.Elements;
+import dev.chainrule.engine.kernel.ReusedArray;
 import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,6 +1,6 @@
 package dev.chainrule.engine.loss;
 
-import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.kernel.Blas;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -1,6 +1,6 @@
 package dev.chainrule.engine.model;
 
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.NioView;
 import dev.chainrule.engine.layer.FullyConnectedLayer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;

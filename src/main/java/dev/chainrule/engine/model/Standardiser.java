@@ -1,7 +1,7 @@
 package dev.chainrule.engine.model;
 
-import dev.chainrule.engine.Blas;
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.Blas;
+import dev.chainrule.engine.kernel.NioView;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,6 +1,6 @@
 package dev.chainrule.engine.optim;
 
-import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.Parameter;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.chainrule.engine.optim;
 
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.NioView;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;

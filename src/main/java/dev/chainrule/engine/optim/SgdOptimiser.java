@@ -1,6 +1,6 @@
 package dev.chainrule.engine.optim;
 
-import dev.chainrule.engine.Blas;
+import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.Parameter;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.chainrule.engine.training;
 
-import dev.chainrule.engine.Blas;
-import dev.chainrule.engine.Elements;
+import dev.chainrule.engine.kernel.Blas;
+import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.loss.LossKind;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.chainrule.engine.training;
 
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.ReusedArray;
 import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;

@@ -1,9 +1,9 @@
 package dev.chainrule.engine.training;
 
-import dev.chainrule.engine.ComputeThreads;
+import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.Regularisation;
-import dev.chainrule.engine.ReusedArray;
+import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.optim.Optimiser;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.NioView;
+import dev.chainrule.engine.kernel.NioView;
 import dev.chainrule.engine.init.WeightInitialiser;
 import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.layer.FullyConnectedLayer;

@@ -1,4 +1,4 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;

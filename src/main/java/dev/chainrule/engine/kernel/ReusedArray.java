@@ -1,4 +1,4 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

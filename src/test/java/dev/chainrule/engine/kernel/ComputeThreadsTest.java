@@ -1,7 +1,10 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.engine.LayerSpec;
+import dev.chainrule.engine.Network;
+import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.init.WeightInitialiser;
 import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.loss.LossKind;

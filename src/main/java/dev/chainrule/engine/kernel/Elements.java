@@ -1,4 +1,4 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;

@@ -1,4 +1,4 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;

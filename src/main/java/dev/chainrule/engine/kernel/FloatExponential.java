@@ -1,4 +1,4 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 /**
  * e^x in float32 without going through double: x = k ln 2 + f with |f| <= ln 2 / 2, e^x = 2^k e^f, e^f from a

@@ -1,4 +1,4 @@
-package dev.chainrule.engine;
+package dev.chainrule.engine.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
