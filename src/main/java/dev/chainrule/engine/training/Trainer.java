@@ -96,17 +96,19 @@ public final class Trainer {
                 bestParameters = new ArrayList<>(resumeFrom.best().parameters().values());
             }
             firstEpoch = resumeFrom.epochsCompleted() + 1;
+        }
+
+        for (int epoch = firstEpoch; ; epoch++) {
+            // asked before each epoch, so that a checkpoint whose own epoch ended the run ends a resumed one alike
             if (stopping != null && epochsWithoutImprovement >= stopping.patience()) {
-                // the checkpoint's own epoch ended the run: end it the same way
                 if (bestParameters != null) {
                     network.restore(bestParameters);
                 }
                 return new TrainingResult(TrainingOutcome.EARLY_STOPPED, history, bestEpoch, null);
             }
-        }
-        boolean checkpoints = overridesOnCheckpoint(listener);
-
-        for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
+            if (epoch > config.epochs()) {
+                break;
+            }
             long started = System.nanoTime();
             fillOrder(order, epoch);
             MetricAccumulator trainingMetrics = new MetricAccumulator(network.definition().loss());
@@ -165,17 +167,11 @@ public final class Trainer {
             } else {
                 epochsWithoutImprovement++;
             }
-            if (checkpoints && listener.wantsCheckpoint(epoch)) {
+            if (listener.wantsCheckpoint(epoch)) {
                 listener.onCheckpoint(new TrainingCheckpoint(epoch, named(network.snapshot()), optimiser.state(),
                         new TrainingCheckpoint.BestSoFar(bestLoss, bestEpoch, epochsWithoutImprovement,
                                 bestParameters == null ? null : named(bestParameters)),
                         history));
-            }
-            if (stopping != null && epochsWithoutImprovement >= stopping.patience()) {
-                if (bestParameters != null) {
-                    network.restore(bestParameters);
-                }
-                return new TrainingResult(TrainingOutcome.EARLY_STOPPED, history, bestEpoch, null);
             }
         }
         if (bestParameters != null && bestEpoch != config.epochs()) {
@@ -227,19 +223,6 @@ public final class Trainer {
             out.put(network.parameters().get(i).name(), arrays.get(i));
         }
         return out;
-    }
-
-    /**
-     * Whether the listener implements onCheckpoint: asked once per run so that runs nobody checkpoints do not
-     * copy the parameters and optimiser state at every epoch end.
-     */
-    private static boolean overridesOnCheckpoint(TrainingListener listener) {
-        try {
-            return listener.getClass().getMethod("onCheckpoint", TrainingCheckpoint.class).getDeclaringClass()
-                    != TrainingListener.class;
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException("TrainingListener declares onCheckpoint", e);
-        }
     }
 
     /** Mean objective (without penalty) and the task's metrics over a whole dataset, in bounded chunks. */

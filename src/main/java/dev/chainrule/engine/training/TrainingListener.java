@@ -12,19 +12,16 @@ public interface TrainingListener {
     }
 
     /**
-     * After each epoch, once onEpoch has run: what resuming after this epoch needs. The trainer copies the
-     * parameters and optimiser state for it only when the listener overrides this method, so runs nobody
-     * checkpoints pay nothing.
-     */
-    default void onCheckpoint(TrainingCheckpoint checkpoint) {
-    }
-
-    /**
-     * Asked after each epoch, before any checkpoint is built: whether this epoch's is wanted. A listener that
-     * checkpoints every so often rather than every epoch saves the copies as well as its own writing.
+     * Asked after each epoch, before any checkpoint is built: whether this epoch's is wanted. No by default, so
+     * runs nobody checkpoints do not copy the parameters and optimiser state; a listener that checkpoints every
+     * so often rather than every epoch saves the copies as well as its own writing.
      */
     default boolean wantsCheckpoint(int epoch) {
-        return true;
+        return false;
+    }
+
+    /** After each epoch whose checkpoint {@link #wantsCheckpoint} asked for: what resuming after it needs. */
+    default void onCheckpoint(TrainingCheckpoint checkpoint) {
     }
 
     TrainingListener NONE = new TrainingListener() {

@@ -76,6 +76,11 @@ class CheckpointFileTest {
         List<TrainingCheckpoint> checkpoints = new ArrayList<>();
         new Trainer(network(type, 7), config).fit(data(40, 1, type), data(20, 2, type), new TrainingListener() {
             @Override
+            public boolean wantsCheckpoint(int epoch) {
+                return true;
+            }
+
+            @Override
             public void onCheckpoint(TrainingCheckpoint checkpoint) {
                 checkpoints.add(checkpoint);
             }

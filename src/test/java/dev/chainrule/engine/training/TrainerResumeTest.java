@@ -147,6 +147,11 @@ class TrainerResumeTest {
         final List<TrainingCheckpoint> checkpoints = new ArrayList<>();
 
         @Override
+        public boolean wantsCheckpoint(int epoch) {
+            return true;
+        }
+
+        @Override
         public void onCheckpoint(TrainingCheckpoint checkpoint) {
             checkpoints.add(checkpoint);
         }
@@ -244,6 +249,11 @@ class TrainerResumeTest {
             @Override
             public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
                 batches[0]++;
+            }
+
+            @Override
+            public boolean wantsCheckpoint(int epoch) {
+                return true;
             }
 
             @Override
