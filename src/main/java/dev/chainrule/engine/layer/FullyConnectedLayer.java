@@ -6,7 +6,6 @@ import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.kernel.NioView;
 import dev.chainrule.engine.Parameter;
 import dev.chainrule.engine.kernel.ReusedArray;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -36,7 +35,6 @@ public final class FullyConnectedLayer implements Layer {
     private final NioView biasView = new NioView();
     private final NioView outputView = new NioView();
     private float[] biasFloats = new float[0];
-    private double[] biasDoubles = new double[0];
     private INDArray input;
 
     /** A layer with zero weights and bias, to be set by an initialiser or a loaded model. */
@@ -105,12 +103,7 @@ public final class FullyConnectedLayer implements Layer {
                 out.put(r * outputWidth, row, 0, outputWidth);
             }
         } else {
-            double[] row = biasDoubles.length == outputWidth ? biasDoubles : (biasDoubles = new double[outputWidth]);
-            biasView.doubles(bias).get(0, row, 0, outputWidth);
-            DoubleBuffer out = outputView.doubles(h);
-            for (int r = 0; r < rows; r++) {
-                out.put(r * outputWidth, row, 0, outputWidth);
-            }
+            h.assign(0).addiRowVector(bias); // the plain form: every row is the bias
         }
     }
 

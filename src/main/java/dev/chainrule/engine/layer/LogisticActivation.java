@@ -17,14 +17,14 @@ public final class LogisticActivation extends OutputSlopeActivation {
         Nd4j.exec(new Sigmoid(z, h));
     }
 
-    // g (1 - g), multiplied by delta in the order the ND4J ops had the products
+    /** g (1 - g). */
     @Override
-    protected float slope(float g) {
-        return (1f - g) * g;
+    protected INDArray slope(INDArray g) {
+        return g.rsub(1).muli(g);
     }
 
     @Override
-    protected double slope(double g) {
-        return (1 - g) * g;
+    protected float slope(float g) {
+        return (1f - g) * g; // the products in the reference's order
     }
 }

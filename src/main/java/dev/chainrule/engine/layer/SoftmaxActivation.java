@@ -3,9 +3,9 @@ package dev.chainrule.engine.layer;
 import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.kernel.FloatExponential;
 import dev.chainrule.engine.kernel.NioView;
-import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * g(z)_j = e^(z_j) / sum_i e^(z_i), per row. Unlike the other activations its Jacobian is full (seed 001):
@@ -14,8 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * one element-wise pass per row.
  *
  * <p>Forward subtracts each row's maximum before exponentiating, so large logits do not overflow (the result
- * is the same: the factor e^-max cancels), and sums in double. In float32 it works on a bulk copy of the logits
- * in a Java array with {@link FloatExponential} and one reciprocal per row (19 -> 11.5 us per 128 x 10).
+ * is the same: the factor e^-max cancels). The float32 path works on a bulk copy of the logits in a Java array
+ * with {@link FloatExponential}, sums in double and takes one reciprocal per row.
  */
 public final class SoftmaxActivation extends ActivationLayer {
     private final NioView zView = new NioView();
@@ -24,87 +24,63 @@ public final class SoftmaxActivation extends ActivationLayer {
     private INDArray h;
 
     @Override
-    protected void apply(INDArray z, INDArray h) {
+    protected void reference(INDArray z, INDArray h) {
         this.h = h;
-        int rows = (int) z.rows();
-        int k = (int) z.columns();
-        if (Elements.isFloat(z)) {
-            int n = rows * k;
-            float[] values = work = work.length >= n ? work : new float[n];
-            zView.floats(z).get(0, values, 0, n);
-            for (int r = 0; r < rows; r++) {
-                int from = r * k;
-                int to = from + k;
-                float max = values[from];
-                for (int i = from + 1; i < to; i++) {
-                    max = Math.max(max, values[i]); // Math.max keeps a NaN, which then spreads to the row
-                }
-                double sum = 0;
-                for (int i = from; i < to; i++) {
-                    float e = FloatExponential.exp(values[i] - max);
-                    values[i] = e;
-                    sum += e;
-                }
-                double inverse = 1 / sum;
-                for (int i = from; i < to; i++) {
-                    values[i] = (float) (values[i] * inverse);
-                }
-            }
-            hView.floats(h).put(0, values, 0, n);
-        } else {
-            DoubleRawIndexer zi = Elements.doubles(z);
-            DoubleRawIndexer hi = Elements.doubles(h);
-            for (int r = 0; r < rows; r++) {
-                long zr = (long) r * k;
-                long hr = (long) r * k;
-                double max = zi.getRaw(zr);
-                for (int j = 1; j < k; j++) {
-                    max = Math.max(max, zi.getRaw(zr + j));
-                }
-                double sum = 0;
-                for (int j = 0; j < k; j++) {
-                    double e = Math.exp(zi.getRaw(zr + j) - max);
-                    hi.putRaw(hr + j, e);
-                    sum += e;
-                }
-                for (int j = 0; j < k; j++) {
-                    hi.putRaw(hr + j, hi.getRaw(hr + j) / sum);
-                }
-            }
-        }
+        INDArray e = Transforms.exp(z.subColumnVector(z.max(1).reshape(z.rows(), 1)), false);
+        h.assign(e.diviColumnVector(e.sum(1).reshape(z.rows(), 1)));
     }
 
     @Override
-    protected void backPropagate(INDArray delta, INDArray dz) {
+    protected void referenceBackward(INDArray delta, INDArray dz) {
+        // g * (delta - (delta . g)), row by row
+        INDArray dot = delta.mul(h).sum(1).reshape(delta.rows(), 1);
+        dz.assign(delta.subColumnVector(dot).muli(h));
+    }
+
+    @Override
+    protected void fast(INDArray z, INDArray h) {
+        this.h = h;
+        int rows = (int) z.rows();
+        int k = (int) z.columns();
+        int n = rows * k;
+        float[] values = work = work.length >= n ? work : new float[n];
+        zView.floats(z).get(0, values, 0, n);
+        for (int r = 0; r < rows; r++) {
+            int from = r * k;
+            int to = from + k;
+            float max = values[from];
+            for (int i = from + 1; i < to; i++) {
+                max = Math.max(max, values[i]); // Math.max keeps a NaN, which then spreads to the row
+            }
+            double sum = 0;
+            for (int i = from; i < to; i++) {
+                float e = FloatExponential.exp(values[i] - max);
+                values[i] = e;
+                sum += e;
+            }
+            double inverse = 1 / sum;
+            for (int i = from; i < to; i++) {
+                values[i] = (float) (values[i] * inverse);
+            }
+        }
+        hView.floats(h).put(0, values, 0, n);
+    }
+
+    @Override
+    protected void fastBackward(INDArray delta, INDArray dz) {
         int rows = (int) delta.rows();
         int k = (int) delta.columns();
-        if (Elements.isFloat(delta)) {
-            FloatRawIndexer hi = Elements.floats(h);
-            FloatRawIndexer di = Elements.floats(delta);
-            FloatRawIndexer gi = Elements.floats(dz);
-            for (int r = 0; r < rows; r++) {
-                long row = (long) r * k;
-                double dot = 0; // delta . g for this row
-                for (int j = 0; j < k; j++) {
-                    dot += (double) di.getRaw(row + j) * hi.getRaw(row + j);
-                }
-                for (int j = 0; j < k; j++) {
-                    gi.putRaw(row + j, (float) (hi.getRaw(row + j) * (di.getRaw(row + j) - dot)));
-                }
+        FloatRawIndexer hi = Elements.floats(h);
+        FloatRawIndexer di = Elements.floats(delta);
+        FloatRawIndexer gi = Elements.floats(dz);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * k;
+            double dot = 0; // delta . g for this row
+            for (int j = 0; j < k; j++) {
+                dot += (double) di.getRaw(row + j) * hi.getRaw(row + j);
             }
-        } else {
-            DoubleRawIndexer hi = Elements.doubles(h);
-            DoubleRawIndexer di = Elements.doubles(delta);
-            DoubleRawIndexer gi = Elements.doubles(dz);
-            for (int r = 0; r < rows; r++) {
-                long row = (long) r * k;
-                double dot = 0;
-                for (int j = 0; j < k; j++) {
-                    dot += di.getRaw(row + j) * hi.getRaw(row + j);
-                }
-                for (int j = 0; j < k; j++) {
-                    gi.putRaw(row + j, hi.getRaw(row + j) * (di.getRaw(row + j) - dot));
-                }
+            for (int j = 0; j < k; j++) {
+                gi.putRaw(row + j, (float) (hi.getRaw(row + j) * (di.getRaw(row + j) - dot)));
             }
         }
     }

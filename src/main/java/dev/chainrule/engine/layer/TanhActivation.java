@@ -15,14 +15,14 @@ public final class TanhActivation extends OutputSlopeActivation {
         Nd4j.exec(new Tanh(z, h));
     }
 
-    // 1 - g^2, multiplied by delta in the order the ND4J ops had the products
+    /** 1 - g^2. */
     @Override
-    protected float slope(float g) {
-        return 1f - g * g;
+    protected INDArray slope(INDArray g) {
+        return g.mul(g).rsubi(1);
     }
 
     @Override
-    protected double slope(double g) {
-        return 1 - g * g;
+    protected float slope(float g) {
+        return 1f - g * g;
     }
 }

@@ -3,7 +3,6 @@ package dev.chainrule.engine.loss;
 import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.kernel.ReusedArray;
-import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -71,12 +70,7 @@ public final class CrossEntropyLoss implements Loss {
                 gi.putRaw(i, y.getRaw(i) / (p.getRaw(i) + eps) / -rows);
             }
         } else {
-            DoubleRawIndexer p = Elements.doubles(predicted);
-            DoubleRawIndexer y = Elements.doubles(target);
-            DoubleRawIndexer gi = Elements.doubles(g);
-            for (int i = 0; i < n; i++) {
-                gi.putRaw(i, y.getRaw(i) / (p.getRaw(i) + epsilon) / -rows);
-            }
+            g.assign(reference(predicted, target, epsilon));
         }
         return g;
     }
@@ -100,14 +94,19 @@ public final class CrossEntropyLoss implements Loss {
                 gi.putRaw(i, (p.getRaw(i) - y.getRaw(i)) / rows);
             }
         } else {
-            DoubleRawIndexer p = Elements.doubles(predicted);
-            DoubleRawIndexer y = Elements.doubles(target);
-            DoubleRawIndexer gi = Elements.doubles(g);
-            for (int i = 0; i < n; i++) {
-                gi.putRaw(i, (p.getRaw(i) - y.getRaw(i)) / rows);
-            }
+            g.assign(fusedReference(predicted, target));
         }
         return g;
+    }
+
+    /** -y / (y-hat + eps) / T in whole-array operations: what float64 runs and the float32 loop is held to. */
+    static INDArray reference(INDArray predicted, INDArray target, double epsilon) {
+        return target.div(predicted.add(epsilon)).divi(-predicted.rows());
+    }
+
+    /** -(y - y-hat) / T in whole-array operations. */
+    static INDArray fusedReference(INDArray softmaxOutput, INDArray target) {
+        return softmaxOutput.sub(target).divi(softmaxOutput.rows());
     }
 
     public double epsilon() {

@@ -3,7 +3,6 @@ package dev.chainrule.engine.loss;
 import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.kernel.ReusedArray;
-import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -53,7 +52,7 @@ public final class LogLoss implements Loss {
         INDArray g = gradient.get(predicted.dataType(), predicted.rows(), predicted.columns());
         long n = predicted.length();
         long rows = predicted.rows();
-        // (-y / (y-hat + eps) + (1 - y) / (1 - y-hat + eps)) / T, in one pass
+        // float32 in one pass, else the reference below
         if (Elements.isFloat(predicted)) {
             FloatRawIndexer p = Elements.floats(predicted);
             FloatRawIndexer y = Elements.floats(target);
@@ -68,19 +67,16 @@ public final class LogLoss implements Loss {
                 gi.putRaw(i, (positive + negative) / rows);
             }
         } else {
-            DoubleRawIndexer p = Elements.doubles(predicted);
-            DoubleRawIndexer y = Elements.doubles(target);
-            DoubleRawIndexer gi = Elements.doubles(g);
-            double onePlusEps = 1.0 + epsilon;
-            for (int i = 0; i < n; i++) {
-                double yi = y.getRaw(i);
-                double pi = p.getRaw(i);
-                double negative = (1 - yi) / (onePlusEps - pi);
-                double positive = -(yi / (pi + epsilon));
-                gi.putRaw(i, (positive + negative) / rows);
-            }
+            g.assign(reference(predicted, target, epsilon));
         }
         return g;
+    }
+
+    /** (-y / (y-hat + eps) + (1 - y) / (1 - y-hat + eps)) / T in whole-array operations. */
+    static INDArray reference(INDArray predicted, INDArray target, double epsilon) {
+        INDArray negative = target.rsub(1).divi(predicted.rsub(1 + epsilon));
+        INDArray positive = target.div(predicted.add(epsilon)).negi();
+        return positive.addi(negative).divi(predicted.rows());
     }
 
     public double epsilon() {

@@ -3,7 +3,6 @@ package dev.chainrule.engine.loss;
 import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.kernel.Elements;
 import dev.chainrule.engine.kernel.ReusedArray;
-import org.bytedeco.javacpp.indexer.DoubleRawIndexer;
 import org.bytedeco.javacpp.indexer.FloatRawIndexer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -43,14 +42,14 @@ public final class SquaredErrorLoss implements Loss {
                 gi.putRaw(i, (p.getRaw(i) - y.getRaw(i)) * s);
             }
         } else {
-            DoubleRawIndexer p = Elements.doubles(predicted);
-            DoubleRawIndexer y = Elements.doubles(target);
-            DoubleRawIndexer gi = Elements.doubles(g);
-            for (int i = 0; i < n; i++) {
-                gi.putRaw(i, (p.getRaw(i) - y.getRaw(i)) * scale);
-            }
+            g.assign(reference(predicted, target));
         }
         return g;
+    }
+
+    /** -2 (y - y-hat) / T in whole-array operations: what float64 runs and the float32 loop is held to. */
+    static INDArray reference(INDArray predicted, INDArray target) {
+        return predicted.sub(target).muli(2.0 / predicted.rows());
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Adam (Kingma and Ba): running means of the gradient (m) and of its square (v), bias-corrected, give each
@@ -71,23 +72,17 @@ public final class AdamOptimiser implements Optimiser {
                 arrays.storeFloats(name, SECOND, state[1]);
                 arrays.storeFloats(name, VALUE, p.value());
             } else {
-                double[] g = arrays.loadDoubles(name, GRADIENT, p.gradient());
-                double[] m = arrays.loadDoubles(name, FIRST, state[0]);
-                double[] v = arrays.loadDoubles(name, SECOND, state[1]);
-                double[] theta = arrays.loadDoubles(name, VALUE, p.value());
-                for (int i = 0; i < n; i++) {
-                    double gi = g[i];
-                    double mi = Math.fma(1 - beta1, gi, m[i] * beta1);
-                    double vi = Math.fma(1 - beta2, gi * gi, v[i] * beta2);
-                    m[i] = mi;
-                    v[i] = vi;
-                    theta[i] = Math.fma(-learningRate, mi / (Math.sqrt(vi / correction2) + epsilon) / correction1, theta[i]);
-                }
-                arrays.storeDoubles(name, FIRST, state[0]);
-                arrays.storeDoubles(name, SECOND, state[1]);
-                arrays.storeDoubles(name, VALUE, p.value());
+                reference(p.value(), p.gradient(), state[0], state[1], correction1, correction2);
             }
         }
+    }
+
+    /** The same update in whole-array operations, as the rule is written: what float64 runs. */
+    void reference(INDArray theta, INDArray g, INDArray m, INDArray v, double correction1, double correction2) {
+        m.muli(beta1).addi(g.mul(1 - beta1));
+        v.muli(beta2).addi(g.mul(g).muli(1 - beta2));
+        INDArray denominator = Transforms.sqrt(v.div(correction2), false).addi(epsilon);
+        theta.subi(m.div(denominator).divi(correction1).muli(learningRate));
     }
 
     @Override

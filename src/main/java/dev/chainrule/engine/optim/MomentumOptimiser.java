@@ -49,18 +49,15 @@ public final class MomentumOptimiser implements Optimiser {
                 arrays.storeFloats(name, VELOCITY, velocityOfP);
                 arrays.storeFloats(name, VALUE, p.value());
             } else {
-                double[] g = arrays.loadDoubles(name, GRADIENT, p.gradient());
-                double[] v = arrays.loadDoubles(name, VELOCITY, velocityOfP);
-                double[] theta = arrays.loadDoubles(name, VALUE, p.value());
-                for (int i = 0; i < n; i++) {
-                    double vi = Math.fma(-learningRate, g[i], v[i] * momentum);
-                    v[i] = vi;
-                    theta[i] += vi;
-                }
-                arrays.storeDoubles(name, VELOCITY, velocityOfP);
-                arrays.storeDoubles(name, VALUE, p.value());
+                reference(p.value(), p.gradient(), velocityOfP);
             }
         }
+    }
+
+    /** The same update in whole-array operations, as the rule is written: what float64 runs. */
+    void reference(INDArray theta, INDArray g, INDArray velocity) {
+        velocity.muli(momentum).subi(g.mul(learningRate));
+        theta.addi(velocity);
     }
 
     @Override

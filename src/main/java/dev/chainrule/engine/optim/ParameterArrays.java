@@ -7,20 +7,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Java copies of the arrays one optimiser step reads and writes, so the step's arithmetic runs as one
- * vectorisable loop over Java arrays instead of a dozen ND4J ops over the same memory (Adam's step took ~6 ms
- * of a ~7.7 ms MNIST batch that way, bench/results). Arrays are copied in and out in bulk through NIO views, kept
+ * vectorisable loop over Java arrays instead of a dozen ND4J ops over the same memory (which cost most of an
+ * MNIST batch, bench/results): the float32 path of each optimiser. Arrays are copied in and out in bulk through NIO views, kept
  * per parameter and array; the Java arrays ("slots") grow to the largest parameter and are reused.
  */
 final class ParameterArrays {
     private final int slots;
     private final Map<String, NioView[]> views = new HashMap<>();
     private final float[][] floats;
-    private final double[][] doubles;
 
     ParameterArrays(int slots) {
         this.slots = slots;
         this.floats = new float[slots][0];
-        this.doubles = new double[slots][0];
     }
 
     /** Copies a float32 array into Java array {@code slot}; {@code key} names the array for its view. */
@@ -33,23 +31,9 @@ final class ParameterArrays {
         return floats[slot];
     }
 
-    /** Copies a float64 array into Java array {@code slot}. */
-    double[] loadDoubles(String key, int slot, INDArray array) {
-        int n = (int) array.length();
-        if (doubles[slot].length < n) {
-            doubles[slot] = new double[n];
-        }
-        view(key, slot).doubles(array).get(0, doubles[slot], 0, n);
-        return doubles[slot];
-    }
-
     /** Copies Java array {@code slot} back into the array it was loaded from. */
     void storeFloats(String key, int slot, INDArray array) {
         view(key, slot).floats(array).put(0, floats[slot], 0, (int) array.length());
-    }
-
-    void storeDoubles(String key, int slot, INDArray array) {
-        view(key, slot).doubles(array).put(0, doubles[slot], 0, (int) array.length());
     }
 
     private NioView view(String key, int slot) {
