@@ -1,8 +1,8 @@
 import com.sun.management.ThreadMXBean;
-import dev.chainrule.api.InstanceRows;
-import dev.chainrule.api.PredictRequest;
-import dev.chainrule.api.PredictRequestJson;
-import dev.chainrule.api.PredictResponse;
+import dev.chainrule.api.prediction.PredictRequest;
+import dev.chainrule.api.prediction.PredictRequestJson;
+import dev.chainrule.api.prediction.PredictResponse;
+import dev.chainrule.api.rows.InstanceRows;
 import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;

@@ -274,16 +274,16 @@ def measure(args, base, endpoint, work, connections):
 # skipped), so filters and framework code count where they run, not under everything they call.
 SPECIFIC = [
     ("dev.chainrule.prediction.PredictionService.predict", "compute: standardise + forward + copy out (PredictionService.predict)"),
-    ("dev.chainrule.api.InstanceRows$Reader.deserialize", "JSON read of the rows into float32 (InstanceRows)"),
-    ("dev.chainrule.api.FeatureRows.check", "checks of the rows (FeatureRows.check)"),
-    ("dev.chainrule.api.NonFiniteResultException.check", "controller: NaN check of the outputs"),
+    ("dev.chainrule.api.rows.InstanceRows$Reader.deserialize", "JSON read of the rows into float32 (InstanceRows)"),
+    ("dev.chainrule.api.rows.FeatureRows.check", "checks of the rows (FeatureRows.check)"),
+    ("dev.chainrule.api.problem.NonFiniteResultException.check", "controller: NaN check of the outputs"),
     (".readWithMessageConverters", "JSON read of the request body, other (Jackson -> PredictRequest)"),
     (".writeWithMessageConverters", "JSON write of the response (Jackson)"),
-    ("dev.chainrule.api.PredictionController.predict", "controller: other (response objects)"),
+    ("dev.chainrule.api.prediction.PredictionController.predict", "controller: other (response objects)"),
 ]
 GENERIC = [
-    ("dev.chainrule.api.ApiKeyFilter", "filters: ApiKeyFilter (own code)"),
-    ("dev.chainrule.api.RequestSizeLimitFilter", "filters: RequestSizeLimitFilter (own code)"),
+    ("dev.chainrule.api.security.ApiKeyFilter", "filters: ApiKeyFilter (own code)"),
+    ("dev.chainrule.api.security.RequestSizeLimitFilter", "filters: RequestSizeLimitFilter (own code)"),
     ("dev.chainrule.", "other Chainrule code"),
     ("io.micrometer.", "Micrometer: metrics and observation"),
     ("org.springframework.", "Spring: filters, dispatch, other"),

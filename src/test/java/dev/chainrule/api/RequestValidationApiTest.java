@@ -2,6 +2,8 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.api.prediction.PredictRequestConverter;
+import dev.chainrule.api.prediction.PredictRequestJson;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;

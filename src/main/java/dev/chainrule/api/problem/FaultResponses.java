@@ -1,0 +1,94 @@
+package dev.chainrule.api.problem;
+
+import dev.chainrule.faults.DatabaseAvailability;
+import dev.chainrule.faults.DatabaseFaults;
+import dev.chainrule.faults.StorageFull;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+
+/**
+ * The answers to a fault of what the service depends on rather than of the request's content: a body that trickles in
+ * is a 408 (the container gave up on it), an unreachable database is a
+ * 503 at once (within chainrule.database.connection-timeout) with Retry-After, a full data directory a 507 (the
+ * writers leave nothing behind). Both are counted and logged once per outage, not per request.
+ */
+@Component
+class FaultResponses {
+    private final DatabaseAvailability database;
+    private final StorageFull storageFull;
+    private final dev.chainrule.faults.StorageAvailability storage;
+
+    FaultResponses(DatabaseAvailability database, StorageFull storageFull, dev.chainrule.faults.StorageAvailability storage) {
+        this.database = database;
+        this.storageFull = storageFull;
+        this.storage = storage;
+    }
+
+    /** The answer to {@code error} when it is such a fault, wherever it was wrapped; null otherwise. */
+    ResponseEntity<Object> answer(Throwable error, HttpServletRequest request) {
+        org.eclipse.jetty.http.HttpException jetty = containerError(error);
+        if (jetty != null && jetty.getCode() == HttpStatus.REQUEST_TIMEOUT.value()) {
+            // the container gave up on a body below chainrule.http.min-request-data-rate
+            return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
+                    .body(ApiExceptionHandler.problem(HttpStatus.REQUEST_TIMEOUT, "request-timeout", "Request timeout",
+                            "the request body arrived too slowly (" + jetty.getReason() + ", chainrule.http.min-request-data-rate); "
+                                    + "send it again at full speed"));
+        }
+        if (StorageFull.isCause(error)) {
+            storageFull.report(error, request.getMethod() + " " + request.getRequestURI());
+            drain(request);
+            return ResponseEntity.status(HttpStatus.INSUFFICIENT_STORAGE).header(HttpHeaders.CONNECTION, "close").body(ApiExceptionHandler.problem(
+                    HttpStatus.INSUFFICIENT_STORAGE, "insufficient-storage", "Insufficient storage",
+                    "the data directory " + storageFull.location() + " is full: nothing of this request was stored; "
+                            + "retry once space has been freed there"));
+        }
+        if (dev.chainrule.storage.StorageUnavailableException.isCause(error)) {
+            storage.requestRefused(error);
+            long retryAfter = storage.retryAfterSeconds();
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter))
+                    .body(ApiExceptionHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, "storage-unavailable",
+                            "Storage unavailable", "the object store " + storage.location()
+                                    + " is unavailable; retry in " + retryAfter + " s"));
+        }
+        if (DatabaseFaults.isOutage(error)) {
+            database.requestRefused(error);
+            long retryAfter = database.retryAfterSeconds();
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter))
+                    .body(ApiExceptionHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                            "Database unavailable", "the database is unavailable; retry in " + retryAfter + " s"));
+        }
+        return null;
+    }
+
+    /**
+     * Reads and drops the rest of an upload the disk could not take, so that the client reads the 507 rather than a
+     * connection reset (a server that closes a connection with unread bytes in it makes the kernel send one, which can
+     * discard the answer). The body is bounded by its request's size limit (RequestSizeLimitFilter); a body already
+     * consumed (a multipart form the container parsed) has nothing left to read.
+     */
+    private static void drain(HttpServletRequest request) {
+        byte[] buffer = new byte[1 << 16];
+        try (java.io.InputStream body = request.getInputStream()) {
+            while (body.read(buffer) >= 0) {
+                // dropped
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the client went away, or the body was read as parts: the container closes the connection either way
+        }
+    }
+
+    /** The servlet container's own error with an HTTP status, wherever it was wrapped; null when there is none. */
+    private static org.eclipse.jetty.http.HttpException containerError(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.eclipse.jetty.http.HttpException http) {
+                return http;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.chainrule.api.training;
+
+import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.training.TrainingJob;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A training job as GET /jobs/{id} shows it. */
+public record JobResponse(String id, String modelId, String status, double progress, int currentEpoch, int epochs,
+                          long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt,
+                          Instant finishedAt, double elapsedSeconds, Double etaSeconds, List<EpochView> history,
+                          Map<String, Double> finalMetrics, String failureReason, Integer version, Integer fromVersion,
+                          String endReason, String owner) {
+
+    /** One finished epoch. */
+    public record EpochView(int epoch, double trainingLoss, Map<String, Double> trainingMetrics, Double validationLoss,
+                            Map<String, Double> validationMetrics, double durationSeconds) {
+        static EpochView of(EpochReport report) {
+            return new EpochView(report.epoch(), report.trainingLoss(), report.trainingMetrics(), report.validationLoss(),
+                    report.validationMetrics(), report.durationNanos() / 1e9);
+        }
+    }
+
+    static JobResponse of(TrainingJob job, Instant now) {
+        TrainingJob.Snapshot at = job.snapshot(now);
+        Duration eta = at.eta();
+        return new JobResponse(job.id(), job.modelId(), at.status().name(), at.progress(), at.currentEpoch(),
+                job.plannedEpochs(), at.batchesDone(), job.plannedBatches(), job.createdAt(), at.startedAt(),
+                at.finishedAt(), at.elapsed().toNanos() / 1e9, eta == null ? null : eta.toNanos() / 1e9,
+                at.history().stream().map(EpochView::of).toList(), at.finalMetrics(), at.failureReason(),
+                at.resultVersion(), job.fromVersion(), at.endReason(), at.owner());
+    }
+}
