@@ -146,7 +146,7 @@ public final class EngineBenchmark {
         this.dl4j = dl4j;
     }
 
-    static NetworkDefinition mlp() {
+    public static NetworkDefinition mlp() {
         return new NetworkDefinition(WIDTHS[0], List.of(
                 new LayerSpec(WIDTHS[1], Activation.RELU),
                 new LayerSpec(WIDTHS[2], Activation.RELU),
@@ -273,7 +273,7 @@ public final class EngineBenchmark {
             }
             log("hot-loop breakdown, thread setting '" + run.setting.name + "'");
             Network network = Network.initialised(mlp(), SEED);
-            HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, plan.breakdownBatches(), LEARNING_RATE, SEED);
+            HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, 50, plan.breakdownBatches(), LEARNING_RATE, SEED);
             configs.add(new ConfigResult(run.setting, run.effective, run.gemm.results(), run.training(test),
                     run.inference(), breakdown));
         }
