@@ -142,12 +142,18 @@ final class HotLoop {
         }
         List<Parameter> parameters = network.parameters();
         for (int i = 0; i < parameters.size(); i++) {
-            if (!myGradients.get(i).equals(parameters.get(i).gradient())) {
+            if (!identical(myGradients.get(i), parameters.get(i).gradient())) {
                 double diff = myGradients.get(i).sub(parameters.get(i).gradient()).amaxNumber().doubleValue();
                 throw new IllegalStateException("the hot loop's gradient of " + parameters.get(i).name()
                         + " differs from computeGradients' (max abs difference " + diff + ")");
             }
         }
+    }
+
+    /** Same shape and the same values bit for bit (INDArray.equals allows a difference of 1e-5). */
+    static boolean identical(INDArray a, INDArray b) {
+        return java.util.Arrays.equals(a.shape(), b.shape())
+                && java.util.Arrays.equals(a.dup('c').data().asDouble(), b.dup('c').data().asDouble());
     }
 
     /** The breakdown's row names, in the order {@link #measure} records its steps. */
