@@ -14,7 +14,7 @@
 #                                (--coretypes SKYLAKEX,HASWELL,...: which ones besides "unset")
 #   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch) under JMH with
 #                                -prof gc; e.g. --micro -p blasThreads=1 GemmMicro. Prints JMH's tables and writes
-#                                ...-micro.txt (its result file)
+#                                ...-micro.txt (its result file); --micro --quick: one short iteration of each
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
@@ -88,10 +88,14 @@ if [[ -n "$(git status --porcelain -- src pom.xml bench/src bench/pom.xml 2>/dev
 fi
 
 if [[ "$main" == org.openjdk.jmh.Main ]]; then
-  # JMH forks each benchmark's JVM with this JVM's flags; the rest of the command line is JMH's
+  # JMH forks each benchmark's JVM with this JVM's flags; the rest of the command line is JMH's (--quick: a smoke run)
+  jmh=(); [[ $quick -eq 1 ]] && jmh=(-wi 1 -i 1 -w 200ms -r 200ms -p blasThreads=1)
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in --quick) ;; --data) i=$((i + 1)) ;; *) jmh+=("${args[i]}") ;; esac
+  done
   exec java "${heap[@]}" --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dchainrule.mnist="$data_dir" -cp "bench/target/classes:bench/target/lib/*" \
-    org.openjdk.jmh.Main -prof gc -rf text -rff "bench/results/$(date +%F)-micro.txt" "${args[@]}"
+    org.openjdk.jmh.Main -prof gc -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
 fi
 # --add-modules jdk.incubator.foreign lets the benchmark ask OpenBLAS which kernel it runs (see OpenBlasProbe).
 exec java "${heap[@]}" \
