@@ -42,7 +42,9 @@ final class HotLoop {
 
     /**
      * {@code warmUp} untimed batches, then {@code batches} timed ones, with the trainer's minibatches of
-     * {@code TrainingConfig.of(epochs, batchSize, sgd(learningRate), seed)}: batch b is epoch b / perEpoch + 1.
+     * {@code TrainingConfig.of(epochs, batchSize, sgd(learningRate), seed)}: batch b is epoch b / perEpoch + 1. Full
+     * batches only: where the rows are not a multiple of the batch size, the trainer's shorter last batch of each
+     * epoch is left out (perEpoch = rows / batchSize), so every timed step has the same shape.
      */
     static Breakdown measure(Network network, Dataset data, int batchSize, int warmUp, int batches, double learningRate,
                              long seed) {
