@@ -61,7 +61,7 @@ final class Dl4jReport {
         md.runFacts(run, ", of which DL4J " + Report.f1(setupSeconds + dl4jSeconds()) + " s (setup and the "
                 + "check below " + Report.f1(setupSeconds) + " s, rounds and test evaluation " + Report.f1(dl4jSeconds()) + " s)");
         md.fact("The engine's own tables of this run", "`" + engineResults + "`, written beside this file (GEMMs, "
-                + "allocation breakdown, per-call costs)");
+                + "the hot loop's step-by-step breakdown)");
         md.status(run, "absolute figures are low and noisy, the back-to-back ratios less so. Re-run on a quiet machine "
                 + "before quoting them.");
         md.line();

@@ -212,10 +212,11 @@ final class EngineReport {
         line("");
         line("### Where the time and allocations of one batch go");
         line("");
-        line("An instrumented copy of the batch loop (HotLoop.java) through the engine's own layers, loss, metrics "
-                + "and optimiser, " + configs.get(0).breakdown().batches() + " batches after 50 untimed ones, per thread "
-                + "setting. Allocations are the same under every setting (shown once). JavaCPP pointers are net "
-                + "(allocated minus freed) and only indicative.");
+        line("Trainer.fit's batch loop with a clock and counters around each step (HotLoop.java): the trainer's row "
+                + "order (EpochOrder), then Network.computeGradients' steps in its order, checked before timing to give its "
+                + "loss and gradients bit for bit, then the metrics and the optimiser; " + configs.get(0).breakdown().batches()
+                + " batches after 50 untimed ones, per thread setting. Allocations are the same under every setting "
+                + "(shown once). JavaCPP pointers are net (allocated minus freed) and only indicative.");
         line("");
         StringBuilder header = new StringBuilder("| step |");
         StringBuilder rule = new StringBuilder("|---|");
