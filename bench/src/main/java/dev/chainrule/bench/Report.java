@@ -45,7 +45,7 @@ final class Report {
             return started.format(DateTimeFormatter.ISO_LOCAL_DATE);
         }
 
-        /** The run's facts as environment entries load at start and at end, as EnvironmentInfo names them. */
+        /** The load averages at start and end from the environment entries EnvironmentInfo and the runs write. */
         static List<String> startAndEnd(Map<String, String> environment) {
             return List.of(environment.getOrDefault("load average at start", ""),
                     environment.getOrDefault("load average at end", ""));
@@ -87,11 +87,6 @@ final class Report {
 
     Report section(String heading) {
         line("## " + heading);
-        return line();
-    }
-
-    Report subsection(String heading) {
-        line("### " + heading);
         return line();
     }
 
