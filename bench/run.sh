@@ -12,6 +12,9 @@
 #                                (--epochs N, --optimiser sgd|adam)
 #   bench/run.sh --kernels       the GEMM limit under each OPENBLAS_CORETYPE, one fresh JVM each: ...-kernels.md
 #                                (--coretypes SKYLAKEX,HASWELL,...: which ones besides "unset")
+#   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch) under JMH with
+#                                -prof gc; e.g. --micro -p blasThreads=1 GemmMicro. Prints JMH's tables and writes
+#                                ...-micro.txt (its result file); --micro --quick: one short iteration of each
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
@@ -39,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --concurrency) main=dev.chainrule.bench.EngineBenchmark; args+=("$1") ;;
     --memory) main=dev.chainrule.bench.MemoryFootprint; heap=(-Xmx1g) ;;
     --kernels) main=dev.chainrule.bench.KernelComparison; heap=(-Xmx1g) ;;
+    --micro) main=org.openjdk.jmh.Main; heap=(-Xmx2g) ;;
     --coretype) coretype="$2"; shift ;;
     --quick) quick=1; args+=("$1") ;;
     --data) data_dir="$2"; args+=("$1" "$2"); shift ;;
@@ -76,13 +80,23 @@ mkdir -p target/bench-engine
 rm -f "$engine_jar"
 jar --create --file "$engine_jar" -C target/classes .
 ./mvnw -q -B install:install-file -Dfile="$engine_jar" -DpomFile=pom.xml "${platform[@]}"
-./mvnw -q -B -f bench/pom.xml package -Dmaven.test.skip=true -Dchainrule.version="$version" "${platform[@]}"
+./mvnw -q -B -f bench/pom.xml package -Dchainrule.version="$version" "${platform[@]}"
 
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [[ -n "$(git status --porcelain -- src pom.xml bench/src bench/pom.xml 2>/dev/null)" ]]; then
   revision="$revision + uncommitted changes"
 fi
 
+if [[ "$main" == org.openjdk.jmh.Main ]]; then
+  # JMH forks each benchmark's JVM with this JVM's flags; the rest of the command line is JMH's (--quick: a smoke run)
+  jmh=(); [[ $quick -eq 1 ]] && jmh=(-wi 1 -i 1 -w 200ms -r 200ms -p blasThreads=1)
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in --quick) ;; --data) i=$((i + 1)) ;; *) jmh+=("${args[i]}") ;; esac
+  done
+  exec java "${heap[@]}" --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dchainrule.mnist="$data_dir" -cp "bench/target/classes:bench/target/lib/*" \
+    org.openjdk.jmh.Main -prof gc -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
+fi
 # --add-modules jdk.incubator.foreign lets the benchmark ask OpenBLAS which kernel it runs (see OpenBlasProbe).
 exec java "${heap[@]}" \
   --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \

@@ -2,8 +2,8 @@ package dev.chainrule.bench;
 
 import dev.chainrule.bench.PeerComparison.Contender;
 import dev.chainrule.bench.PeerComparison.ThreadSetting;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,11 +12,7 @@ import java.util.function.Function;
 /** The Markdown results file of {@link PeerComparison}. */
 final class ComparisonReport {
     private final boolean quick;
-    private final ZonedDateTime started;
-    private final String command;
-    private final String revision;
-    private final Map<String, String> environment;
-    private final double wallSeconds;
+    private final Report.Run run;
     private final int rows;
     private final List<ThreadSetting> settings;
     private final List<Contender> contenders;
@@ -25,23 +21,18 @@ final class ComparisonReport {
     private final List<PytorchPeer> workers;
     private final String pytorchSkipped;
     private final boolean dl4j;
-    private final StringBuilder out = new StringBuilder();
+    private Report md;
 
-    ComparisonReport(boolean quick, ZonedDateTime started, String command, String revision,
-                     Map<String, String> environment, double wallSeconds, int rows, List<ThreadSetting> settings,
-                     List<Contender> contenders, Map<Integer, GemmLimit> limits, List<String> loads,
-                     List<PytorchPeer> workers, String pytorchSkipped, boolean dl4j) {
+    /** {@code run.loads()}: the load average before round 0, ..., after the last round. */
+    ComparisonReport(boolean quick, Report.Run run, int rows, List<ThreadSetting> settings, List<Contender> contenders,
+                     Map<Integer, GemmLimit> limits, List<PytorchPeer> workers, String pytorchSkipped, boolean dl4j) {
         this.quick = quick;
-        this.started = started;
-        this.command = command;
-        this.revision = revision;
-        this.environment = environment;
-        this.wallSeconds = wallSeconds;
+        this.run = run;
         this.rows = rows;
         this.settings = settings;
         this.contenders = contenders;
         this.limits = limits;
-        this.loads = loads.stream().map(l -> l.replace(" (1, 5, 15 min)", "")).toList();
+        this.loads = run.loads().stream().map(l -> l.replace(" (1, 5, 15 min)", "")).toList();
         this.workers = workers;
         this.pytorchSkipped = pytorchSkipped;
         this.dl4j = dl4j;
@@ -49,9 +40,8 @@ final class ComparisonReport {
 
     String markdown() {
         int timed = loads.size() - 2;
-        line("# Chainrule vs DL4J vs PyTorch, " + started.toLocalDate() + (quick ? " (quick mode: a smoke run, not figures to quote)" : ""));
-        line();
-        line("MNIST (" + rows + " x 784 training rows, pixels / 255), MLP 784-256-128-10 (ReLU, ReLU, softmax + cross-entropy,"
+        md = new Report("Chainrule vs DL4J vs PyTorch, " + run.date() + (quick ? " (quick mode: a smoke run, not figures to quote)" : ""),
+                "MNIST (" + rows + " x 784 training rows, pixels / 255), MLP 784-256-128-10 (ReLU, ReLU, softmax + cross-entropy,"
                 + " He init), float32, minibatch 128, plain SGD lr 0.1, seed 42, the same for every system. In each round every"
                 + " system, under each of its thread settings, trains one epoch (continuing) and runs one chunk of inference at"
                 + " batch 128 and batch 1, one after the other; then the GEMM limit gets a chunk. Round 0 warms up; the " + timed
@@ -60,13 +50,10 @@ final class ComparisonReport {
                 + " Inference ends in the class probabilities for every system: Chainrule's and DL4J's output layers are"
                 + " softmax, and PyTorch's model (which ends at the logits, its loss applying log-softmax) is called as"
                 + " `model(x).softmax(1)`.");
-        line();
-        line("- **Command:** `" + command + "`");
-        line("- **Engine revision:** `" + revision + "`");
-        line("- **Started:** " + started + "; whole run " + fmt("%.0f", wallSeconds) + " s");
-        line("- **Load average (1, 5, 15 min) per round:** " + String.join(" | ", loads) + " (before round 0, ..., after the last)");
-        line("- **Status:** " + status());
-        line();
+        md.runFacts(run, "");
+        md.fact("Load average (1, 5, 15 min) per round", String.join(" | ", loads) + " (before round 0, ..., after the last)");
+        md.status(run, "the pairs' ratios are steadier than the absolute figures, and a quiet re-run is what to quote.");
+        md.line();
 
         summary();
         ratios();
@@ -75,20 +62,7 @@ final class ComparisonReport {
         gemm();
         perRound();
         environmentSection();
-        return out.toString();
-    }
-
-    private String status() {
-        double worst = 0;
-        for (String load : loads) {
-            worst = Math.max(worst, firstNumber(load));
-        }
-        int cores = Runtime.getRuntime().availableProcessors();
-        return worst > cores / 2.0
-                ? "**busy machine**: the 1-minute load average reached " + fmt("%.1f", worst) + " on " + cores + " cores, so other"
-                        + " processes took CPU time from these measurements; the pairs' ratios are steadier than the absolute"
-                        + " figures, and a quiet re-run is what to quote"
-                : "quiet machine (1-minute load average at most " + fmt("%.1f", worst) + " on " + cores + " cores)";
+        return md.markdown();
     }
 
     private void summary() {
@@ -248,20 +222,15 @@ final class ComparisonReport {
     }
 
     private void environmentSection() {
-        line("## Environment");
-        line();
-        line("The Java systems (Chainrule, DL4J) share this JVM, ND4J and its OpenBLAS; their thread settings are applied in"
-                + " process before each block (OpenMP with omp_set_num_threads on the training thread, OpenBLAS with"
-                + " openblas_set_num_threads, as the service's ComputeThreads does). The run sets no environment variable;"
-                + " `OPENBLAS_CORETYPE` and friends are as found (bench/run.sh exports `--coretype` only where unset).");
-        line();
-        line("| what | value |");
-        line("|---|---|");
-        environment.forEach((k, v) -> line("| " + k + " | " + v + " |"));
+        Map<String, String> pytorch = new LinkedHashMap<>();
         for (PytorchPeer w : workers) {
-            w.summary().forEach((k, v) -> line("| PyTorch " + w.setting().name() + ": " + k + " | " + v + " |"));
+            w.summary().forEach((k, v) -> pytorch.put("PyTorch " + w.setting().name() + ": " + k, v));
         }
-        line();
+        md.environment("The Java systems (Chainrule, DL4J) share this JVM, ND4J and its OpenBLAS; their thread settings are"
+                + " applied in process before each block (OpenMP with omp_set_num_threads on the training thread, OpenBLAS with"
+                + " openblas_set_num_threads, as the service's ComputeThreads does). The run sets no environment variable;"
+                + " `OPENBLAS_CORETYPE` and friends are as found (bench/run.sh exports `--coretype` only where unset).",
+                run.environment(), pytorch);
     }
 
     // ------------------------------------------------------------------------------------------ helpers
@@ -349,23 +318,15 @@ final class ComparisonReport {
         return Stats.of(values).median();
     }
 
-    private static double firstNumber(String load) {
-        try {
-            return Double.parseDouble(load.trim().split("\\s+")[0]);
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
     private static String fmt(String pattern, double value) {
-        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, pattern, value);
+        return Report.fmt(pattern, value);
     }
 
     private void line(String text) {
-        out.append(text).append('\n');
+        md.line(text);
     }
 
     private void line() {
-        out.append('\n');
+        md.line();
     }
 }

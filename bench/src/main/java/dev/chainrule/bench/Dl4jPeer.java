@@ -5,6 +5,7 @@ import dev.chainrule.engine.Network;
 import dev.chainrule.engine.Parameter;
 import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.engine.training.EpochOrder;
 import dev.chainrule.engine.training.MinibatchRows;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Model;
@@ -330,16 +330,7 @@ final class Dl4jPeer {
 
         /** Trainer's permutation for TrainingConfig seed {@code seed} and epoch {@code epoch}; rewinds. */
         void startEpoch(long seed, int epoch) {
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            EpochOrder.fill(order, true, seed, epoch);
             cursor = 0;
         }
 

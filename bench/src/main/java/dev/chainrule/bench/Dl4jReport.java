@@ -1,7 +1,5 @@
 package dev.chainrule.bench;
 
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -23,31 +21,22 @@ final class Dl4jReport {
     }
 
     private final Plan plan;
-    private final ZonedDateTime started;
-    private final String command;
-    private final String revision;
+    private final Report.Run run;
     private final String engineResults;
-    private final Map<String, String> environment;
-    private final double wallSeconds;
     private final double setupSeconds;
     private final List<Pair> pairs;
     private final Dl4jPeer.Equivalence equivalence;
     private final Dl4jPeer.ThreadCensus beforeDl4j;
     private final Dl4jPeer.ThreadCensus afterInit;
     private final Dl4jPeer.ThreadCensus atEnd;
-    private final StringBuilder md = new StringBuilder();
+    private Report md;
 
-    Dl4jReport(Plan plan, ZonedDateTime started, String command, String revision, String engineResults,
-               Map<String, String> environment,
-               double wallSeconds, double setupSeconds, List<Pair> pairs, Dl4jPeer.Equivalence equivalence,
-               Dl4jPeer.ThreadCensus beforeDl4j, Dl4jPeer.ThreadCensus afterInit, Dl4jPeer.ThreadCensus atEnd) {
+    Dl4jReport(Plan plan, Report.Run run, String engineResults, double setupSeconds, List<Pair> pairs,
+               Dl4jPeer.Equivalence equivalence, Dl4jPeer.ThreadCensus beforeDl4j, Dl4jPeer.ThreadCensus afterInit,
+               Dl4jPeer.ThreadCensus atEnd) {
         this.plan = plan;
-        this.started = started;
-        this.command = command;
-        this.revision = revision;
+        this.run = run;
         this.engineResults = engineResults;
-        this.environment = environment;
-        this.wallSeconds = wallSeconds;
         this.setupSeconds = setupSeconds;
         this.pairs = pairs;
         this.equivalence = equivalence;
@@ -57,12 +46,10 @@ final class Dl4jReport {
     }
 
     String markdown() {
-        String date = started.format(DateTimeFormatter.ISO_LOCAL_DATE);
         int engineRows = pairs.get(0).engine().trainingRows();
         int dl4jRows = pairs.get(0).dl4j().trainingRows();
-        line("# Chainrule vs DL4J, " + date + " (" + plan.mode() + " mode)");
-        line("");
-        line("The engine benchmark's workload on both: MNIST training set (pixels / 255), MLP 784-256-128-10 (ReLU, "
+        md = new Report("Chainrule vs DL4J, " + run.date() + " (" + plan.mode() + " mode)",
+                "The engine benchmark's workload on both: MNIST training set (pixels / 255), MLP 784-256-128-10 (ReLU, "
                 + "ReLU, softmax + cross-entropy, He init), float32, minibatch " + EngineBenchmark.BATCH + ", plain SGD lr "
                 + EngineBenchmark.LEARNING_RATE + ", no regularisation, seed " + EngineBenchmark.SEED + ". Chainrule "
                 + "trains " + engineRows + " rows per epoch, DL4J " + dl4jRows + (dl4jRows < engineRows
@@ -71,24 +58,13 @@ final class Dl4jReport {
                 + "setting in turn, the engine trains one epoch and runs its inference chunks, then DL4J does the same: "
                 + "each round gives one **back-to-back pair** per measure. Figures are median (min - max) over rounds; "
                 + "*Chainrule / DL4J* is the median (min - max) of the per-round ratios.");
-        line("");
-        line("- **Command:** `" + command + "`");
-        line("- **Engine revision:** `" + revision + "`");
-        line("- **Started:** " + started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME) + "; whole run "
-                + Report.f1(wallSeconds) + " s, of which DL4J " + Report.f1(setupSeconds + dl4jSeconds()) + " s (setup and the "
+        md.runFacts(run, ", of which DL4J " + Report.f1(setupSeconds + dl4jSeconds()) + " s (setup and the "
                 + "check below " + Report.f1(setupSeconds) + " s, rounds and test evaluation " + Report.f1(dl4jSeconds()) + " s)");
-        line("- **The engine's own tables of this run** (GEMMs, allocation breakdown, per-call costs): written beside "
-                + "this file as `" + engineResults + "`");
-        double busiest = Math.max(firstNumber(environment.get("load average at start")),
-                firstNumber(environment.get("load average at end")));
-        int cores = Runtime.getRuntime().availableProcessors();
-        line("- **Status:** " + (busiest > 0.5 * cores || Double.isNaN(busiest)
-                ? "**preliminary**: the machine was busy (1-minute load average up to " + Report.f1(busiest) + " on "
-                        + cores + " cores); absolute figures are low and noisy, the back-to-back ratios less so. Re-run on "
-                        + "a quiet machine before quoting them."
-                : "the machine looked quiet (1-minute load average at most " + Report.f1(busiest) + " on " + cores
-                        + " cores)."));
-        line("");
+        md.fact("The engine's own tables of this run", "`" + engineResults + "`, written beside this file (GEMMs, "
+                + "the hot loop's step-by-step breakdown)");
+        md.status(run, "absolute figures are low and noisy, the back-to-back ratios less so. Re-run on a quiet machine "
+                + "before quoting them.");
+        md.line();
 
         summary();
         training();
@@ -98,15 +74,8 @@ final class Dl4jReport {
         sameNetwork();
         howDl4jRuns();
 
-        line("## Environment");
-        line("");
-        line("| what | value |");
-        line("|---|---|");
-        for (Map.Entry<String, String> e : environment.entrySet()) {
-            line("| " + e.getKey() + " | " + e.getValue().replace("|", "\\|") + " |");
-        }
-        line("");
-        return md.toString();
+        md.environment(null, run.environment(), Map.of());
+        return md.markdown();
     }
 
     private void summary() {
@@ -330,15 +299,7 @@ final class Dl4jReport {
         return out.toString();
     }
 
-    private static double firstNumber(String text) {
-        try {
-            return Double.parseDouble(text.trim().split("\\s+")[0]);
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
     private void line(String s) {
-        md.append(s).append('\n');
+        md.line(s);
     }
 }

@@ -33,7 +33,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The engine benchmark: MNIST's 60000 x 784 training set, MLP 784-256-128-10 (ReLU, softmax +
- * cross-entropy), float32, minibatch 128, plain SGD lr 0.1. Measures training and inference throughput, ND4J's
+ * cross-entropy), float32, minibatch 128, plain SGD lr 0.1. Measures training and inference throughput, OpenBLAS's
  * GEMM speed at the MLP's exact shapes and how close training gets to it, under two thread settings, and the
  * allocations of the training step, and concurrent training jobs (ConcurrentTraining). Writes
  * bench/results/YYYY-MM-DD-engine[-concurrency][-quick][-TAG].md and prints it.
@@ -81,7 +81,7 @@ public final class EngineBenchmark {
     record Inference(Stats batch128, Stats batch1) {
     }
 
-    record ConfigResult(ThreadSetting setting, ThreadState effective, List<GemmBench.Result> gemm, Training training,
+    record ConfigResult(ThreadSetting setting, ThreadState effective, GemmLimit gemm, Training training,
                         Inference inference, HotLoop.Breakdown breakdown) {
     }
 
@@ -146,7 +146,7 @@ public final class EngineBenchmark {
         this.dl4j = dl4j;
     }
 
-    static NetworkDefinition mlp() {
+    public static NetworkDefinition mlp() {
         return new NetworkDefinition(WIDTHS[0], List.of(
                 new LayerSpec(WIDTHS[1], Activation.RELU),
                 new LayerSpec(WIDTHS[2], Activation.RELU),
@@ -178,8 +178,10 @@ public final class EngineBenchmark {
 
         environment.put("load average at end", EnvironmentInfo.loadAverage());
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
-        String report = new Report(plan, started, command, revision, environment, defaults, loadSeconds, wallSeconds,
-                train.size(), engine.configs(), concurrency).markdown();
+        Report.Run run = new Report.Run(started, command, revision, wallSeconds, environment,
+                Report.Run.startAndEnd(environment));
+        String report = new EngineReport(plan, run, defaults, loadSeconds, train.size(), engine.configs(), concurrency)
+                .markdown();
 
         Files.createDirectories(resultsDir);
         String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-engine" + (concurrencyOnly ? "-concurrency" : "")
@@ -190,7 +192,9 @@ public final class EngineBenchmark {
         log("wrote " + file);
 
         if (engine.dl4j() != null) {
-            writeDl4jReport(engine.dl4j(), name, environment, (System.nanoTime() - wallStart) / 1e9);
+            double wall = (System.nanoTime() - wallStart) / 1e9;
+            writeDl4jReport(engine.dl4j(), name, new Report.Run(started, command, revision, wall, environment,
+                    Report.Run.startAndEnd(environment)));
         }
     }
 
@@ -208,11 +212,9 @@ public final class EngineBenchmark {
     }
 
     /** Writes YYYY-MM-DD-dl4j[-quick][-TAG].md next to the engine report {@code engineName} and prints it. */
-    private void writeDl4jReport(Dl4jMeasurement dl4jRun, String engineName, Map<String, String> environment,
-                                 double wallSeconds) throws IOException {
-        String peerReport = new Dl4jReport(plan, started, command, revision, engineName, environment, wallSeconds,
-                dl4jRun.setupSeconds(), dl4jRun.pairs(), dl4jRun.equivalence(), dl4jRun.beforeDl4j(),
-                dl4jRun.afterInit(), Dl4jPeer.ThreadCensus.now()).markdown();
+    private void writeDl4jReport(Dl4jMeasurement dl4jRun, String engineName, Report.Run run) throws IOException {
+        String peerReport = new Dl4jReport(plan, run, engineName, dl4jRun.setupSeconds(), dl4jRun.pairs(),
+                dl4jRun.equivalence(), dl4jRun.beforeDl4j(), dl4jRun.afterInit(), Dl4jPeer.ThreadCensus.now()).markdown();
         Path peerFile = resultsDir.resolve(engineName.replaceFirst("-engine", "-" + Dl4jPeer.NAME));
         Files.writeString(peerFile, peerReport);
         System.out.println(peerReport);
@@ -273,8 +275,8 @@ public final class EngineBenchmark {
             }
             log("hot-loop breakdown, thread setting '" + run.setting.name + "'");
             Network network = Network.initialised(mlp(), SEED);
-            HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, plan.breakdownBatches(), LEARNING_RATE, SEED);
-            configs.add(new ConfigResult(run.setting, run.effective, run.gemm.results(), run.training(test),
+            HotLoop.Breakdown breakdown = HotLoop.measure(network, train, BATCH, 50, plan.breakdownBatches(), LEARNING_RATE, SEED);
+            configs.add(new ConfigResult(run.setting, run.effective, run.gemm, run.training(test),
                     run.inference(), breakdown));
         }
         apply(settings.get(0));
@@ -311,7 +313,7 @@ public final class EngineBenchmark {
         final Network inferenceNetwork = Network.initialised(mlp(), SEED);
         final INDArray x128;
         final INDArray x1;
-        final GemmBench gemm;
+        final GemmLimit gemm = new GemmLimit();
         final List<EpochReport> epochs = new ArrayList<>();
         final double[] rate128;
         final double[] rate1;
@@ -328,7 +330,6 @@ public final class EngineBenchmark {
             this.train = train;
             x128 = train.features().get(NDArrayIndex.interval(0, BATCH), NDArrayIndex.all()).dup('c');
             x1 = train.features().get(NDArrayIndex.interval(0, 1), NDArrayIndex.all()).dup('c');
-            gemm = new GemmBench(plan);
             rate128 = new double[plan.timedEpochs()];
             rate1 = new double[plan.timedEpochs()];
         }
@@ -340,11 +341,13 @@ public final class EngineBenchmark {
             if (round == 0) {
                 calls128 = Timing.calibrate(forward128, plan.inferenceChunkMillis());
                 calls1 = Timing.calibrate(forward1, plan.inferenceChunkMillis());
-                gemm.calibrate();
+                gemm.calibrate(plan.gemmChunkMillis());
             } else {
                 rate128[round - 1] = Timing.chunk(forward128, calls128);
                 rate1[round - 1] = Timing.chunk(forward1, calls1);
-                gemm.round();
+                for (int i = 0; i < plan.gemmChunksPerRound(); i++) {
+                    gemm.round();
+                }
             }
         }
 
@@ -416,7 +419,7 @@ public final class EngineBenchmark {
                 samples1[i] = rate1[i];
             }
             return new Dl4jReport.EngineSide(setting.name, setting.description, effective.describe(), train.size(), rates,
-                    t.warmUpSeconds(), samples128, samples1, Report.gemmLimitSamplesPerSecond(config.gemm()),
+                    t.warmUpSeconds(), samples128, samples1, EngineReport.gemmLimitSamplesPerSecond(config.gemm()),
                     t.finalLoss(), t.testAccuracy(), t.heapBytesPerBatch(), t.nd4jObjectsPerBatch());
         }
     }

@@ -14,9 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * batch: limit samples/s = 128 / (sum of the eight products' times). Every system's training samples/s over it
  * is the fraction of the limit that system reaches (PyTorch's own torch.mm limit is reported beside it).
  */
-final class GemmLimit {
+public final class GemmLimit {
     /** One product: c (m x n) = op(a) op(b). */
-    record Product(String name, String what, int m, int k, int n, boolean transposeA, boolean transposeB) {
+    public record Product(String name, String what, int m, int k, int n, boolean transposeA, boolean transposeB) {
         double flop() {
             return 2.0 * m * k * n;
         }
@@ -26,7 +26,7 @@ final class GemmLimit {
         }
     }
 
-    static final List<Product> PRODUCTS = List.of(
+    public static final List<Product> PRODUCTS = List.of(
             new Product("fwd1", "x W1", 128, 784, 256, false, false),
             new Product("fwd2", "h1 W2", 128, 256, 128, false, false),
             new Product("fwd3", "h2 W3", 128, 128, 10, false, false),

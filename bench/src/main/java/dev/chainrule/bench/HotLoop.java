@@ -4,26 +4,28 @@ import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.Parameter;
 import dev.chainrule.engine.kernel.ReusedArray;
+import dev.chainrule.engine.layer.SoftmaxActivation;
 import dev.chainrule.engine.loss.CrossEntropyLoss;
 import dev.chainrule.engine.optim.Optimiser;
 import dev.chainrule.engine.optim.OptimiserSettings;
 import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.engine.training.EpochOrder;
 import dev.chainrule.engine.training.MetricAccumulator;
+import dev.chainrule.engine.training.MinibatchRows;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * An instrumented copy of one iteration of Trainer.fit's batch loop, step by step, through the engine's own
- * public pieces: MinibatchRows.gather, each layer's forward, the loss value, the fused
- * softmax + cross-entropy gradient, each layer's backward (the first without dX), MetricAccumulator.add and
- * the SGD step. For each step: wall time, Java heap bytes and ND4J native objects per batch.
- *
- * <p>Network.computeGradients is forward + loss value + fused gradient + backward exactly like this; the
- * counters and clock reads add well under a microsecond per step.
+ * Trainer.fit's batch loop with a clock and allocation counters around each step: MinibatchRows.gather over the
+ * trainer's own row order ({@link EpochOrder}, epoch 1, 2, ... for the shuffle seed), each layer's forward, the loss
+ * value, the fused softmax + cross-entropy gradient, each layer's backward (the first without dX), then
+ * MetricAccumulator.add and the SGD step. Network.computeGradients is forward + loss value + fused gradient +
+ * backward; it runs those as one call, so to time them one by one they are called here in its order, and
+ * {@link #checkAgainstEngine} (run by {@link #measure} before it times anything, and by HotLoopTest) fails unless
+ * this step gives computeGradients' loss and gradients bit for bit. HotLoopTest also checks that the loop's
+ * epochs leave the parameters exactly where Trainer.fit leaves them.
  */
 final class HotLoop {
 
@@ -38,15 +40,130 @@ final class HotLoop {
     private HotLoop() {
     }
 
-    static Breakdown measure(Network network, Dataset data, int batchSize, int batches, double learningRate, long seed) {
+    /**
+     * {@code warmUp} untimed batches, then {@code batches} timed ones, with the trainer's minibatches of
+     * {@code TrainingConfig.of(epochs, batchSize, sgd(learningRate), seed)}: batch b is epoch b / perEpoch + 1. Full
+     * batches only: where the rows are not a multiple of the batch size, the trainer's shorter last batch of each
+     * epoch is left out (perEpoch = rows / batchSize), so every timed step has the same shape.
+     */
+    static Breakdown measure(Network network, Dataset data, int batchSize, int warmUp, int batches, double learningRate,
+                             long seed) {
+        int perEpoch = data.size() / batchSize;
+        int[] order = new int[data.size()];
+        EpochOrder.fill(order, true, seed, 1);
+        ReusedArray bx = new ReusedArray();
+        ReusedArray by = new ReusedArray();
+        checkAgainstEngine(network, MinibatchRows.gather(data.features(), order, 0, batchSize, bx),
+                MinibatchRows.gather(data.targets(), order, 0, batchSize, by));
+
+        Probe probe = new Probe(stepNames(network));
+        Optimiser optimiser = OptimiserSettings.sgd(learningRate).create();
+        MetricAccumulator metrics = new MetricAccumulator(network.definition().loss());
+        for (int b = 0; b < warmUp + batches; b++) {
+            int epoch = b / perEpoch + 1;
+            if (b % perEpoch == 0 && b > 0) {
+                EpochOrder.fill(order, true, seed, epoch);
+            }
+            probe.timed = b >= warmUp;
+            probe.startBatch();
+            int from = (b % perEpoch) * batchSize;
+            probe.start();
+            INDArray x = MinibatchRows.gather(data.features(), order, from, from + batchSize, bx);
+            INDArray y = MinibatchRows.gather(data.targets(), order, from, from + batchSize, by);
+            probe.stop();
+            INDArray predicted = forward(network, x, probe);
+            double value = lossAndBackward(network, predicted, y, probe);
+            if (!Double.isFinite(value)) {
+                throw new IllegalStateException("loss became " + value + " in the breakdown run");
+            }
+            probe.start();
+            metrics.add(predicted, y);
+            probe.stop();
+            probe.start();
+            optimiser.step(network.parameters());
+            probe.stop();
+            probe.endBatch();
+        }
+        return probe.breakdown(batches);
+    }
+
+    /**
+     * Network.computeGradients step by step, in its order: {@link #forward}, then {@link #lossAndBackward}; each
+     * step between {@code probe.start()} and {@code probe.stop()}. Returns the batch's loss value.
+     */
+    static double gradients(Network network, INDArray x, INDArray y, Probe probe) {
+        return lossAndBackward(network, forward(network, x, probe), y, probe);
+    }
+
+    /** Every layer's forward in turn; the network's output. */
+    static INDArray forward(Network network, INDArray x, Probe probe) {
+        INDArray h = x;
+        for (Layer layer : network.layers()) {
+            probe.start();
+            h = layer.forward(h);
+            probe.stop();
+        }
+        return h;
+    }
+
+    /** The loss value, the fused softmax + cross-entropy gradient, every layer's backward (the first without dX). */
+    static double lossAndBackward(Network network, INDArray predicted, INDArray y, Probe probe) {
         List<Layer> layers = network.layers();
         CrossEntropyLoss loss = (CrossEntropyLoss) network.lossFunction();
-        Optimiser optimiser = OptimiserSettings.sgd(learningRate).create();
-        List<Parameter> parameters = network.parameters();
+        probe.start();
+        double value = loss.value(predicted, y);
+        probe.stop();
+        probe.start();
+        INDArray delta = loss.fusedSoftmaxGradient(predicted, y);
+        probe.stop();
+        for (int i = layers.size() - 2; i >= 0; i--) {
+            probe.start();
+            delta = layers.get(i).backward(delta, i > 0);
+            probe.stop();
+        }
+        return value;
+    }
 
+    /**
+     * Fails unless {@link #gradients} gives Network.computeGradients' loss value and parameter gradients exactly
+     * on this batch. Leaves the parameters as they were (only gradients and layer buffers are written).
+     */
+    static void checkAgainstEngine(Network network, INDArray x, INDArray y) {
+        if (!(network.lossFunction() instanceof CrossEntropyLoss)
+                || !(network.layers().get(network.layers().size() - 1) instanceof SoftmaxActivation)) {
+            throw new IllegalArgumentException("the hot loop times the fused softmax + cross-entropy step only");
+        }
+        double mine = gradients(network, x, y, Probe.OFF);
+        List<INDArray> myGradients = new ArrayList<>();
+        for (Parameter p : network.parameters()) {
+            myGradients.add(p.gradient().dup());
+        }
+        double engine = network.computeGradients(x, y);
+        if (Double.doubleToLongBits(mine) != Double.doubleToLongBits(engine)) {
+            throw new IllegalStateException("the hot loop's loss " + mine + " differs from computeGradients' " + engine);
+        }
+        List<Parameter> parameters = network.parameters();
+        for (int i = 0; i < parameters.size(); i++) {
+            if (!identical(myGradients.get(i), parameters.get(i).gradient())) {
+                double diff = myGradients.get(i).sub(parameters.get(i).gradient()).amaxNumber().doubleValue();
+                throw new IllegalStateException("the hot loop's gradient of " + parameters.get(i).name()
+                        + " differs from computeGradients' (max abs difference " + diff + ")");
+            }
+        }
+    }
+
+    /** Same shape and the same values bit for bit (INDArray.equals allows a difference of 1e-5). */
+    static boolean identical(INDArray a, INDArray b) {
+        return java.util.Arrays.equals(a.shape(), b.shape())
+                && java.util.Arrays.equals(a.dup('c').data().asDouble(), b.dup('c').data().asDouble());
+    }
+
+    /** The breakdown's row names, in the order {@link #measure} records its steps. */
+    static List<String> stepNames(Network network) {
+        List<Layer> layers = network.layers();
+        String[] layerNames = layerNames(layers);
         List<String> names = new ArrayList<>();
         names.add("gather x, y (MinibatchRows, bulk copy per row, x2)");
-        String[] layerNames = layerNames(layers);
         for (String name : layerNames) {
             names.add(name + ".forward");
         }
@@ -57,135 +174,7 @@ final class HotLoop {
         }
         names.add("MetricAccumulator.add (accuracy)");
         names.add("optimiser.step (SGD, OpenBLAS axpy x6)");
-        int n = names.size();
-        long[] nanos = new long[n];
-        long[] heap = new long[n];
-        long[] nd4j = new long[n];
-        long[] pointers = new long[n];
-
-        int rows = data.size();
-        int[] order = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            order[i] = i;
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = rows - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        ReusedArray bx = new ReusedArray();
-        ReusedArray by = new ReusedArray();
-        MetricAccumulator metrics = new MetricAccumulator(network.definition().loss());
-        int perEpoch = rows / batchSize;
-
-        // a few batches untimed, so the JIT and every reused buffer are in place
-        int warmUp = Math.min(50, batches);
-        long totalNanos = 0;
-        long totalHeap = 0;
-        long totalNd4j = 0;
-        for (int b = 0; b < warmUp + batches; b++) {
-            boolean timed = b >= warmUp;
-            int from = (b % perEpoch) * batchSize;
-            int to = from + batchSize;
-            int s = 0;
-            long batchStart = System.nanoTime();
-            long batchHeap = Counters.heapBytes();
-            long batchNd4j = Counters.nd4jObjects();
-
-            long t0 = System.nanoTime();
-            long h0 = Counters.heapBytes();
-            long o0 = Counters.nd4jObjects();
-            long p0 = org.bytedeco.javacpp.Pointer.totalCount();
-            INDArray x = gather(data.features(), order, from, to, bx);
-            INDArray y = gather(data.targets(), order, from, to, by);
-            s = record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-
-            INDArray h = x;
-            for (Layer layer : layers) {
-                t0 = System.nanoTime();
-                h0 = Counters.heapBytes();
-                o0 = Counters.nd4jObjects();
-                p0 = org.bytedeco.javacpp.Pointer.totalCount();
-                h = layer.forward(h);
-                s = record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-            }
-            INDArray predicted = h;
-
-            t0 = System.nanoTime();
-            h0 = Counters.heapBytes();
-            o0 = Counters.nd4jObjects();
-            p0 = org.bytedeco.javacpp.Pointer.totalCount();
-            double value = loss.value(predicted, y);
-            s = record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-            if (!Double.isFinite(value)) {
-                throw new IllegalStateException("loss became " + value + " in the breakdown run");
-            }
-
-            t0 = System.nanoTime();
-            h0 = Counters.heapBytes();
-            o0 = Counters.nd4jObjects();
-            p0 = org.bytedeco.javacpp.Pointer.totalCount();
-            INDArray delta = loss.fusedSoftmaxGradient(predicted, y);
-            s = record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-
-            for (int i = layers.size() - 2; i >= 0; i--) {
-                t0 = System.nanoTime();
-                h0 = Counters.heapBytes();
-                o0 = Counters.nd4jObjects();
-                p0 = org.bytedeco.javacpp.Pointer.totalCount();
-                delta = layers.get(i).backward(delta, i > 0);
-                s = record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-            }
-
-            t0 = System.nanoTime();
-            h0 = Counters.heapBytes();
-            o0 = Counters.nd4jObjects();
-            p0 = org.bytedeco.javacpp.Pointer.totalCount();
-            metrics.add(predicted, y);
-            s = record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-
-            t0 = System.nanoTime();
-            h0 = Counters.heapBytes();
-            o0 = Counters.nd4jObjects();
-            p0 = org.bytedeco.javacpp.Pointer.totalCount();
-            optimiser.step(parameters);
-            record(timed, s, t0, h0, o0, p0, nanos, heap, nd4j, pointers);
-
-            if (timed) {
-                totalNanos += System.nanoTime() - batchStart;
-                totalHeap += Counters.heapBytes() - batchHeap;
-                totalNd4j += Counters.nd4jObjects() - batchNd4j;
-            }
-        }
-        List<Step> steps = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            steps.add(new Step(names.get(i), nanos[i] / 1e3 / batches, heap[i] / (double) batches,
-                    nd4j[i] / (double) batches, pointers[i] / (double) batches));
-        }
-        return new Breakdown(steps, batches, totalNanos / 1e3 / batches, totalHeap / (double) batches,
-                totalNd4j / (double) batches);
-    }
-
-    private static int record(boolean timed, int s, long t0, long h0, long o0, long p0, long[] nanos, long[] heap,
-                              long[] nd4j, long[] pointers) {
-        long t1 = System.nanoTime();
-        long h1 = Counters.heapBytes();
-        long o1 = Counters.nd4jObjects();
-        long p1 = org.bytedeco.javacpp.Pointer.totalCount();
-        if (timed) {
-            nanos[s] += t1 - t0;
-            heap[s] += h1 - h0;
-            nd4j[s] += o1 - o0;
-            pointers[s] += p1 - p0;
-        }
-        return s + 1;
-    }
-
-    /** The trainer's gather. */
-    static INDArray gather(INDArray source, int[] order, int from, int to, ReusedArray buffer) {
-        return dev.chainrule.engine.training.MinibatchRows.gather(source, order, from, to, buffer);
+        return names;
     }
 
     static String[] layerNames(List<Layer> layers) {
@@ -201,5 +190,91 @@ final class HotLoop {
             }
         }
         return names;
+    }
+
+    /** Wall time, heap bytes, ND4J objects and JavaCPP pointers of each step in turn, summed over timed batches. */
+    static final class Probe {
+        static final Probe OFF = new Probe(List.of());
+
+        private final List<String> names;
+        private final long[] nanos;
+        private final long[] heap;
+        private final long[] nd4j;
+        private final long[] pointers;
+        boolean timed;
+        private int step;
+        private long t0;
+        private long h0;
+        private long o0;
+        private long p0;
+        private long batchNanos;
+        private long batchHeap;
+        private long batchNd4j;
+        private long totalNanos;
+        private long totalHeap;
+        private long totalNd4j;
+
+        Probe(List<String> names) {
+            this.names = names;
+            nanos = new long[names.size()];
+            heap = new long[names.size()];
+            nd4j = new long[names.size()];
+            pointers = new long[names.size()];
+        }
+
+        void startBatch() {
+            step = 0;
+            batchNanos = System.nanoTime();
+            batchHeap = Counters.heapBytes();
+            batchNd4j = Counters.nd4jObjects();
+        }
+
+        void start() {
+            if (this == OFF) {
+                return;
+            }
+            t0 = System.nanoTime();
+            h0 = Counters.heapBytes();
+            o0 = Counters.nd4jObjects();
+            p0 = Pointer.totalCount();
+        }
+
+        void stop() {
+            if (this == OFF) {
+                return;
+            }
+            long t1 = System.nanoTime();
+            long h1 = Counters.heapBytes();
+            long o1 = Counters.nd4jObjects();
+            long p1 = Pointer.totalCount();
+            if (timed) {
+                nanos[step] += t1 - t0;
+                heap[step] += h1 - h0;
+                nd4j[step] += o1 - o0;
+                pointers[step] += p1 - p0;
+            }
+            step++;
+        }
+
+        void endBatch() {
+            if (step != names.size()) {
+                throw new IllegalStateException("the batch recorded " + step + " steps, not " + names.size());
+            }
+            if (timed) {
+                totalNanos += System.nanoTime() - batchNanos;
+                totalHeap += Counters.heapBytes() - batchHeap;
+                totalNd4j += Counters.nd4jObjects() - batchNd4j;
+            }
+        }
+
+        Breakdown breakdown(int batches) {
+            List<Step> steps = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                steps.add(new Step(names.get(i), nanos[i] / 1e3 / batches, heap[i] / (double) batches,
+                        nd4j[i] / (double) batches, pointers[i] / (double) batches));
+            }
+            return new Breakdown(steps, batches, totalNanos / 1e3 / batches, totalHeap / (double) batches,
+                    totalNd4j / (double) batches);
+        }
     }
 }

@@ -105,44 +105,42 @@ public final class MemoryFootprint {
             collectors.append(collectors.length() == 0 ? "" : ", ").append(gc.getName()).append(' ')
                     .append(gc.getCollectionCount()).append(" (").append(gc.getCollectionTime()).append(" ms)");
         }
-        StringBuilder out = new StringBuilder();
-        out.append("# Memory to train MNIST, ").append(started.toLocalDate()).append("\n\n");
-        out.append("The engine trains MNIST's 60000 training images (784 float32 each, off-heap) with the MLP 784-256-128-10,"
-                + " minibatch 128, ").append(settings.kind().name().toLowerCase(Locale.ROOT)).append(" lr ").append(settings.learningRate()).append(", ").append(epochs)
-                .append(" epoch(s), then scores the 10000 test images, in a JVM with the flags below.\n\n");
-        out.append("- **Command:** `").append(command).append("`\n");
-        out.append("- **Engine revision:** `").append(revision).append("`\n");
-        out.append("- **JVM flags:** `").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()))
-                .append("` (max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB)\n");
-        out.append("- **Load average:** ").append(loadStart).append(" at the start, ").append(EnvironmentInfo.loadAverage())
-                .append(" at the end\n\n");
-        out.append("| measure | value |\n|---|---|\n");
-        out.append("| outcome | ").append(result.outcome()).append(", test accuracy ")
-                .append(String.format(Locale.ROOT, "%.4f", accuracy)).append(", ")
-                .append(String.format(Locale.ROOT, "%.1f", seconds)).append(" s with loading |\n");
-        out.append("| **peak resident set (VmHWM)** | **").append(status("VmHWM")).append("** |\n");
-        out.append("| resident set at the end (VmRSS) | ").append(status("VmRSS")).append(" |\n");
-        out.append("| resident set after loading MNIST | ").append(afterLoad).append(" |\n");
-        out.append("| heap: peak used (all heap pools' peaks summed, an upper bound) | ").append(heapPeak >> 20).append(" MiB |\n");
-        out.append("| resident bytes JavaCPP reads / its limit (maxphysicalbytes: past it, ND4J's allocations fail) | ").append(Pointer.physicalBytes() >> 20)
-                .append(" MiB / ").append(Pointer.maxPhysicalBytes() >> 20).append(" MiB |\n");
-        out.append("| garbage collections | ").append(collections).append(", ").append(collectionMillis)
-                .append(" ms in all: ").append(collectors).append(" |\n\n");
-        out.append("| epoch | seconds | samples/s | training loss | VmRSS after | VmHWM after |\n|---|---|---|---|---|---|\n");
-        epochLines.forEach(l -> out.append(l).append('\n'));
-        out.append('\n');
-        out.append("| environment | value |\n|---|---|\n");
+        Report out = new Report("Memory to train MNIST, " + started.toLocalDate(),
+                "The engine trains MNIST's 60000 training images (784 float32 each, off-heap) with the MLP 784-256-128-10,"
+                + " minibatch 128, " + settings.kind().name().toLowerCase(Locale.ROOT) + " lr " + settings.learningRate()
+                + ", " + epochs + " epoch(s), then scores the 10000 test images, in a JVM with the flags below.");
+        out.fact("Command", "`" + command + "`");
+        out.fact("Engine revision", "`" + revision + "`");
+        out.fact("JVM flags", "`" + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
+                + "` (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)");
+        out.fact("Load average", loadStart + " at the start, " + EnvironmentInfo.loadAverage() + " at the end");
+        out.line();
+        out.table("measure", "value");
+        out.row("outcome", result.outcome() + ", test accuracy " + Report.f4(accuracy) + ", " + Report.f1(seconds)
+                + " s with loading");
+        out.row("**peak resident set (VmHWM)**", "**" + status("VmHWM") + "**");
+        out.row("resident set at the end (VmRSS)", status("VmRSS"));
+        out.row("resident set after loading MNIST", afterLoad);
+        out.row("heap: peak used (all heap pools' peaks summed, an upper bound)", (heapPeak >> 20) + " MiB");
+        out.row("resident bytes JavaCPP reads / its limit (maxphysicalbytes: past it, ND4J's allocations fail)",
+                (Pointer.physicalBytes() >> 20) + " MiB / " + (Pointer.maxPhysicalBytes() >> 20) + " MiB");
+        out.row("garbage collections", collections + ", " + collectionMillis + " ms in all: " + collectors);
+        out.line();
+        out.table("epoch", "seconds", "samples/s", "training loss", "VmRSS after", "VmHWM after");
+        epochLines.forEach(out::rawRow);
+        out.line();
+        out.table("environment", "value");
         for (Map.Entry<String, String> e : EnvironmentInfo.collect().entrySet()) {
             if (e.getKey().startsWith("CPU") || e.getKey().startsWith("OPENBLAS") || e.getKey().startsWith("Java")
                     || e.getKey().startsWith("ND4J") || e.getKey().startsWith("OpenBLAS kernel") || e.getKey().startsWith("OMP")) {
-                out.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
+                out.row(e.getKey(), e.getValue());
             }
         }
         Files.createDirectories(results);
         Path file = results.resolve(started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-memory"
                 + (tag == null ? "" : "-" + tag) + ".md");
-        Files.writeString(file, out.toString());
-        System.out.println(out);
+        Files.writeString(file, out.markdown());
+        System.out.println(out.markdown());
         System.err.println("[bench] wrote " + file);
     }
 

@@ -288,8 +288,9 @@ public final class PeerComparison {
         }
         environment.put("load average at end", EnvironmentInfo.loadAverage());
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
-        String report = new ComparisonReport(quick, started, command, revision, environment, wallSeconds, rows,
-                settings, contenders, limits, loads, workers, pytorchSkipped, dl4j).markdown();
+        Report.Run run = new Report.Run(started, command, revision, wallSeconds, environment, loads);
+        String report = new ComparisonReport(quick, run, rows, settings, contenders, limits, workers, pytorchSkipped,
+                dl4j).markdown();
         Files.createDirectories(resultsDir);
         String name = started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-peers" + (quick ? "-quick" : "")
                 + (tag == null ? "" : "-" + tag) + ".md";

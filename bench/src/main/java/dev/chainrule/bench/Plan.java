@@ -12,7 +12,7 @@ package dev.chainrule.bench;
  * @param gemmChunkMillis       length of one timed chunk of calls to one GEMM
  * @param gemmChunksPerRound    timed chunks per GEMM shape and round
  * @param inferenceChunkMillis  length of one timed chunk of forward passes
- * @param breakdownBatches      minibatches run through the instrumented copy of the training step
+ * @param breakdownBatches      timed minibatches of the hot-loop breakdown (HotLoop, after 50 untimed ones)
  * @param concurrencyRows       rows each concurrent training job trains on (the first ones of MNIST's training set)
  * @param concurrencyEpochs     epochs of each concurrent training job
  * @param concurrencyRounds     timed rounds of the concurrent-training measurement (after a warm-up round)

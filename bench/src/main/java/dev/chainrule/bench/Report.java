@@ -1,358 +1,152 @@
 package dev.chainrule.bench;
 
-import dev.chainrule.bench.EngineBenchmark.ConfigResult;
-import dev.chainrule.bench.EngineBenchmark.ThreadState;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The results as Markdown: the same text is printed and written to bench/results/. */
+/**
+ * The one writer of bench/results files: every run's Markdown starts with its title, what it measured, the facts
+ * of the run (command, engine revision, start, duration, the load and what it means for the figures), then its
+ * sections of paragraphs and tables, and the environment (CPU, kernel, JVM, OpenBLAS, thread variables) as a
+ * table. EngineReport, ComparisonReport and Dl4jReport say what goes in; this class says how it is written.
+ */
 final class Report {
-    private final Plan plan;
-    private final ZonedDateTime started;
-    private final String command;
-    private final String revision;
-    private final Map<String, String> environment;
-    private final ThreadState defaults;
-    private final double loadSeconds;
-    private final double wallSeconds;
-    private final int trainingRows;
-    private final List<ConfigResult> configs;
-    private final ConcurrentTraining.Result concurrency;
+
+    /**
+     * What every run records about itself.
+     *
+     * @param environment what {@link EnvironmentInfo#collect} found, plus "load average at end" when the run adds it
+     * @param loads       the 1-, 5- and 15-minute load averages the run read (at least at start and end)
+     */
+    record Run(ZonedDateTime started, String command, String revision, double wallSeconds,
+               Map<String, String> environment, List<String> loads) {
+
+        /** The highest 1-minute load average the run saw (NaN if none could be read). */
+        double busiest() {
+            double worst = Double.NaN;
+            for (String load : loads) {
+                double one = firstNumber(load);
+                if (!Double.isNaN(one) && !(one <= worst)) {
+                    worst = one;
+                }
+            }
+            return worst;
+        }
+
+        /** Whether the load reached half the cores (or could not be read): the figures then are preliminary. */
+        boolean busy() {
+            double worst = busiest();
+            return Double.isNaN(worst) || worst > 0.5 * Runtime.getRuntime().availableProcessors();
+        }
+
+        String date() {
+            return started.format(DateTimeFormatter.ISO_LOCAL_DATE);
+        }
+
+        /** The load averages at start and end from the environment entries EnvironmentInfo and the runs write. */
+        static List<String> startAndEnd(Map<String, String> environment) {
+            return List.of(environment.getOrDefault("load average at start", ""),
+                    environment.getOrDefault("load average at end", ""));
+        }
+    }
+
     private final StringBuilder md = new StringBuilder();
 
-    Report(Plan plan, ZonedDateTime started, String command, String revision, Map<String, String> environment,
-           ThreadState defaults, double loadSeconds, double wallSeconds, int trainingRows, List<ConfigResult> configs,
-           ConcurrentTraining.Result concurrency) {
-        this.plan = plan;
-        this.started = started;
-        this.command = command;
-        this.revision = revision;
-        this.environment = environment;
-        this.defaults = defaults;
-        this.loadSeconds = loadSeconds;
-        this.wallSeconds = wallSeconds;
-        this.trainingRows = trainingRows;
-        this.configs = configs;
-        this.concurrency = concurrency;
+    /** "# title", then the paragraph saying what was measured. */
+    Report(String title, String whatWasMeasured) {
+        line("# " + title);
+        line();
+        line(whatWasMeasured);
+        line();
+    }
+
+    /** A "- **name:** value" line of the facts under the title. */
+    Report fact(String name, String value) {
+        return line("- **" + name + ":** " + value);
+    }
+
+    /** The command, the engine's revision and the start with the run's duration ({@code started} adds to it). */
+    Report runFacts(Run run, String started) {
+        fact("Command", "`" + run.command() + "`");
+        fact("Engine revision", "`" + run.revision() + "`");
+        return fact("Started", run.started().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME) + "; whole run "
+                + f1(run.wallSeconds()) + " s" + started);
+    }
+
+    /** The status line: quiet, or busy with what that means for these figures ({@code busyAdvice}). */
+    Report status(Run run, String busyAdvice) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return fact("Status", run.busy()
+                ? "**preliminary**: the machine was busy (1-minute load average up to " + f1(run.busiest()) + " on " + cores
+                        + " cores), so other processes took CPU time from these measurements; " + busyAdvice
+                : "the machine looked quiet (1-minute load average at most " + f1(run.busiest()) + " on " + cores
+                        + " cores).");
+    }
+
+    Report section(String heading) {
+        line("## " + heading);
+        return line();
+    }
+
+    /** A paragraph (or a Markdown list item, or a bold caption) and the blank line after it. */
+    Report paragraph(String text) {
+        line(text);
+        return line();
+    }
+
+    /** A table's header row and its rule. */
+    Report table(String... columns) {
+        return table(List.of(columns));
+    }
+
+    Report table(List<String> columns) {
+        line("| " + String.join(" | ", columns) + " |");
+        return line("|" + "---|".repeat(columns.size()));
+    }
+
+    /** One table row; a '|' inside a cell is escaped. */
+    Report row(Object... cells) {
+        StringBuilder row = new StringBuilder("|");
+        for (Object cell : cells) {
+            row.append(' ').append(String.valueOf(cell).replace("|", "\\|")).append(" |");
+        }
+        return line(row.toString());
+    }
+
+    /** A row written as is (cells already joined, e.g. with bold markers around a ratio). */
+    Report rawRow(String row) {
+        return line(row);
+    }
+
+    /** The environment section: {@code intro}, then every entry and the {@code extra} rows as a two-column table. */
+    Report environment(String intro, Map<String, String> environment, Map<String, String> extra) {
+        section("Environment");
+        if (intro != null) {
+            paragraph(intro);
+        }
+        table("what", "value");
+        environment.forEach(this::row);
+        extra.forEach(this::row);
+        return line();
+    }
+
+    Report line(String text) {
+        md.append(text).append('\n');
+        return this;
+    }
+
+    Report line() {
+        md.append('\n');
+        return this;
     }
 
     String markdown() {
-        boolean engine = !configs.isEmpty();
-        int rows = engine || concurrency == null ? trainingRows : concurrency.rows();
-        line("# Engine benchmark" + (engine ? "" : ": concurrent training") + ", " + started.format(DateTimeFormatter.ISO_LOCAL_DATE) + " (" + plan.mode() + " mode)");
-        line("");
-        line("MNIST training set (" + (rows == 60000 ? "all 60000" : "the first " + rows + " of 60000")
-                + " x 784, pixels / 255), MLP 784-256-128-10 (ReLU, ReLU, softmax + cross-entropy, "
-                + "He init), float32, minibatch " + EngineBenchmark.BATCH + ", plain SGD lr " + EngineBenchmark.LEARNING_RATE
-                + ", seed " + EngineBenchmark.SEED + ". Throughputs are median (min - max) over repeated timed runs.");
-        line("");
-        line("- **Command:** `" + command + "`");
-        line("- **Engine revision:** `" + revision + "`");
-        line("- **Started:** " + started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME) + "; whole run "
-                + f1(wallSeconds) + " s (MNIST load " + f1(loadSeconds) + " s)");
-        double busiest = Math.max(firstNumber(environment.get("load average at start")),
-                firstNumber(environment.get("load average at end")));
-        int cores = Runtime.getRuntime().availableProcessors();
-        line("- **Status:** " + (busiest > 0.5 * cores || Double.isNaN(busiest)
-                ? "**preliminary**: the machine was busy (1-minute load average up to " + f1(busiest) + " on " + cores
-                        + " cores), so other processes took CPU time from these measurements; expect low and noisy "
-                        + "figures, and re-run on a quiet machine before comparing."
-                : "the machine looked quiet (1-minute load average at most " + f1(busiest) + " on " + cores + " cores)."));
-        line("");
-
-        line("## Environment");
-        line("");
-        line("| what | value |");
-        line("|---|---|");
-        for (Map.Entry<String, String> e : environment.entrySet()) {
-            line("| " + e.getKey() + " | " + e.getValue().replace("|", "\\|") + " |");
-        }
-        line("| ND4J thread defaults (read at start) | " + defaults.describe() + " |");
-        line("");
-
-        if (engine) {
-            engineSections();
-        }
-        if (concurrency != null) {
-            concurrencySection();
-        }
-
-        line("## How to read this");
-        line("");
-        line("- Throughputs are medians over repeated timed runs, with (min - max); a wide spread means the machine "
-                + "was busy. Compare medians between runs only with the same thread setting, OPENBLAS_CORETYPE and "
-                + "load.");
-        if (engine) {
-            line("- *GEMM limit* is what training would reach if a batch cost only its eight GEMMs at the speed measured "
-                    + "here; *fraction of limit* is how much of that the whole training loop (gather, element-wise ops, "
-                    + "loss, metrics, optimiser, Java) keeps. The gap is per-batch overhead, itemised in the breakdown.");
-        }
-        if (concurrency != null) {
-            line("- *Concurrent training*: aggregate samples/s is what the machine delivers with N jobs running; a ratio "
-                    + "aggregate(N=2) / aggregate(N=1) near 1 means the second job only shares what one job already "
-                    + "used, above 1 that it used cores one job left idle, below 1 that the two jobs got in each "
-                    + "other's way (oversubscription). Per-job samples/s is what one user sees.");
-        }
-        line("- The OpenBLAS kernel row says which GEMM kernel ran. OpenBLAS 0.3.19 (ND4J 1.0.0-M2.1) does not know "
-                + "some recent Xeons and falls back to a generic kernel unless OPENBLAS_CORETYPE names one; the "
-                + "benchmark never sets it, it only records it.");
         return md.toString();
     }
 
-    private void engineSections() {
-        double minFlops = GemmBench.minimumTrainingFlopsPerSample();
-        double convFlops = GemmBench.conventionalTrainingFlopsPerSample();
-        line("## Summary");
-        line("");
-        line("| thread setting | training samples/s | inference b128 samples/s | inference b1 samples/s | "
-                + "GEMM limit samples/s | training / limit |");
-        line("|---|---|---|---|---|---|");
-        for (ConfigResult c : configs) {
-            double limit = gemmLimitSamplesPerSecond(c.gemm());
-            line("| " + c.setting().name() + " | " + c.training().samplesPerSecond().format("%.0f") + " | "
-                    + c.inference().batch128().format("%.0f") + " | " + c.inference().batch1().format("%.0f") + " | "
-                    + f0(limit) + " | " + pct(c.training().samplesPerSecond().median() / limit) + " |");
-        }
-        line("");
-
-        line("## Thread settings");
-        line("");
-        line("Set in-process before each block of measurements: OpenMP's thread count with "
-                + "`NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n)` (omp_set_num_threads, what "
-                + "libnd4j's parallel loops use), `Nd4j.getEnvironment().setMaxThreads(n)` and `setMaxMasterThreads(n)`, "
-                + "and OpenBLAS's with `Nd4j.factory().blas().setMaxThreads(n)`; then read back. In ND4J 1.0.0-M2.1 "
-                + "`Environment.setMaxThreads` is a no-op (maxThreads reads back unchanged) and `setMaxMasterThreads` "
-                + "is capped at maxThreads; without the OpenMP call the '1 thread' settings would leave libnd4j's "
-                + "OpenMP loops on all cores. `OMP_NUM_THREADS` at JVM start sets the same OpenMP limit (and ND4J then "
-                + "also starts OpenBLAS with that many threads).");
-        line("");
-        line("| setting | meaning | effective |");
-        line("|---|---|---|");
-        for (ConfigResult c : configs) {
-            line("| " + c.setting().name() + " | " + c.setting().description() + " | " + c.effective().describe() + " |");
-        }
-        line("");
-
-        line("## Training throughput (Trainer.fit)");
-        line("");
-        line("One epoch per round, `new Trainer(network, TrainingConfig.of(1, 128, OptimiserSettings.sgd(0.1), "
-                + EngineBenchmark.SEED + " + round)).fit(train)` on the same network (so it keeps learning): round 0 "
-                + "is the warm-up, the other " + plan.timedEpochs() + " are timed (" + trainingRows + " samples each, "
-                + "from EpochReport.durationNanos). Rounds alternate between the thread settings.");
-        line("");
-        line("| thread setting | samples/s median (min - max) | timed epochs (s) | warm-up epoch (s) | "
-                + "final train loss | train accuracy | test accuracy (10k) |");
-        line("|---|---|---|---|---|---|---|");
-        for (ConfigResult c : configs) {
-            EngineBenchmark.Training t = c.training();
-            StringBuilder epochs = new StringBuilder();
-            for (double s : t.epochSeconds()) {
-                epochs.append(epochs.length() == 0 ? "" : ", ").append(f2(s));
-            }
-            line("| " + c.setting().name() + " | " + t.samplesPerSecond().format("%.0f") + " | " + epochs + " | "
-                    + f2(t.warmUpSeconds()) + " | " + f4(t.finalLoss()) + " | " + f4(t.finalAccuracy()) + " | "
-                    + f4(t.testAccuracy()) + " |");
-        }
-        line("");
-
-        line("## Inference throughput (Network.forward on a reused input)");
-        line("");
-        line("| thread setting | batch 128: samples/s | batch 128: us/batch | batch 1: samples/s | batch 1: us/sample |");
-        line("|---|---|---|---|---|");
-        for (ConfigResult c : configs) {
-            EngineBenchmark.Inference i = c.inference();
-            line("| " + c.setting().name() + " | " + i.batch128().format("%.0f") + " | "
-                    + f1(128e6 / i.batch128().median()) + " | " + i.batch1().format("%.0f") + " | "
-                    + f1(1e6 / i.batch1().median()) + " |");
-        }
-        line("");
-
-        line("## GEMM at the MLP's shapes (float32)");
-        line("");
-        line("\"cblas\" is OpenBLAS's `cblas_sgemm` on the arrays' memory into a preallocated c, as the engine's "
-                + "FullyConnectedLayer calls it (through `Blas`); `Nd4j.gemm(a, b, c, transposeA, transposeB, 1, 0)` is the same "
-                + "product through ND4J's Mmul op (what the engine called before issue 5), for comparison. "
-                + "GFLOP/s = 2 m k n / time.");
-        line("");
-        for (ConfigResult c : configs) {
-            line("**" + c.setting().name() + "** (" + c.effective().describe() + ")");
-            line("");
-            line("| product | what | m x k * k x n | MFLOP | Nd4j.gemm GFLOP/s | us/call | cblas GFLOP/s | cblas us/call "
-                    + "| heap B/call | ND4J objects/call |");
-            line("|---|---|---|---|---|---|---|---|---|---|");
-            for (GemmBench.Result r : c.gemm()) {
-                GemmBench.Shape s = r.shape();
-                line("| " + s.name() + (s.inTraining() ? "" : " (info)") + " | " + s.what() + " | " + s.dims() + " | "
-                        + f3(s.flops() / 1e6) + " | " + r.gflops().format("%.1f") + " | " + f1(r.microsPerCall()) + " | "
-                        + r.directGflops().format("%.1f") + " | " + f1(r.directMicrosPerCall()) + " | "
-                        + f0(r.heapBytesPerCall()) + " | " + f2(r.nd4jObjectsPerCall()) + " |");
-            }
-            double gemmMicros = 0;
-            double cblasMicros = 0;
-            double flops = 0;
-            double biasMicros = 0;
-            for (GemmBench.Result r : c.gemm()) {
-                if (r.shape().inTraining()) {
-                    gemmMicros += r.microsPerCall();
-                    cblasMicros += r.directMicrosPerCall();
-                    flops += r.shape().flops();
-                } else {
-                    biasMicros += r.microsPerCall();
-                }
-            }
-            line("");
-            line("The eight training products: " + f3(flops / 1e6) + " MFLOP per batch (= " + f3(flops / 128 / 1e6)
-                    + " MFLOP per sample), " + f1(cblasMicros) + " us per batch through cblas -> GEMM limit "
-                    + f1(flops / cblasMicros / 1e3) + " GFLOP/s, " + f0(128e6 / cblasMicros) + " samples/s; through "
-                    + "Nd4j.gemm " + f1(gemmMicros) + " us (" + f1(flops / gemmMicros / 1e3) + " GFLOP/s). The three bias "
-                    + "row sums (1^T delta, timed through Nd4j.gemm) add " + f1(biasMicros) + " us per batch.");
-            line("");
-        }
-
-        line("## Training against the GEMM limit");
-        line("");
-        line("FLOPs per training sample: minimum " + f3(minFlops / 1e6) + " MFLOP = forward 2(784*256 + 256*128 + "
-                + "128*10) + the same for dW + the same without layer 1 for dX (the first layer needs no input "
-                + "gradient); conventional 3 x forward = " + f3(convFlops / 1e6) + " MFLOP. The limit is the eight "
-                + "training GEMMs' FLOPs over the sum of their measured times (cblas, as the engine calls them; same thread setting), i.e. "
-                + "the training loop if it did nothing but its GEMMs.");
-        line("");
-        line("| thread setting | training GFLOP/s (1.01 MFLOP count) | training GFLOP/s (1.41 count) | GEMM limit GFLOP/s "
-                + "| fraction of limit | step time / GEMM time per batch (us) |");
-        line("|---|---|---|---|---|---|");
-        for (ConfigResult c : configs) {
-            double sps = c.training().samplesPerSecond().median();
-            double limitSps = gemmLimitSamplesPerSecond(c.gemm());
-            line("| " + c.setting().name() + " | " + f1(sps * minFlops / 1e9) + " | " + f1(sps * convFlops / 1e9) + " | "
-                    + f1(limitSps * minFlops / 1e9) + " | " + pct(sps / limitSps) + " | " + f0(128e6 / sps) + " / "
-                    + f0(128e6 / limitSps) + " |");
-        }
-        line("");
-
-        line("## Allocations per training batch");
-        line("");
-        line("Counted on the training thread: Java heap bytes (`ThreadMXBean.getThreadAllocatedBytes`) and ND4J "
-                + "native objects created (data buffers incl. scalars and views' buffers, and op contexts: one per "
-                + "custom-op call such as Mmul behind Nd4j.gemm or SoftMax), read from ND4J's DeallocatorService id "
-                + "counter. Over Trainer.fit's timed epochs, from the end of each epoch's first batch to the end of its "
-                + "last (the batch loop alone; per-epoch work such as the shuffle array is not in it):");
-        line("");
-        line("| thread setting | batches counted | heap bytes/batch | ND4J native objects/batch | GCs during timed epochs |");
-        line("|---|---|---|---|---|");
-        for (ConfigResult c : configs) {
-            EngineBenchmark.Training t = c.training();
-            line("| " + c.setting().name() + " | " + t.measuredBatches() + " | " + f0(t.heapBytesPerBatch()) + " | "
-                    + f1(t.nd4jObjectsPerBatch()) + " | " + t.gcCount() + " |");
-        }
-        line("");
-        line("### Where the time and allocations of one batch go");
-        line("");
-        line("An instrumented copy of the batch loop (HotLoop.java) through the engine's own layers, loss, metrics "
-                + "and optimiser, " + configs.get(0).breakdown().batches() + " batches after 50 untimed ones, per thread "
-                + "setting. Allocations are the same under every setting (shown once). JavaCPP pointers are net "
-                + "(allocated minus freed) and only indicative.");
-        line("");
-        StringBuilder header = new StringBuilder("| step |");
-        StringBuilder rule = new StringBuilder("|---|");
-        for (ConfigResult c : configs) {
-            header.append(" us/batch ").append(c.setting().name()).append(" |");
-            rule.append("---|");
-        }
-        header.append(" heap B/batch | ND4J objects/batch | JavaCPP pointers/batch |");
-        rule.append("---|---|---|");
-        line(header.toString());
-        line(rule.toString());
-        List<HotLoop.Step> first = configs.get(0).breakdown().steps();
-        for (int i = 0; i < first.size(); i++) {
-            StringBuilder row = new StringBuilder("| " + first.get(i).name() + " |");
-            for (ConfigResult c : configs) {
-                HotLoop.Step s = c.breakdown().steps().get(i);
-                row.append(" ").append(f1(s.microsPerBatch())).append(" (").append(pct(s.microsPerBatch() / stepSum(c))).append(") |");
-            }
-            row.append(" ").append(f0(first.get(i).heapBytesPerBatch())).append(" | ").append(f2(first.get(i).nd4jObjectsPerBatch()))
-                    .append(" | ").append(f2(first.get(i).javacppPointersPerBatch())).append(" |");
-            line(row.toString());
-        }
-        StringBuilder total = new StringBuilder("| **whole batch** |");
-        for (ConfigResult c : configs) {
-            total.append(" ").append(f1(c.breakdown().totalMicrosPerBatch())).append(" |");
-        }
-        total.append(" ").append(f0(configs.get(0).breakdown().totalHeapBytesPerBatch())).append(" | ")
-                .append(f2(configs.get(0).breakdown().totalNd4jObjectsPerBatch())).append(" | |");
-        line(total.toString());
-        line("");
-
-    }
-
-    private void concurrencySection() {
-        ConcurrentTraining.Result c = concurrency;
-        line("## Concurrent training (N jobs at once)");
-        line("");
-        line("As the service's worker pool runs jobs: N = 1 or 2 jobs started together, each on its own new thread "
-                + "with its own Network (job j: `Network.initialised(mlp, " + EngineBenchmark.SEED + " + j)`), its own "
-                + "copy of the first " + c.rows() + " training rows and `new Trainer(network, TrainingConfig.of("
-                + c.epochsPerJob() + ", 128, OptimiserSettings.sgd(0.1), " + EngineBenchmark.SEED + " + round)).fit(data)`. "
-                + "Per-job samples/s = " + c.rows() + " x " + c.epochsPerJob() + " / (that job's end - common start); "
-                + "aggregate = N x " + c.rows() + " x " + c.epochsPerJob() + " / (last job's end - common start). "
-                + "Round 0 warms up; in each of the " + c.timedRounds() + " timed rounds every setting runs N = 1 and "
-                + "N = 2 back to back (alternating which comes first). Medians (min - max) over the timed rounds (per "
-                + "job: over every job of every round). Warm-up " + f1(c.warmUpSeconds()) + " s, timed rounds "
-                + f1(c.measuredSeconds()) + " s; load average " + c.loadBefore() + " before, " + c.loadAfter() + " after.");
-        line("");
-        line("Thread counts are set as `ComputeThreads.configure(omp, blas)` does: OpenBLAS's with "
-                + "`Nd4j.factory().blas().setMaxThreads` (process-wide), OpenMP's with `NativeOps.setOmpNumThreads` "
-                + "(omp_set_num_threads: it holds only for the calling thread; threads started later begin with the "
-                + "process default). *job thread*: each job thread sets OpenMP's count itself before it trains; "
-                + "*launching thread*: set once on the thread that starts the jobs, as the service's Nd4jWarmUp does. "
-                + "The last column is what the job threads read back on themselves.");
-        line("");
-        line("| setting | OpenMP set on | N | per-job samples/s | aggregate samples/s | aggregate(N=2) / aggregate(N=1) "
-                + "| job threads ran with |");
-        line("|---|---|---|---|---|---|---|");
-        for (ConcurrentTraining.Setting s : c.settings()) {
-            for (int n : ConcurrentTraining.JOB_COUNTS) {
-                ConcurrentTraining.Cell cell = c.cell(s, n);
-                String ratio = n == 1 ? "" : "**" + f2(c.ratio(s)) + "** (per round " + c.ratioPerRound(s).format("%.2f") + ")";
-                line("| " + (n == 1 ? s.name() : "") + " | " + (n == 1 ? (s.scope() == ConcurrentTraining.Scope.JOB_THREAD
-                        ? "job thread" : "launching thread") : "") + " | " + n + " | " + cell.perJob().format("%.0f")
-                        + " | " + cell.aggregate().format("%.0f") + " | " + ratio + " | " + String.join("; ", cell.seenByJobs())
-                        + " |");
-            }
-        }
-        line("");
-        line("Settings:");
-        line("");
-        for (ConcurrentTraining.Setting s : c.settings()) {
-            line("- `" + s.name() + "`: " + s.description());
-        }
-        line("");
-        StringBuilder same = new StringBuilder();
-        for (ConcurrentTraining.Setting s : c.settings()) {
-            double[] one = c.cell(s, 1).job0Loss();
-            double[] two = c.cell(s, 2).job0Loss();
-            boolean equal = java.util.Arrays.equals(one, two);
-            same.append(same.length() == 0 ? "" : "; ").append(s.name()).append(equal ? ": identical" : ": differ (N=1 "
-                    + f4(one[0]) + ", N=2 " + f4(two[0]) + " in round 1)");
-        }
-        line("Job 0 trains the same network on the same shuffles at N = 1 and N = 2, so its final training loss "
-                + "should not depend on N (a check that concurrent jobs do not disturb each other's numbers): " + same + ".");
-        line("");
-    }
-
-    static double gemmLimitSamplesPerSecond(List<GemmBench.Result> gemm) {
-        double micros = 0;
-        for (GemmBench.Result r : gemm) {
-            if (r.shape().inTraining()) {
-                micros += r.directMicrosPerCall();
-            }
-        }
-        return 128e6 / micros;
-    }
-
-    private static double firstNumber(String text) {
+    static double firstNumber(String text) {
         try {
             return Double.parseDouble(text.trim().split("\\s+")[0]);
         } catch (RuntimeException e) {
@@ -360,16 +154,9 @@ final class Report {
         }
     }
 
-    private static double stepSum(ConfigResult c) {
-        double sum = 0;
-        for (HotLoop.Step s : c.breakdown().steps()) {
-            sum += s.microsPerBatch();
-        }
-        return sum;
-    }
-
-    private void line(String s) {
-        md.append(s).append('\n');
+    /** {@code pattern} applied to {@code value}, "-" for NaN. */
+    static String fmt(String pattern, double value) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, pattern, value);
     }
 
     static String f0(double v) {

@@ -3,7 +3,9 @@ package dev.chainrule.bench;
 /**
  * Times a repeated call in chunks: {@link #calibrate} warms it up and finds how many calls fill one chunk of
  * the target length; each {@link #chunk} then gives one calls/second figure. Chunks of different thread
- * settings are interleaved by the caller, so a change in machine load hits every setting alike.
+ * settings are interleaved by the caller, so a change in machine load hits every setting alike. This is for the
+ * macro runs' interleaved rounds (systems and thread settings side by side, medians and per-round ratios); single
+ * calls measured alone are JMH's (dev.chainrule.bench.micro, bench/run.sh --micro).
  */
 final class Timing {
     private Timing() {

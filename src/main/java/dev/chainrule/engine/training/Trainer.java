@@ -7,7 +7,6 @@ import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.optim.Optimiser;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -110,7 +109,7 @@ public final class Trainer {
                 break;
             }
             long started = System.nanoTime();
-            fillOrder(order, epoch);
+            EpochOrder.fill(order, config.shuffle(), config.shuffleSeed(), epoch);
             MetricAccumulator trainingMetrics = new MetricAccumulator(network.definition().loss());
             double lossSum = 0;
             for (int b = 0; b < batches; b++) {
@@ -252,23 +251,6 @@ public final class Trainer {
         }
         return matrix.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
                 org.nd4j.linalg.indexing.NDArrayIndex.all());
-    }
-
-    private void fillOrder(int[] order, int epoch) {
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        if (!config.shuffle()) {
-            return;
-        }
-        // epoch e's permutation is a function of (seed, e) alone: a resumed run repeats it exactly
-        SplittableRandom random = new SplittableRandom(config.shuffleSeed() * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
     }
 
     /** The matrix itself when it is contiguous and row-major, else such a copy: what the gather reads. */

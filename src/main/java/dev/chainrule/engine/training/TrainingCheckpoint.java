@@ -14,8 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * TrainingListener, java.util.function.BooleanSupplier, TrainingCheckpoint)} to resume.
  *
  * <p>There is no random generator state to keep: the only randomness of a run is the row order, and the
- * trainer draws epoch e's permutation from a new SplittableRandom seeded by (shuffleSeed, e) alone (Trainer's
- * fillOrder), so the configuration's seed and the epoch number give every later epoch's order.
+ * trainer draws epoch e's permutation from a new SplittableRandom seeded by (shuffleSeed, e) alone
+ * ({@link EpochOrder}), so the configuration's seed and the epoch number give every later epoch's order.
  *
  * <p>The arrays are copies taken at the epoch's end (the best-epoch snapshot may be shared with later
  * checkpoints, as it does not change until a better epoch replaces it); treat them as read-only. A listener
