@@ -11,6 +11,9 @@
 #   bench/run.sh --memory        train MNIST in a JVM with -Xmx1g, record the peak resident set: ...-memory.md
 #                                (--epochs N, --optimiser sgd|adam)
 #   bench/run.sh --kernels       the GEMM limit under each OPENBLAS_CORETYPE, one fresh JVM each: ...-kernels.md
+#   bench/run.sh --predict       the service's predict path (engine.model.Predictor) beside ONNX Runtime for Java and
+#                                PyTorch at batch 1 and 128, 7 timed rounds (about 2 minutes): ...-predict-path.md
+#                                (--rounds N, --chunk-ms M, --python PATH)
 #                                (--coretypes SKYLAKEX,HASWELL,...: which ones besides "unset")
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
@@ -39,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --concurrency) main=dev.chainrule.bench.EngineBenchmark; args+=("$1") ;;
     --memory) main=dev.chainrule.bench.MemoryFootprint; heap=(-Xmx1g) ;;
     --kernels) main=dev.chainrule.bench.KernelComparison; heap=(-Xmx1g) ;;
+    --predict) main=dev.chainrule.bench.PredictPathBenchmark; heap=(-Xms1g -Xmx2g) ;;
     --coretype) coretype="$2"; shift ;;
     --quick) quick=1; args+=("$1") ;;
     --data) data_dir="$2"; args+=("$1" "$2"); shift ;;
