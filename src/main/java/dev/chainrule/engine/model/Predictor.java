@@ -1,5 +1,6 @@
 package dev.chainrule.engine.model;
 
+import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.Layer;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NioView;
@@ -14,8 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A trained model's outputs for rows of raw inputs, the way the service serves them: the stored standardisation in
  * float32 ((x - mean) / std, as {@link Standardiser#apply} computes it on a float32 network), then the layers in
- * order; a lone row that is mostly exact zeros starts with {@link SparseRowForward} instead of the first layer's
- * dense product. What the outputs mean is the model's {@link #task()}.
+ * order. Rows that are mostly exact zeros (an image's background, one-hot codes) start with {@link SparseRowForward}
+ * instead of the standardisation and the first layer's dense product: a lone row when at most half its inputs are
+ * nonzero, a batch when few enough are for the sums over W's nonzero rows on this thread to beat the dense GEMM on
+ * OpenBLAS's threads ({@link SparseRowForward#pays}). What the outputs mean is the model's {@link #task()}.
  *
  * <p>A predictor keeps work buffers (a network replica's, and the standardised input), so it serves one thread at a
  * time; {@link #sibling()} makes another for another thread, reading the same weights (not copies).
@@ -37,7 +40,9 @@ public final class Predictor {
     private final NioView outputView = new NioView();
     /** One row being standardised: the JIT vectorises the loop only when every array is indexed alike. */
     private final float[] row;
-    private final float[] firstLayerValues;
+    private final SparseRowForward.Work sparseWork;
+    /** The first layer's outputs from the sparse path, rows x its width (grown to the largest batch seen). */
+    private float[] firstLayerValues = new float[0];
     private final ReusedArray firstLayerOutput = new ReusedArray();
     private final NioView firstLayerView = new NioView();
 
@@ -52,7 +57,7 @@ public final class Predictor {
         this.std = standardiser == null || !float32 ? null : standardiser.stdFloat32();
         this.inputWidth = version.network().definition().inputWidth();
         this.row = new float[inputWidth];
-        this.firstLayerValues = sparseRows == null ? null : new float[sparseRows.outputWidth()];
+        this.sparseWork = sparseRows == null ? null : sparseRows.newWork();
     }
 
     /** A predictor for a trained version; it reads the version's weights, which must not change meanwhile. */
@@ -94,9 +99,12 @@ public final class Predictor {
             INDArray outputs = model.predict(Nd4j.create(values, new long[] {rows, inputWidth}, 'c'));
             return outputs.castTo(DataType.FLOAT).data().asFloat();
         }
-        if (rows == 1 && sparseRows != null && sparseRows.firstLayer(features, firstLayerValues)) {
-            INDArray h = firstLayerOutput.get(DataType.FLOAT, 1, firstLayerValues.length);
-            firstLayerView.floats(h).put(0, firstLayerValues, 0, firstLayerValues.length);
+        if (sparseRows != null && sparseRows.pays(features, rows, ComputeThreads.blasThreads())) {
+            int n = rows * sparseRows.outputWidth();
+            float[] values = firstLayerValues.length >= n ? firstLayerValues : (firstLayerValues = new float[n]);
+            sparseRows.firstLayer(features, rows, values, sparseWork);
+            INDArray h = firstLayerOutput.get(DataType.FLOAT, rows, sparseRows.outputWidth());
+            firstLayerView.floats(h).put(0, values, 0, n);
             return copyOut(forwardFrom(1, h));
         }
         return copyOut(forwardFrom(0, standardised(features, rows)));
