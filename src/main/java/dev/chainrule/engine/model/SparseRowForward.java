@@ -6,8 +6,8 @@ import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The first fully connected layer's output for one row of raw inputs that are mostly exact zeros (an image's
- * background, one-hot codes), reading only the weight rows of the inputs that are not zero.
+ * The first fully connected layer's output for rows of raw inputs that are mostly exact zeros (an image's
+ * background, one-hot codes), reading only the weight rows of each row's inputs that are not zero.
  *
  * <p>The layer is affine, so with the standardisation z = (x - mean) / std folded in (seed 002, the fully connected
  * layer's forward pass):
@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * where c is what standardisation makes of an all-zero row. z - c is exactly zero wherever the raw input is zero,
  * so only those rows of W take part: about a fifth of them for an MNIST digit. A single-row predict otherwise
  * streams all of W (0.8 MB for 784 x 256) through the core's caches, which cost the service more than the
- * arithmetic (bench/results/2026-11-22-speed-notes.md, fifth session).
+ * arithmetic (bench/results/2026-11-22-speed-notes.md, fifth session). For a batch it is less arithmetic: a fifth of
+ * the dense product's multiply-adds, though at a fraction of the GEMM's speed per term ({@link #BATCH_DENSITY}).
  *
  * <p>The sum runs in another order than the BLAS's dense product, so an output may differ from the dense path's in
  * its last bits (as a row predicted alone already may from the same row in a batch: sgemv against sgemm).
