@@ -9,7 +9,8 @@ A call takes rows of a float32 numpy array (torch.from_numpy: no copy) and retur
 Serves commands on stdin, one JSON object a line, one JSON reply a line:
   {"op": "outputs", "batch": n}                                  -> the outputs of the first n input rows
   {"op": "calibrate", "batch": n, "millis": m, "threads": t, "blas_threads": b} -> calls that fill m milliseconds
-  {"op": "chunk", "batch": n, "calls": c, "threads": t, "blas_threads": b}       -> samples/s over c calls
+  {"op": "chunk", "batch": n, "calls": c, "threads": t, "blas_threads": b}       -> samples/s over c calls, and
+                                                                                   the process's CPU time per call
   {"op": "quit"}
 """
 import argparse
@@ -114,10 +115,11 @@ def main():
                 reply({"calls": max(3, int(command["millis"] / 1000 / per_call))})
             elif op == "chunk":
                 call = caller(command["batch"])
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 for _ in range(command["calls"]):
                     call()
                 reply({"samples_per_second": command["calls"] * command["batch"] / (time.perf_counter() - start),
+                       "cpu_us_per_call": (time.process_time() - cpu) * 1e6 / command["calls"],
                        "openblas_threads": blas.info().get("threads"), "intra_op_threads": torch.get_num_threads()})
             else:
                 reply({"error": f"unknown op {op}"})

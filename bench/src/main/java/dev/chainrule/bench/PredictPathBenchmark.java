@@ -64,6 +64,13 @@ public final class PredictPathBenchmark {
 
         /** Samples/s over {@code calls} calls. */
         double chunk(int batch, long calls) throws IOException;
+
+        /**
+         * CPU time per call of the last chunk, in microseconds: the calling thread's for the Java contenders, the
+         * worker process's for PyTorch. With one thread of everything it is the work itself, which a loaded machine
+         * disturbs far less than the wall-clock rate (it still shares the caches).
+         */
+        double lastCpuMicrosPerCall();
     }
 
     public static void main(String[] args) throws Exception {
@@ -113,9 +120,11 @@ public final class PredictPathBenchmark {
         // round 0 warms up and sizes the chunks; then every contender, every batch size, each round
         Map<String, long[]> calls = new LinkedHashMap<>();
         Map<String, double[][]> rates = new LinkedHashMap<>();
+        Map<String, double[][]> cpu = new LinkedHashMap<>();
         for (Contender c : contenders) { // the report lists them in this order
             calls.put(c.system() + " | " + c.setting(), new long[BATCHES.length]);
             rates.put(c.system() + " | " + c.setting(), new double[BATCHES.length][rounds]);
+            cpu.put(c.system() + " | " + c.setting(), new double[BATCHES.length][rounds]);
         }
         List<String> loads = new ArrayList<>();
         for (int round = 0; round <= rounds; round++) {
@@ -132,6 +141,7 @@ public final class PredictPathBenchmark {
                         n[b] = c.calibrate(BATCHES[b], chunkMillis);
                     } else {
                         r[b][round - 1] = c.chunk(BATCHES[b], n[b]);
+                        cpu.get(key)[b][round - 1] = c.lastCpuMicrosPerCall();
                     }
                 }
             }
@@ -154,7 +164,7 @@ public final class PredictPathBenchmark {
         String report = new PredictPathReport(options.getOrDefault("--command", "bench/run.sh --predict"),
                 options.getOrDefault("--revision", "unknown"), Instant.now(), environment, uptimeStart, uptimeEnd,
                 PredictPathReport.run("lscpu"), checks, torch == null ? PytorchPredictPeer.unavailable(python) : null,
-                rounds, chunkMillis, rates, loads).markdown();
+                rounds, chunkMillis, rates, cpu, loads).markdown();
         Files.createDirectories(results);
         Path out = results.resolve(java.time.LocalDate.now(java.time.ZoneOffset.UTC) + "-predict-path" + tag + ".md");
         Files.writeString(out, report);
@@ -202,6 +212,7 @@ public final class PredictPathBenchmark {
         private final Map<Integer, float[][]> batches = new LinkedHashMap<>();
         private final float[] rows;
         private int next;
+        private double cpuMicros = Double.NaN;
         static volatile Object sink;
 
         JavaContender(float[] rows) {
@@ -230,7 +241,16 @@ public final class PredictPathBenchmark {
         @Override
         public double chunk(int batch, long calls) {
             threads();
-            return Timing.chunk(caller(batch), calls) * batch;
+            java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu = bean.getCurrentThreadCpuTime();
+            double rate = Timing.chunk(caller(batch), calls) * batch;
+            cpuMicros = (bean.getCurrentThreadCpuTime() - cpu) / 1e3 / calls;
+            return rate;
+        }
+
+        @Override
+        public double lastCpuMicrosPerCall() {
+            return cpuMicros;
         }
     }
 

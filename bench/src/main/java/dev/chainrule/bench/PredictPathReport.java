@@ -13,7 +13,8 @@ import java.util.Map;
 /** The predict-path benchmark's Markdown: setup, medians, per-round ratios against each peer's best, targets. */
 record PredictPathReport(String command, String revision, Instant finished, Map<String, String> environment,
                          String uptimeStart, String uptimeEnd, String lscpu, String checks, String torchMissing,
-                         int rounds, double chunkMillis, Map<String, double[][]> rates, List<String> loads) {
+                         int rounds, double chunkMillis, Map<String, double[][]> rates,
+                         Map<String, double[][]> cpu, List<String> loads) {
     private static final String OURS = "Chainrule Predictor.predict";
     private static final String BARE = "Chainrule Network.forward (bare)";
 
@@ -89,7 +90,8 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
         md.append("\nThe work: MNIST's 784-256-128-10 MLP (ReLU, ReLU, softmax), trained 2 epochs on 12,800 standardised "
                 + "rows; each call predicts raw test digits (pixels / 255, cycling through 512 rows) into a new float32 "
                 + "array. Chainrule: `Predictor.predict(float[], rows)`, the engine class `PredictionService` pools "
-                + "(standardise in float32, the sparse first layer for a lone mostly-zero row, the layers). ONNX "
+                + "(standardise in float32 and the layers; rows mostly zeros start with the sparse first layer instead: "
+                + "a lone digit always, a batch of digits (18% nonzero) on 1 OpenBLAS thread, not on 2). ONNX "
                 + "Runtime: the engine's `OnnxExport` of the same model (standardisation as Sub/Div in the graph), "
                 + "input and output tensors pinned over direct buffers, the rows copied in and the outputs out. "
                 + "PyTorch: the same weights in `nn.Sequential` under `inference_mode`, `(x - mean) / std` first, "
@@ -112,6 +114,37 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
         ratioRow(md, "Chainrule / ONNX Runtime", OURS, "ONNX Runtime", "b1 >= 1.5, b128 >= 1.0");
         ratioRow(md, "Chainrule / PyTorch", OURS, "PyTorch", "b128 >= 1.3");
         ratioRow(md, "Chainrule path / bare forward", OURS, BARE, "b128 about 1.0");
+        md.append("\n## CPU time per call, one thread of everything (us), median (min - max)\n\n"
+                + "The calling thread's CPU time for the Java systems, the worker process's for PyTorch, in the "
+                + "1-thread settings, where it is the whole work of a call: other processes on the machine slow it far "
+                + "less than they slow the wall clock (they still share the caches). Ratio: the peer's over Chainrule's, "
+                + "per round (above 1: Chainrule does the call in less CPU time).\n\n");
+        md.append("| system | setting | batch 1 | batch 128 |\n|---|---|---|---|\n");
+        String oursOne = null;
+        for (Map.Entry<String, double[][]> e : cpu.entrySet()) {
+            if (!oneThread(e.getKey())) {
+                continue;
+            }
+            oursOne = e.getKey().startsWith(OURS) ? e.getKey() : oursOne;
+            String[] name = e.getKey().split(" \\| ");
+            md.append("| ").append(name[0]).append(" | ").append(name[1]).append(" | ")
+                    .append(Stats.of(e.getValue()[0]).format("%,.1f")).append(" | ")
+                    .append(Stats.of(e.getValue()[1]).format("%,.1f")).append(" |\n");
+        }
+        for (Map.Entry<String, double[][]> e : cpu.entrySet()) {
+            if (oursOne == null || !oneThread(e.getKey()) || e.getKey().startsWith(OURS)) {
+                continue;
+            }
+            md.append("| CPU time ratio ").append(e.getKey().split(" \\| ")[0]).append(" / Chainrule | | ");
+            for (int b = 0; b < PredictPathBenchmark.BATCHES.length; b++) {
+                double[] ratio = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratio[r] = e.getValue()[b][r] / cpu.get(oursOne)[b][r];
+                }
+                md.append(Stats.of(ratio).format("%.2f")).append(" | ");
+            }
+            md.append('\n');
+        }
         md.append("\n## Every round (samples/s)\n\n| system | setting | batch | ");
         for (int r = 1; r <= rounds; r++) {
             md.append("round ").append(r).append(" | ");
@@ -132,6 +165,11 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
         environment.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "/")).append(" |\n"));
         md.append("\n<details><summary>lscpu</summary>\n\n```\n").append(lscpu).append("\n```\n</details>\n");
         return md.toString();
+    }
+
+    /** A setting of one thread of everything (the CPU time per call is then the work itself). */
+    private static boolean oneThread(String key) {
+        return key.endsWith(" 1 thread") || key.endsWith(" 1 intra-op thread") || key.endsWith("| 1 intra-op + 1 OpenBLAS thread");
     }
 
     private void ratioRow(StringBuilder md, String label, String ours, String peerPrefix, String target) {

@@ -104,9 +104,17 @@ final class PytorchPredictPeer implements AutoCloseable {
                         "blas_threads", blasThreads)).get("calls").asLong();
             }
 
+            private double cpuMicros = Double.NaN;
+
             public double chunk(int batch, long calls) throws IOException {
-                return ask(Map.of("op", "chunk", "batch", batch, "calls", calls, "threads", threads,
-                        "blas_threads", blasThreads)).get("samples_per_second").asDouble();
+                JsonNode reply = ask(Map.of("op", "chunk", "batch", batch, "calls", calls, "threads", threads,
+                        "blas_threads", blasThreads));
+                cpuMicros = reply.path("cpu_us_per_call").asDouble(Double.NaN);
+                return reply.get("samples_per_second").asDouble();
+            }
+
+            public double lastCpuMicrosPerCall() {
+                return cpuMicros;
             }
         };
     }
