@@ -28,7 +28,7 @@ public final class Predictor {
     private final TrainedModel model;
     private final List<Layer> layers;
     private final Task task;
-    /** The first layer for a lone mostly-zero row, shared by siblings (null where it would not pay). */
+    /** The first layer for rows that are mostly zeros, shared by siblings (null where it would never pay). */
     private final SparseRowForward sparseRows;
     /** Float32 standardisation (null without one, or for a float64 network, which standardises as it computes). */
     private final float[] mean;
