@@ -12,6 +12,9 @@
 #                                (--epochs N, --optimiser sgd|adam)
 #   bench/run.sh --kernels       the GEMM limit under each OPENBLAS_CORETYPE, one fresh JVM each: ...-kernels.md
 #                                (--coretypes SKYLAKEX,HASWELL,...: which ones besides "unset")
+#   bench/run.sh --predict       the service's predict path (engine.model.Predictor) beside ONNX Runtime for Java and
+#                                PyTorch at batch 1 and 128, 7 timed rounds (about 2 minutes): ...-predict-path.md
+#                                (--rounds N, --chunk-ms M, --python PATH)
 #   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch) under JMH with
 #                                -prof gc; e.g. --micro -p blasThreads=1 GemmMicro. Prints JMH's tables and writes
 #                                ...-micro.txt (its result file); --micro --quick: one short iteration of each
@@ -43,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --memory) main=dev.chainrule.bench.MemoryFootprint; heap=(-Xmx1g) ;;
     --kernels) main=dev.chainrule.bench.KernelComparison; heap=(-Xmx1g) ;;
     --micro) main=org.openjdk.jmh.Main; heap=(-Xmx2g) ;;
+    --predict) main=dev.chainrule.bench.PredictPathBenchmark; heap=(-Xms1g -Xmx2g) ;;
     --coretype) coretype="$2"; shift ;;
     --quick) quick=1; args+=("$1") ;;
     --data) data_dir="$2"; args+=("$1" "$2"); shift ;;

@@ -6,14 +6,13 @@ import dev.chainrule.api.rows.InstanceRows;
 import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
-import dev.chainrule.engine.kernel.NioView;
-import dev.chainrule.engine.kernel.ReusedArray;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.init.WeightInitialiser;
 import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.loss.LossKind;
-import dev.chainrule.engine.model.SparseRowForward;
+import dev.chainrule.engine.model.Predictor;
 import dev.chainrule.engine.model.Standardiser;
+import dev.chainrule.engine.model.Task;
 import dev.chainrule.engine.model.TrainedModel;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import tools.jackson.core.StreamWriteFeature;
@@ -31,10 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The steps of one POST /models/{id}/predict, timed one at a time on one thread, with the service's own classes
  * (started by bench/http/micro.sh with the Spring Boot jar's BOOT-INF on the class path): Jackson into
- * PredictRequest (rows straight into float32, InstanceRows), the compute as PredictionService does it (one row: the
- * sparse first layer and the layers after it; more: float32 standardisation a row at a time into the replica's
- * reused input, Network.forward; then one bulk copy out; written out here because PredictionService's replicas are
- * private), the response objects and Jackson's write.
+ * PredictRequest (rows straight into float32, InstanceRows), the compute as PredictionService does it (the engine's
+ * Predictor, the class its replicas are: one row takes the sparse first layer and the layers after it; more, float32
+ * standardisation into the reused input and the layers; then one bulk copy out), the response objects and Jackson's
+ * write.
  *
  * <p>Arguments: the folder with predict-1.json and predict-128.json (the request bodies of the HTTP benchmark),
  * then optionally the milliseconds per timed round (default 300) and the number of rounds (default 7).
@@ -65,16 +63,7 @@ public class PredictPathMicro {
         Standardiser standardiser = Standardiser.fit(Nd4j.create(Arrays.copyOf(fit.values(), fit.count()),
                 new long[] {fit.rows(), WIDTH}, 'c'));
         Network network = Network.initialised(definition, 42);
-        float[] mean = standardiser.meanFloat32();
-        float[] std = standardiser.stdFloat32();
-        ReusedArray input = new ReusedArray();
-        NioView inputView = new NioView();
-        NioView outputView = new NioView();
-        SparseRowForward sparse = SparseRowForward.of(new TrainedModel(network, standardiser));
-        float[] firstLayer = new float[sparse.outputWidth()];
-        ReusedArray firstLayerInput = new ReusedArray();
-        NioView firstLayerView = new NioView();
-        float[] row = new float[WIDTH];
+        Predictor predictor = Predictor.of(new TrainedModel(network, standardiser)); // what PredictionService pools
 
         System.out.println("| rows | step | what | us/call median (min) | heap bytes/call | ND4J native objects/call |");
         System.out.println("|---|---|---|---|---|---|");
@@ -82,29 +71,7 @@ public class PredictPathMicro {
             byte[] body = Files.readAllBytes(bodies.resolve(name));
             InstanceRows parsed = JSON.readValue(body, PredictRequest.class).instances();
             int n = parsed.rows();
-            Supplier<float[]> compute = () -> {
-                float[] x = parsed.values();
-                INDArray out;
-                if (n == 1 && sparse.firstLayer(x, firstLayer)) { // a digit is mostly background: the sparse path
-                    INDArray h = firstLayerInput.get(DataType.FLOAT, 1, firstLayer.length);
-                    firstLayerView.floats(h).put(0, firstLayer, 0, firstLayer.length);
-                    out = network.forwardFrom(1, h);
-                } else {
-                    INDArray in = input.get(DataType.FLOAT, n, WIDTH);
-                    java.nio.FloatBuffer buffer = inputView.floats(in);
-                    for (int r = 0; r < n; r++) { // a row at a time through its own array, as the service does
-                        System.arraycopy(x, r * WIDTH, row, 0, WIDTH);
-                        for (int c = 0; c < WIDTH; c++) {
-                            row[c] = (row[c] - mean[c]) / std[c];
-                        }
-                        buffer.put(r * WIDTH, row, 0, WIDTH);
-                    }
-                    out = network.forward(in);
-                }
-                float[] values = new float[(int) out.length()];
-                outputView.floats(out).get(0, values, 0, values.length);
-                return values;
-            };
+            Supplier<float[]> compute = () -> predictor.predict(parsed.values(), n);
             // the same numbers as the engine's own path (TrainedModel.predict) before anything is timed
             float[] expected = new TrainedModel(network.copy(), standardiser)
                     .predict(Nd4j.create(Arrays.copyOf(parsed.values(), parsed.count()), new long[] {n, WIDTH}, 'c'))
@@ -124,8 +91,8 @@ public class PredictPathMicro {
             check(PredictRequestJson.read(body) != null, "the plain-shape reader declined the body");
             time(r, "JSON -> request", "PredictRequestJson (the plain shape in one pass; the service's way for these bodies)",
                     () -> PredictRequestJson.read(body));
-            time(r, "compute", n == 1 ? "SparseRowForward (the digit's nonzero inputs) + the layers after it + bulk copy out"
-                    : "standardise (float32, a row at a time) + bulk copies in + Network.forward + bulk copy out", compute::get);
+            time(r, "compute", n == 1 ? "Predictor.predict: SparseRowForward (the digit's nonzero inputs) + the layers after it + bulk copy out"
+                    : "Predictor.predict: standardise (float32) into the input buffer + the layers + bulk copy out", compute::get);
             time(r, "", "info: Network.forward alone", () -> network.forward(batch));
             time(r, "outputs -> response", "rows split, PredictResponse objects", () -> response(toRows(outputs, n)));
             time(r, "response -> JSON", "Jackson writes PredictResponse", () -> JSON.writeValueAsBytes(response));
@@ -164,15 +131,9 @@ public class PredictPathMicro {
     static PredictResponse response(float[][] outputs) {
         List<PredictResponse.Prediction> list = new ArrayList<>(outputs.length);
         for (float[] row : outputs) {
-            int best = 0;
-            for (int i = 1; i < row.length; i++) {
-                if (row[i] > row[best]) {
-                    best = i;
-                }
-            }
-            list.add(new PredictResponse.Prediction(row, best, row, null, null));
+            list.add(new PredictResponse.Prediction(row, Task.CLASSIFICATION.classIndex(row, 0, row.length), row, null, null));
         }
-        return new PredictResponse("model", 1, "classification", list);
+        return new PredictResponse("model", 1, null, Task.CLASSIFICATION.jsonName(), list);
     }
 
     // ------------------------------------------------------------------------------------------ prototypes

@@ -95,16 +95,8 @@ public final class Network {
     public INDArray forward(INDArray input) {
         // the layers' BLAS calls and loops read a contiguous row-major batch (a row range of one is fine)
         INDArray h = Blas.directlyUsable(input.dataType() == dataType ? input : input.castTo(dataType));
-        return forwardFrom(0, h);
-    }
-
-    /**
-     * Runs the layers from index {@code first} on (layers() order: each fully connected layer, then its activation),
-     * given {@code h}, the output of the layer before it; the result is this network's buffer, as forward's.
-     */
-    public INDArray forwardFrom(int first, INDArray h) {
-        for (int k = first; k < layers.size(); k++) {
-            h = layers.get(k).forward(h);
+        for (Layer layer : layers) {
+            h = layer.forward(h);
         }
         lastOutput = h;
         return h;

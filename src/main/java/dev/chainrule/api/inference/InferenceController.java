@@ -2,6 +2,7 @@ package dev.chainrule.api.inference;
 
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
+import dev.chainrule.engine.model.Task;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelVersion;
 import dev.chainrule.prediction.PredictionService;
@@ -170,27 +171,16 @@ class InferenceController {
         for (String output : wanted) {
             tensors.add(output.equals(InferenceModels.OUTPUT)
                     ? new OutputTensor(output, List.of((long) rows, (long) width), FP32, outputs)
-                    : new OutputTensor(output, List.of((long) rows), INT64, classIndices(outputs, rows, width)));
+                    : new OutputTensor(output, List.of((long) rows), INT64, classIndices(Task.of(definition), outputs, rows, width)));
         }
         return new InferenceResponse(name, Integer.toString(resolved.number()), inference.id(), tensors);
     }
 
-    /** Each row's class: the first largest output, or for one logistic unit 1 when it is at least 0.5 (as /predict). */
-    private static long[] classIndices(float[] outputs, int rows, int width) {
+    /** Each row's class, as /predict gives it (Task#classIndex). */
+    private static long[] classIndices(Task task, float[] outputs, int rows, int width) {
         long[] classes = new long[rows];
         for (int r = 0; r < rows; r++) {
-            int offset = r * width;
-            if (width == 1) {
-                classes[r] = outputs[offset] >= 0.5f ? 1 : 0;
-                continue;
-            }
-            int best = 0;
-            for (int k = 1; k < width; k++) {
-                if (outputs[offset + k] > outputs[offset + best]) {
-                    best = k;
-                }
-            }
-            classes[r] = best;
+            classes[r] = task.classIndex(outputs, r * width, width);
         }
         return classes;
     }

@@ -1,7 +1,7 @@
 package dev.chainrule.api.inference;
 
 import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.engine.model.Task;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelNotFoundException;
 import dev.chainrule.model.ModelService;
@@ -127,9 +127,8 @@ class InferenceModels {
         return isClassifier(definition) ? List.of(OUTPUT, CLASS_INDEX) : List.of(OUTPUT);
     }
 
-    /** A softmax output, or one logistic unit: each row has a class (argmax, or output at least 0.5), as in /predict. */
+    /** A softmax output, or one logistic unit: each row has a class (Task#classIndex), as in /predict. */
     static boolean isClassifier(NetworkDefinition definition) {
-        Activation last = definition.layers().get(definition.layers().size() - 1).activation();
-        return last == Activation.SOFTMAX || last == Activation.LOGISTIC && definition.outputWidth() == 1;
+        return Task.of(definition).hasClassIndex(definition.outputWidth());
     }
 }

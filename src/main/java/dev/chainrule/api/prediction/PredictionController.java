@@ -8,7 +8,7 @@ import dev.chainrule.api.rows.InstanceRows;
 import dev.chainrule.api.training.TrainRequestValidator;
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
-import dev.chainrule.engine.layer.Activation;
+import dev.chainrule.engine.model.Task;
 import dev.chainrule.model.ModelVersion;
 import dev.chainrule.model.VersionRef;
 import dev.chainrule.prediction.PredictionService;
@@ -77,8 +77,8 @@ class PredictionController {
 
     /** A predict request's rows, checked against the version they go to. */
     private record CheckedRows(ModelVersion version, NetworkDefinition definition, InstanceRows instances) {
-        Activation output() {
-            return definition.layers().get(definition.layers().size() - 1).activation();
+        Task task() {
+            return Task.of(definition);
         }
     }
 
@@ -128,7 +128,7 @@ class PredictionController {
         InstanceRows instances = request.instances();
         float[] outputs = predictions.predict(request.version(), instances.values(), instances.rows());
         int k = outputs.length / instances.rows();
-        Activation output = request.output();
+        Task task = request.task();
         float[][] values = new float[instances.rows()][];
         for (int r = 0; r < values.length; r++) {
             values[r] = Arrays.copyOfRange(outputs, r * k, (r + 1) * k);
@@ -136,19 +136,20 @@ class PredictionController {
         NonFiniteResultException.check(values, "the output");
         List<PredictResponse.Prediction> list = new ArrayList<>(values.length);
         for (float[] row : values) {
-            list.add(switch (output) {
-                case SOFTMAX -> new PredictResponse.Prediction(row, argMax(row), row, null, null);
-                case LOGISTIC -> row.length == 1
-                        ? new PredictResponse.Prediction(row, null, null, row[0], row[0] >= 0.5f ? 1 : 0)
+            list.add(switch (task) {
+                case CLASSIFICATION -> new PredictResponse.Prediction(row, task.classIndex(row, 0, k), row, null, null);
+                case BINARY -> k == 1
+                        ? new PredictResponse.Prediction(row, null, null, row[0], task.classIndex(row, 0, k))
                         : new PredictResponse.Prediction(row, null, row, null, null);
-                default -> new PredictResponse.Prediction(row, null, null, null, null);
+                case REGRESSION -> new PredictResponse.Prediction(row, null, null, null, null);
             });
         }
-        return new PredictResponse(id, request.version().number(), request.version().alias(), task(output), list);
+        return new PredictResponse(id, request.version().number(), request.version().alias(), task.jsonName(), list);
     }
 
     private static PredictDryRunResponse dryRun(String id, CheckedRows request) {
-        return new PredictDryRunResponse(id, request.version().number(), request.version().alias(), task(request.output()), request.instances().rows());
+        return new PredictDryRunResponse(id, request.version().number(), request.version().alias(), request.task().jsonName(),
+                request.instances().rows());
     }
 
     /** The version's definition, once the request's rows fit it (else a 400 naming every problem). */
@@ -159,14 +160,6 @@ class PredictionController {
                 "chainrule.limits.max-predict-rows", errors);
         errors.throwIfAny();
         return definition;
-    }
-
-    private static String task(Activation output) {
-        return switch (output) {
-            case SOFTMAX -> "classification";
-            case LOGISTIC -> "binary";
-            default -> "regression";
-        };
     }
 
     @PostMapping("/models/{id}/input-gradients")
@@ -203,13 +196,4 @@ class PredictionController {
         return out;
     }
 
-    private static int argMax(float[] row) {
-        int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

@@ -6,8 +6,8 @@ import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The first fully connected layer's output for one row of raw inputs that are mostly exact zeros (an image's
- * background, one-hot codes), reading only the weight rows of the inputs that are not zero.
+ * The first fully connected layer's output for rows of raw inputs that are mostly exact zeros (an image's
+ * background, one-hot codes), reading only the weight rows of each row's inputs that are not zero.
  *
  * <p>The layer is affine, so with the standardisation z = (x - mean) / std folded in (seed 002, the fully connected
  * layer's forward pass):
@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * where c is what standardisation makes of an all-zero row. z - c is exactly zero wherever the raw input is zero,
  * so only those rows of W take part: about a fifth of them for an MNIST digit. A single-row predict otherwise
  * streams all of W (0.8 MB for 784 x 256) through the core's caches, which cost the service more than the
- * arithmetic (bench/results/2026-11-22-speed-notes.md, fifth session).
+ * arithmetic (bench/results/2026-11-22-speed-notes.md, fifth session). For a batch it is less arithmetic: a fifth of
+ * the dense product's multiply-adds, though at a fraction of the GEMM's speed per term ({@link #BATCH_DENSITY}).
  *
  * <p>The sum runs in another order than the BLAS's dense product, so an output may differ from the dense path's in
  * its last bits (as a row predicted alone already may from the same row in a batch: sgemv against sgemm).
@@ -26,6 +27,14 @@ public final class SparseRowForward {
     static final long MAX_COPIED_WEIGHTS = 1L << 21;
     /** Inputs narrower than this are cheap to multiply densely. */
     static final int MIN_INPUT_WIDTH = 32;
+    /**
+     * A batch takes this path when at most this fraction of its inputs, over OpenBLAS's thread count, are nonzero: on
+     * one thread the sums over nonzero rows of W ran at about a third of the dense GEMM's speed per term (MNIST's 18%
+     * nonzero pixels took 0.6x its time; bench/results/2026-12-06-predict-path-notes.md).
+     */
+    static final double BATCH_DENSITY = 0.25;
+    /** How many of a batch's first rows {@link #pays} counts. */
+    static final int SAMPLED_ROWS = 8;
 
     private final int inputWidth;
     private final int outputWidth;
@@ -107,30 +116,103 @@ public final class SparseRowForward {
      * this to pay (the caller takes the dense path).
      */
     public boolean firstLayer(float[] raw, float[] output) {
+        if (nonZero(raw, 0) > maxNonZero) {
+            return false;
+        }
+        firstLayer(raw, 1, output, new Work());
+        return true;
+    }
+
+    /** A caller's work arrays for {@link #firstLayer(float[], int, float[], Work)}: one per thread. */
+    public final class Work {
+        private final int[] indices = new int[inputWidth];
+        private final float[] differences = new float[inputWidth];
+        /** The output row being summed: the JIT vectorises the sum only over arrays indexed alike. */
+        private final float[] row = new float[outputWidth];
+    }
+
+    public Work newWork() {
+        return new Work();
+    }
+
+    /**
+     * Whether a batch of {@code rows} rows is sparse enough for {@link #firstLayer(float[], int, float[], Work)}
+     * to beat the dense product on {@code blasThreads} OpenBLAS threads, judged on its first rows: a lone row when at
+     * most half its inputs are nonzero (the dense product of one row streams all of W), a batch when at most
+     * {@link #BATCH_DENSITY} / blasThreads of them are (the dense GEMM runs near the core's peak, on every thread).
+     */
+    public boolean pays(float[] raw, int rows, int blasThreads) {
+        if (rows == 1) {
+            return nonZero(raw, 0) <= maxNonZero;
+        }
+        int sampled = Math.min(rows, SAMPLED_ROWS);
+        long nonZero = 0;
+        for (int r = 0; r < sampled; r++) {
+            nonZero += nonZero(raw, r);
+        }
+        return nonZero <= BATCH_DENSITY / Math.max(1, blasThreads) * sampled * inputWidth;
+    }
+
+    private int nonZero(float[] raw, int row) {
         int nonZero = 0;
-        for (int i = 0; i < inputWidth; i++) {
+        for (int i = row * inputWidth, end = i + inputWidth; i < end; i++) {
             if (raw[i] != 0f) {
                 nonZero++;
             }
         }
-        if (nonZero > maxNonZero) {
-            return false;
-        }
-        System.arraycopy(zeroRowOutput, 0, output, 0, outputWidth);
-        for (int i = 0; i < inputWidth; i++) {
-            float x = raw[i];
-            if (x != 0f) {
-                float difference = mean == null ? x : (x - mean[i]) / std[i] - zeroRowInput[i];
-                addRow(difference, weights[i], output);
-            }
-        }
-        return true;
+        return nonZero;
     }
 
-    /** output += scale x row, one rounding a term as the BLAS's fused multiply-adds (vector instructions too). */
-    private static void addRow(float scale, float[] row, float[] output) {
-        for (int j = 0; j < row.length; j++) {
-            output[j] = Math.fma(scale, row[j], output[j]);
+    /**
+     * Writes the first fully connected layer's output (before its activation) for {@code rows} rows of raw inputs,
+     * row-major in {@code raw}, into {@code output} (rows x outputWidth, row-major), whatever their number of nonzero
+     * inputs. {@code work} is the calling thread's own, so that one instance serves any number of threads.
+     */
+    public void firstLayer(float[] raw, int rows, float[] output, Work work) {
+        int[] indices = work.indices;
+        float[] differences = work.differences;
+        for (int r = 0; r < rows; r++) {
+            int base = r * inputWidth;
+            int n = 0;
+            for (int i = 0; i < inputWidth; i++) {
+                float x = raw[base + i];
+                if (x != 0f) {
+                    indices[n] = i;
+                    differences[n++] = mean == null ? x : (x - mean[i]) / std[i] - zeroRowInput[i];
+                }
+            }
+            addRows(indices, differences, n, work.row);
+            System.arraycopy(work.row, 0, output, r * outputWidth, outputWidth);
+        }
+    }
+
+    /**
+     * One output row: c W + b, plus difference x weight row for each nonzero input, four rows of W at a time (the
+     * output row is read and written once per four instead of once per row). Each term is one fused multiply-add, in
+     * input order, as the BLAS's; the same numbers as adding the rows one at a time.
+     */
+    private void addRows(int[] indices, float[] differences, int n, float[] out) {
+        System.arraycopy(zeroRowOutput, 0, out, 0, outputWidth);
+        int q = 0;
+        for (; q + 3 < n; q += 4) {
+            float d0 = differences[q];
+            float d1 = differences[q + 1];
+            float d2 = differences[q + 2];
+            float d3 = differences[q + 3];
+            float[] w0 = weights[indices[q]];
+            float[] w1 = weights[indices[q + 1]];
+            float[] w2 = weights[indices[q + 2]];
+            float[] w3 = weights[indices[q + 3]];
+            for (int j = 0; j < out.length; j++) {
+                out[j] = Math.fma(d3, w3[j], Math.fma(d2, w2[j], Math.fma(d1, w1[j], Math.fma(d0, w0[j], out[j]))));
+            }
+        }
+        for (; q < n; q++) {
+            float d = differences[q];
+            float[] w = weights[indices[q]];
+            for (int j = 0; j < out.length; j++) {
+                out[j] = Math.fma(d, w[j], out[j]);
+            }
         }
     }
 }

@@ -138,14 +138,56 @@ class SparseRowForwardTest {
             float[] dense = model.predict(Nd4j.create(raw, new long[] {1, WIDTH}, 'c')).data().asFloat();
             float[] h = new float[sparse.outputWidth()];
             assertThat(sparse.firstLayer(raw, h)).isTrue();
-            float[] fromSparse = network.forwardFrom(1, Nd4j.create(h, new long[] {1, h.length}, 'c')).dup()
-                    .data().asFloat();
+            INDArray after = Nd4j.create(h, new long[] {1, h.length}, 'c');
+            for (int k = 1; k < network.layers().size(); k++) { // the layers after the first fully connected one
+                after = network.layers().get(k).forward(after);
+            }
+            float[] fromSparse = after.dup().data().asFloat();
             for (int k = 0; k < dense.length; k++) {
                 assertThat((double) fromSparse[k]).as("row %d class %d", r, k)
                         .isCloseTo(dense[k], within(1e-5 * Math.max(1e-3, dense[k])));
             }
             assertThat(argMax(fromSparse)).isEqualTo(argMax(dense));
         }
+    }
+
+    @Test
+    void aBatchGivesEachRowWhatTheRowAloneGets() {
+        for (boolean standardised : new boolean[] {true, false}) {
+            TrainedModel model = model(standardised);
+            SparseRowForward sparse = SparseRowForward.of(model);
+            int rows = 150;
+            float[] raw = new float[rows * WIDTH];
+            new NioView().floats(test).get(0, raw, 0, raw.length);
+            float[] batch = new float[rows * sparse.outputWidth()];
+            sparse.firstLayer(raw, rows, batch, sparse.newWork());
+            for (int r = 0; r < rows; r++) {
+                float[] alone = new float[sparse.outputWidth()];
+                assertThat(sparse.firstLayer(row(r), alone)).isTrue();
+                // the same terms in the same order: the same numbers, bit for bit
+                assertThat(Arrays.copyOfRange(batch, r * alone.length, (r + 1) * alone.length)).as("row %d", r)
+                        .isEqualTo(alone);
+                double[][] reference = reference(model, standardised(model, row(r)));
+                for (int j = 0; j < alone.length; j++) {
+                    assertThat(Math.abs(alone[j] - reference[0][j])).isLessThanOrEqualTo(1e-5 * reference[1][j]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBatchPaysWhenFewOfItsInputsAreNonzeroForTheThreadsTheGemmWouldHave() {
+        SparseRowForward sparse = SparseRowForward.of(model(true));
+        float[] digits = new float[128 * WIDTH];
+        new NioView().floats(test).get(0, digits, 0, digits.length);
+        // MNIST digits are about 18% nonzero: under a quarter for one thread, over an eighth for two
+        assertThat(sparse.pays(digits, 128, 1)).isTrue();
+        assertThat(sparse.pays(digits, 128, 2)).isFalse();
+        float[] dense = new float[128 * WIDTH];
+        Arrays.fill(dense, 0.5f);
+        assertThat(sparse.pays(dense, 128, 1)).isFalse();
+        assertThat(sparse.pays(digits, 1, 8)).as("a lone row: at most half nonzero, whatever the threads").isTrue();
+        assertThat(sparse.pays(dense, 1, 1)).isFalse();
     }
 
     @Test
