@@ -15,12 +15,12 @@ import java.util.function.Function;
  * alias, or the latest version when it has none. Alias names are never all digits nor "latest", so nothing reads
  * two ways.
  */
-final class VersionParameter {
+public final class VersionParameter {
     private VersionParameter() {
     }
 
     /** A version given as JSON (Jackson reads it untyped: Integer, Long, BigInteger, Double, String, ...). */
-    static VersionRef fromJson(Object value, String field) {
+    public static VersionRef fromJson(Object value, String field) {
         if (value == null) {
             return VersionRef.DEFAULT;
         }
@@ -44,7 +44,7 @@ final class VersionParameter {
     }
 
     /** A version given as text (a query parameter or a path segment); null or empty: not named. */
-    static VersionRef fromText(String text, String field) {
+    public static VersionRef fromText(String text, String field) {
         if (text == null) {
             return VersionRef.DEFAULT;
         }
@@ -56,7 +56,7 @@ final class VersionParameter {
     }
 
     /** The version, with a missing alias or version reported as a 404 naming the field that named it. */
-    static ModelVersion resolve(VersionRef ref, String field, Function<VersionRef, ModelVersion> lookup) {
+    public static ModelVersion resolve(VersionRef ref, String field, Function<VersionRef, ModelVersion> lookup) {
         try {
             return lookup.apply(ref);
         } catch (AliasNotFoundException | VersionNotFoundException e) {
@@ -67,7 +67,7 @@ final class VersionParameter {
         }
     }
 
-    static ModelVersion resolve(ModelService models, String modelId, VersionRef ref, String field) {
+    public static ModelVersion resolve(ModelService models, String modelId, VersionRef ref, String field) {
         return resolve(ref, field, r -> models.resolve(modelId, r));
     }
 
