@@ -68,7 +68,8 @@ class ScoringRoundTripTest {
         byte[] magic = new byte[17];
         bytes.get(magic);
         assertEquals("CHAINRULE-SCORES\n", new String(magic, StandardCharsets.US_ASCII));
-        bytes.position(bytes.position() + bytes.getInt());
+        int headerLength = bytes.getInt();
+        bytes.position(bytes.position() + headerLength);
         float[] values = new float[bytes.remaining() / 4];
         bytes.asFloatBuffer().get(values);
         assertEquals(150 * 4, values.length);
