@@ -23,7 +23,6 @@ public final class TrainingJob {
     private final int plannedEpochs;
     private final long plannedBatches;
     private final Integer fromVersion;
-    private final JobKind kind;
     /** What a scoring job scores; null for training. */
     private final ScoringSettings scoring;
     private final List<EpochReport> history = new ArrayList<>();
@@ -52,7 +51,6 @@ public final class TrainingJob {
     /** @param scoring what a scoring job scores, or null for a training job */
     private TrainingJob(String id, String modelId, Instant createdAt, int plannedEpochs, long plannedBatches,
                         Integer fromVersion, FollowerMailbox.Delivery delivery, ScoringSettings scoring) {
-        this.kind = scoring == null ? JobKind.TRAINING : JobKind.SCORING;
         this.scoring = scoring;
         this.delivery = delivery;
         this.id = id;
@@ -265,7 +263,7 @@ public final class TrainingJob {
     }
 
     public JobKind kind() {
-        return kind;
+        return scoring == null ? JobKind.TRAINING : JobKind.SCORING;
     }
 
     /** What a scoring job scores; null for a training job. */

@@ -13,7 +13,10 @@ import dev.chainrule.training.ScoringResults;
 import dev.chainrule.training.ScoresFile;
 import dev.chainrule.training.TrainingJob;
 import dev.chainrule.training.TrainingJobService;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
@@ -29,7 +32,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
@@ -91,43 +93,41 @@ class ScoringController {
                 new ScoringResultResponse.Links("/jobs/" + id + "/result.csv", "/jobs/" + id + "/result.f32"));
     }
 
-    /** The result as CSV, made from the stored float32 file as it streams; gzip-compressed with ?gzip=true. */
+    /**
+     * The result as CSV, made from the stored float32 file as it streams; gzip-compressed with ?gzip=true. Written on
+     * the request's thread (not an async StreamingResponseBody, whose timeout would cut a long download short).
+     */
     @GetMapping("/jobs/{id}/result.csv")
-    ResponseEntity<StreamingResponseBody> csv(@PathVariable String id, @RequestParam(required = false) String gzip) {
+    void csv(@PathVariable String id, @RequestParam(required = false) String gzip, HttpServletResponse response)
+            throws IOException {
         boolean compressed = flag(gzip, "gzip");
         ScoringResults.Result result = results.of(id);
-        String name = "scores-" + id + (compressed ? ".csv.gz" : ".csv");
-        StreamingResponseBody body = out -> {
-            try (InputStream in = results.open(result)) {
-                if (compressed) {
-                    GZIPOutputStream zipped = new GZIPOutputStream(out, 1 << 16);
-                    ScoresFile.writeCsv(in, zipped);
-                    zipped.finish();
-                } else {
-                    ScoresFile.writeCsv(in, out);
-                }
+        response.setContentType(compressed ? "application/gzip" : "text/csv;charset=US-ASCII");
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                .filename("scores-" + id + (compressed ? ".csv.gz" : ".csv")).build().toString());
+        try (InputStream in = results.open(result)) {
+            OutputStream out = response.getOutputStream();
+            if (compressed) {
+                GZIPOutputStream zipped = new GZIPOutputStream(out, 1 << 16);
+                ScoresFile.writeCsv(in, zipped);
+                zipped.finish();
+            } else {
+                ScoresFile.writeCsv(in, out);
             }
-        };
-        return ResponseEntity.ok()
-                .contentType(compressed ? MediaType.parseMediaType("application/gzip")
-                        : MediaType.parseMediaType("text/csv;charset=US-ASCII"))
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(name).build().toString())
-                .body(body);
+            out.flush();
+        }
     }
 
     /** The stored result file as it is: a JSON header, then float32 rows (docs/scoring.md). */
     @GetMapping("/jobs/{id}/result.f32")
-    ResponseEntity<StreamingResponseBody> float32(@PathVariable String id) {
+    void float32(@PathVariable String id, HttpServletResponse response) throws IOException {
         ScoringResults.Result result = results.of(id);
-        StreamingResponseBody body = out -> {
-            try (InputStream in = results.open(result)) {
-                in.transferTo(out);
-            }
-        };
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .header(HttpHeaders.CONTENT_DISPOSITION,
-                        ContentDisposition.attachment().filename("scores-" + id + ".f32").build().toString())
-                .body(body);
+        response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
+                ContentDisposition.attachment().filename("scores-" + id + ".f32").build().toString());
+        try (InputStream in = results.open(result)) {
+            in.transferTo(response.getOutputStream());
+        }
     }
 
     private static boolean flag(String value, String field) {
