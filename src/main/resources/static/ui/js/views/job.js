@@ -41,7 +41,7 @@ class JobPage {
           : ` · ${job.epochs} epochs · ${job.batchesPlanned} minibatches`, ` · created ${format.time(job.createdAt)}`),
       h('div', { class: 'progress-row' }, this.progress, this.cancel),
       this.final,
-      this.curves,
+      job.scoring ? null : this.curves, // a scoring job has no epochs to draw
       this.latest);
     this.lossChart = new CurveChart(this.lossBox,
       { title: 'Loss', labels: ['training loss', 'validation loss'], yLabel: 'loss' });
