@@ -15,7 +15,8 @@ from ._http import Body, Response, Transport
 from .errors import JobFailed
 from urllib.parse import quote
 
-from .resources import Alias, Dataset, DryRun, Inference, InputGradients, Job, Model, Page, Predictions
+from .resources import (Alias, Dataset, DryRun, Inference, InputGradients, Job, Model, Page, Predictions,
+                        ScoringResult)
 
 __all__ = ["Client", "DEFAULT_URL"]
 
@@ -319,6 +320,47 @@ class Client:
         if raise_on_failure and not final.succeeded:
             raise JobFailed(final)
         return final
+
+    # -- scoring -----------------------------------------------------------------------------------------------
+
+    #: the result's downloadable forms: the path after /jobs/{id}/result
+    SCORES_FORMATS = {"csv": (".csv", None), "csv.gz": (".csv", "true"), "f32": (".f32", None)}
+
+    def score(self, model: ModelRef, dataset: DatasetRef, *, version: VersionRef = None) -> Job:
+        """Scores a stored dataset with a version, as a job (``POST /models/{id}/score``): every row through the
+        predict path, the outputs (and class index for a classifier) kept as a downloadable result, with metrics
+        when the dataset's targets fit the model. :meth:`wait` for it, then :meth:`scoring_result` and
+        :meth:`download_scores`. ``version``: a number, ``"latest"`` or an alias (None: the model's default)."""
+        body = _compact({"datasetId": _id(dataset), "version": _version(version)})
+        return Job.from_json(self._json("POST", f"/models/{_id(model)}/score", body))
+
+    def scoring_result(self, job: JobRef) -> ScoringResult:
+        """A succeeded scoring job's columns and metrics (409 :class:`~chainrule.errors.Conflict` before)."""
+        return ScoringResult.from_json(self._json("GET", f"/jobs/{_id(job)}/result"))
+
+    def download_scores(self, job: JobRef, destination: Union[PathLike, BinaryIO, None] = None, *,
+                        format: str = "csv") -> Union[bytes, Path, BinaryIO]:
+        """A succeeded scoring job's result, streamed to ``destination`` (a path or a binary file object, which is
+        returned) or returned as bytes. ``format``: ``"csv"``, ``"csv.gz"`` (gzip-compressed) or ``"f32"`` (a JSON
+        header, then little-endian float32 rows; docs/scoring.md)."""
+        if format not in self.SCORES_FORMATS:
+            raise ValueError(f"format must be one of {sorted(self.SCORES_FORMATS)}, got {format!r}")
+        suffix, gzip = self.SCORES_FORMATS[format]
+        response = self._http.request("GET", f"/jobs/{_id(job)}/result{suffix}", params={"gzip": gzip},
+                                      accept="*/*", stream=True)
+        try:
+            assert response.stream is not None
+            if destination is None:
+                return response.stream.read()
+            if hasattr(destination, "write"):
+                shutil.copyfileobj(response.stream, destination, _uploads.CHUNK)  # type: ignore[arg-type]
+                return destination  # type: ignore[return-value]
+            path = Path(destination)
+            with open(path, "wb") as out:
+                shutil.copyfileobj(response.stream, out, _uploads.CHUNK)
+            return path
+        finally:
+            response.close()
 
     # -- predictions -------------------------------------------------------------------------------------------
 

@@ -195,6 +195,10 @@ class Job:
     from_version: Optional[int]
     end_reason: Optional[str]
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: ``"training"`` or ``"scoring"`` (:meth:`Client.score`); a scoring job's batches count rows, it has no epochs
+    kind: str = "training"
+    #: what a scoring job scores and how far it is; None for a training job
+    scoring: Optional["Scoring"] = None
 
     @property
     def ended(self) -> bool:
@@ -212,7 +216,49 @@ class Job:
                    parse_time(d.get("createdAt")), parse_time(d.get("startedAt")), parse_time(d.get("finishedAt")),
                    d.get("elapsedSeconds", 0.0), d.get("etaSeconds"),
                    [Epoch.from_json(e) for e in d.get("history", [])], dict(d.get("finalMetrics") or {}),
-                   d.get("failureReason"), d.get("version"), d.get("fromVersion"), d.get("endReason"), dict(d))
+                   d.get("failureReason"), d.get("version"), d.get("fromVersion"), d.get("endReason"), dict(d),
+                   d.get("kind", "training"), Scoring.from_json(d["scoring"]) if d.get("scoring") else None)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What a scoring job scores: the dataset, the version (resolved when it was submitted), rows scored of all."""
+
+    dataset_id: str
+    version: int
+    rows: int
+    rows_scored: int
+    #: the result's path once the job has succeeded
+    result: Optional[str]
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Scoring":
+        return cls(d["datasetId"], d["version"], d["rows"], d.get("rowsScored", 0), d.get("result"))
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    """A succeeded scoring job's result: its columns, and its metrics against the dataset's targets.
+
+    ``metrics`` holds ``accuracy``, ``logLoss`` and ``confusionMatrix`` (rows: true class, columns: predicted) for
+    a classifier, ``mse``, ``mae`` and ``r2`` for regression; None when the targets do not fit the outputs
+    (``metrics_omitted`` says why).
+    """
+
+    job_id: str
+    model_id: str
+    version: int
+    dataset_id: str
+    rows: int
+    columns: List[str]
+    metrics: Optional[Dict[str, Any]]
+    metrics_omitted: Optional[str]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "ScoringResult":
+        return cls(d["jobId"], d["modelId"], d["version"], d["datasetId"], d["rows"], list(d["columns"]),
+                   d.get("metrics"), d.get("metricsOmitted"), dict(d))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0) : limits;
-        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null) : jobs;
+        jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null, 0) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null, 0) : models;
         cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
@@ -86,11 +86,14 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                      writes retry with backoff meanwhile; past it the job stops on this replica, its record
      *                      still RUNNING, and whichever replica claims it once the database is back continues it from
      *                      its last checkpoint
+     * @param scoringChunkRows rows a scoring job reads, runs forward and writes at a time (default 2048): its memory
+     *                      is about this many rows of inputs and outputs, whatever the dataset's size
      */
     public record Jobs(int workers, int queueCapacity, int blasThreads, int nd4jThreads, int maxPendingEvents,
                        int followerThreads, java.time.Duration checkpointInterval,
-                       java.time.Duration databaseRetryWindow) {
+                       java.time.Duration databaseRetryWindow, int scoringChunkRows) {
         public Jobs {
+            scoringChunkRows = scoringChunkRows > 0 ? scoringChunkRows : 2048;
             workers = workers > 0 ? workers : 2;
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
             blasThreads = blasThreads > 0 ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);

@@ -136,6 +136,11 @@ public final class DatasetFile {
         return summary;
     }
 
+    /** The rows in order, a chunk at a time (see {@link DatasetRows}); the caller closes it. */
+    public DatasetRows rows() throws IOException {
+        return new DatasetRows(file, dataOffset, dataCrc, summary);
+    }
+
     /** The rows as they are: features T x D and the target columns T x K, float32. */
     public Dataset load() throws IOException {
         return load(null, null);

@@ -149,4 +149,9 @@ public class DatasetService {
             throw new UncheckedIOException("cannot read dataset " + dataset.id() + " from " + dataset.file(), e);
         }
     }
+
+    /** The dataset's rows in order, a chunk at a time, from its local file or a cached download; the caller closes it. */
+    public DatasetRows rows(StoredDataset dataset) throws IOException {
+        return DatasetFile.open(files.localCopy(dataset.file())).rows();
+    }
 }

@@ -48,7 +48,8 @@ public class OrphanSweep implements SmartLifecycle {
             UNION ALL SELECT file FROM datasets
             UNION ALL SELECT checkpoint FROM jobs WHERE checkpoint IS NOT NULL
             UNION ALL SELECT training_file FROM jobs WHERE training_file IS NOT NULL
-            UNION ALL SELECT validation_file FROM jobs WHERE validation_file IS NOT NULL""";
+            UNION ALL SELECT validation_file FROM jobs WHERE validation_file IS NOT NULL
+            UNION ALL SELECT result_file FROM jobs WHERE result_file IS NOT NULL""";
     /** The advisory lock's key: any constant that nothing else in the database uses. */
     static final long LOCK_KEY = 0x6368_6169_6e72_756cL; // "chainrul"
     private static final Logger log = LoggerFactory.getLogger(OrphanSweep.class);

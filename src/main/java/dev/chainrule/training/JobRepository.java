@@ -49,17 +49,30 @@ class JobRepository {
                   String validationDatasetId, String trainingFile, String validationFile, Instant createdAt,
                   Instant startedAt, Instant finishedAt, List<EpochReport> history, long batchesDone,
                   String checkpoint, String failureReason, String endReason, Integer resultVersion,
-                  Map<String, Double> finalMetrics, String owner, int attempt, boolean cancelRequested) {
+                  Map<String, Double> finalMetrics, String owner, int attempt, boolean cancelRequested,
+                  JobKind kind, ScoringSettings scoring, String resultFile, String resultSummary) {
+        /** A training job's row (settings given, no scoring). */
+        JobRow(String id, String modelId, JobStatus status, Settings settings, String trainingDatasetId,
+               String validationDatasetId, String trainingFile, String validationFile, Instant createdAt,
+               Instant startedAt, Instant finishedAt, List<EpochReport> history, long batchesDone, String checkpoint,
+               String failureReason, String endReason, Integer resultVersion, Map<String, Double> finalMetrics,
+               String owner, int attempt, boolean cancelRequested) {
+            this(id, modelId, status, settings, trainingDatasetId, validationDatasetId, trainingFile, validationFile,
+                    createdAt, startedAt, finishedAt, history, batchesDone, checkpoint, failureReason, endReason,
+                    resultVersion, finalMetrics, owner, attempt, cancelRequested, JobKind.TRAINING, null, null, null);
+        }
     }
 
     void insert(JobRow job) {
         db.sql("""
                 INSERT INTO jobs (id, model_id, status, spec, training_dataset_id, validation_dataset_id, training_file,
-                                  validation_file, created_at, history)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(job.id(), job.modelId(), job.status().name(), JSON.writeValueAsString(job.settings()),
+                                  validation_file, created_at, history, kind, scored_dataset_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(job.id(), job.modelId(), job.status().name(),
+                        JSON.writeValueAsString(job.kind() == JobKind.SCORING ? job.scoring() : job.settings()),
                         job.trainingDatasetId(), job.validationDatasetId(), job.trainingFile(), job.validationFile(),
-                        DatabaseTime.parameter(job.createdAt()), "[]")
+                        DatabaseTime.parameter(job.createdAt()), "[]", job.kind().name(),
+                        job.scoring() == null ? null : job.scoring().datasetId())
                 .update();
     }
 
@@ -67,8 +80,8 @@ class JobRepository {
     boolean activeJobUses(String datasetId) {
         return db.sql("""
                 SELECT count(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING')
-                AND (training_dataset_id = ? OR validation_dataset_id = ?)""")
-                .params(datasetId, datasetId).query(Long.class).single() > 0;
+                AND (training_dataset_id = ? OR validation_dataset_id = ? OR scored_dataset_id = ?)""")
+                .params(datasetId, datasetId, datasetId).query(Long.class).single() > 0;
     }
 
     /**
@@ -100,6 +113,23 @@ class JobRepository {
                         failureReason, endReason, resultVersion,
                         finalMetrics == null ? null : JSON.writeValueAsString(finalMetrics), lease.jobId(), lease.owner(),
                         lease.attempt())
+                .update() == 1;
+    }
+
+    /**
+     * A scoring job's successful end: the result file (stored whole before this names it), what it holds, and its
+     * scalar metrics.
+     *
+     * @return false when the lease is no longer held: nothing was written
+     */
+    boolean scored(JobLease lease, Instant finishedAt, long rowsDone, String resultFile, String resultSummary,
+                   Map<String, Double> finalMetrics) {
+        return db.sql("""
+                UPDATE jobs SET status = 'SUCCEEDED', finished_at = ?, batches_done = ?, result_file = ?,
+                                result_summary = ?, final_metrics = ?, end_reason = 'completed', lease_expires_at = NULL
+                WHERE id = ? AND owner = ? AND attempt = ? AND status = 'RUNNING'""")
+                .params(DatabaseTime.parameter(finishedAt), rowsDone, resultFile, resultSummary,
+                        JSON.writeValueAsString(finalMetrics), lease.jobId(), lease.owner(), lease.attempt())
                 .update() == 1;
     }
 
@@ -185,13 +215,17 @@ class JobRepository {
         int version = rs.getInt("result_version");
         Integer resultVersion = rs.wasNull() ? null : version;
         String metrics = rs.getString("final_metrics");
+        JobKind kind = JobKind.valueOf(rs.getString("kind"));
+        boolean scoring = kind == JobKind.SCORING;
         return new JobRow(rs.getString("id"), rs.getString("model_id"), JobStatus.valueOf(rs.getString("status")),
-                JSON.readValue(rs.getString("spec"), Settings.class), rs.getString("training_dataset_id"),
+                scoring ? null : JSON.readValue(rs.getString("spec"), Settings.class), rs.getString("training_dataset_id"),
                 rs.getString("validation_dataset_id"), rs.getString("training_file"), rs.getString("validation_file"),
                 DatabaseTime.read(rs, "created_at"), DatabaseTime.read(rs, "started_at"), DatabaseTime.read(rs, "finished_at"),
                 JSON.readValue(rs.getString("history"), HISTORY), rs.getLong("batches_done"), rs.getString("checkpoint"),
                 rs.getString("failure_reason"), rs.getString("end_reason"), resultVersion,
                 metrics == null ? Map.of() : JSON.readValue(metrics, METRICS), rs.getString("owner"), rs.getInt("attempt"),
-                rs.getBoolean("cancel_requested"));
+                rs.getBoolean("cancel_requested"), kind,
+                scoring ? JSON.readValue(rs.getString("spec"), ScoringSettings.class) : null, rs.getString("result_file"),
+                rs.getString("result_summary"));
     }
 }

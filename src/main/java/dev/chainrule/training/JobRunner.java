@@ -91,34 +91,45 @@ class JobRunner {
      * lease is released at once, so another replica continues it from its last checkpoint).
      */
     void run(ClaimedJob claimed, BooleanSupplier shuttingDown) {
+        guarded(claimed, shuttingDown, () -> train(claimed, data.spec(claimed.row()), claimed.row().checkpoint(),
+                shuttingDown));
+    }
+
+    /**
+     * Runs a claimed job's work (training, or a {@link ScoringRun}) unless it was cancelled before it started, and ends
+     * it as whatever stopped the work says: a lost lease writes nothing, a shutdown hands the job over, anything else
+     * fails it.
+     */
+    void guarded(ClaimedJob claimed, BooleanSupplier shuttingDown, Runnable work) {
         TrainingJob job = claimed.job();
+        String kind = job.kind().name().toLowerCase(java.util.Locale.ROOT);
         try {
             if (claimed.row().cancelRequested() || job.isCancelRequested()) {
                 end(claimed, JobStatus.CANCELLED, null);
                 return;
             }
             job.started(claimed.row().startedAt(), claimed.lease().owner());
-            train(claimed, data.spec(claimed.row()), claimed.row().checkpoint(), shuttingDown);
+            work.run();
         } catch (LeaseLostException e) {
             claimed.loseLease();
             log.warn(e.getMessage());
         } catch (JobPausedException e) {
             log.warn(e.getMessage());
         } catch (UnreadableDatasetException e) {
-            log.warn("training job {} failed: {}", job.id(), e.getMessage());
+            log.warn("{} job {} failed: {}", kind, job.id(), e.getMessage());
             end(claimed, JobStatus.FAILED, e.getMessage());
         } catch (RuntimeException | Error e) {
             if (claimed.leaseLost()) {
-                log.info("training job {} stopped: its lease was lost", job.id());
+                log.info("{} job {} stopped: its lease was lost", kind, job.id());
             } else if (DatabaseRetry.isOutage(e)) {
-                log.warn("training job {} stopped: the database is unreachable; it continues from its last checkpoint "
-                        + "when a replica claims it again", job.id(), e);
+                log.warn("{} job {} stopped: the database is unreachable; it continues when a replica claims it again",
+                        kind, job.id(), e);
             } else if (shuttingDown.getAsBoolean()) {
-                log.info("training job {} stopped by shutdown; another replica or the next start continues it", job.id());
+                log.info("{} job {} stopped by shutdown; another replica or the next start continues it", kind, job.id());
                 release(claimed);
             } else {
-                log.warn("training job {} failed", job.id(), e);
-                end(claimed, JobStatus.FAILED, "training failed: " + e);
+                log.warn("{} job {} failed", kind, job.id(), e);
+                end(claimed, JobStatus.FAILED, kind + " failed: " + e);
             }
         }
     }
@@ -274,7 +285,7 @@ class JobRunner {
      * Records the end of a job without a version, then shows it. A job whose end could not be recorded because its
      * lease is gone shows nothing here: the replica that holds it now ends it.
      */
-    private void end(ClaimedJob claimed, JobStatus status, String reason) {
+    void end(ClaimedJob claimed, JobStatus status, String reason) {
         TrainingJob job = claimed.job();
         String failureReason = storedFailureReason(reason);
         Instant now = now();
@@ -301,7 +312,7 @@ class JobRunner {
         }
     }
 
-    private void release(ClaimedJob claimed) {
+    void release(ClaimedJob claimed) {
         try {
             if (leases.release(claimed.lease())) {
                 log.info("job {}: lease released for another replica to continue it", claimed.job().id());

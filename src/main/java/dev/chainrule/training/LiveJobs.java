@@ -59,6 +59,13 @@ class LiveJobs {
         return job;
     }
 
+    /** A scoring job just submitted here, shown from now on. */
+    TrainingJob submittedScoring(String id, String modelId, java.time.Instant createdAt, ScoringSettings scoring) {
+        TrainingJob job = TrainingJob.scoring(id, modelId, createdAt, scoring, delivery);
+        jobs.put(id, job);
+        return job;
+    }
+
     /** The job's live object, when this replica has one. */
     Optional<TrainingJob> find(String id) {
         return Optional.ofNullable(jobs.get(id));
@@ -141,6 +148,9 @@ class LiveJobs {
     }
 
     private static long plannedBatches(JobRepository.JobRow row) {
+        if (row.kind() == JobKind.SCORING) {
+            return row.scoring().rows();
+        }
         return TrainingJobSpec.plannedBatches(row.settings().config(), row.settings().trainingRows());
     }
 

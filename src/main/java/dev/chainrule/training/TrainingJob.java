@@ -23,6 +23,8 @@ public final class TrainingJob {
     private final int plannedEpochs;
     private final long plannedBatches;
     private final Integer fromVersion;
+    /** What a scoring job scores; null for training. */
+    private final ScoringSettings scoring;
     private final List<EpochReport> history = new ArrayList<>();
     /** Followers of the running job; a finished job has none (its end was the last thing handed to them). */
     private final List<FollowerMailbox> followers = new ArrayList<>();
@@ -42,11 +44,14 @@ public final class TrainingJob {
 
     /** @param delivery where followers' events are delivered, and how far behind a follower may fall */
     TrainingJob(String id, Instant createdAt, TrainingJobSpec spec, FollowerMailbox.Delivery delivery) {
-        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), delivery);
+        this(id, spec.modelId(), createdAt, spec.config().epochs(), spec.plannedBatches(), spec.fromVersion(), delivery,
+                null);
     }
 
+    /** @param scoring what a scoring job scores, or null for a training job */
     private TrainingJob(String id, String modelId, Instant createdAt, int plannedEpochs, long plannedBatches,
-                        Integer fromVersion, FollowerMailbox.Delivery delivery) {
+                        Integer fromVersion, FollowerMailbox.Delivery delivery, ScoringSettings scoring) {
+        this.scoring = scoring;
         this.delivery = delivery;
         this.id = id;
         this.modelId = modelId;
@@ -64,8 +69,10 @@ public final class TrainingJob {
      */
     static TrainingJob restored(JobRepository.JobRow row, List<EpochReport> history, long plannedBatches,
                                 FollowerMailbox.Delivery delivery) {
-        TrainingJob job = new TrainingJob(row.id(), row.modelId(), row.createdAt(), row.settings().config().epochs(),
-                plannedBatches, row.settings().fromVersion(), delivery);
+        boolean scores = row.kind() == JobKind.SCORING;
+        TrainingJob job = scores ? scoring(row.id(), row.modelId(), row.createdAt(), row.scoring(), delivery)
+                : new TrainingJob(row.id(), row.modelId(), row.createdAt(), row.settings().config().epochs(),
+                plannedBatches, row.settings().fromVersion(), delivery, null);
         job.history.addAll(history);
         job.batchesDone = row.batchesDone();
         job.status = row.status();
@@ -73,7 +80,8 @@ public final class TrainingJob {
         // the epoch its last minibatch was in, as the live job showed it (a job cancelled mid-epoch is in that epoch);
         // records written before batches were counted have only their history to say
         long batchesPerEpoch = Math.max(1, plannedBatches / Math.max(1, job.plannedEpochs));
-        job.currentEpoch = (int) Math.max(history.size(), (row.batchesDone() + batchesPerEpoch - 1) / batchesPerEpoch);
+        job.currentEpoch = scores ? 0
+                : (int) Math.max(history.size(), (row.batchesDone() + batchesPerEpoch - 1) / batchesPerEpoch);
         job.startedAt = row.startedAt();
         if (row.status().isFinished()) {
             job.status = row.status();
@@ -84,6 +92,24 @@ public final class TrainingJob {
             job.finalMetrics = Map.copyOf(row.finalMetrics());
         }
         return job;
+    }
+
+    /** A scoring job: its progress counts rows scored of the dataset's rows; it has no epochs. */
+    static TrainingJob scoring(String id, String modelId, Instant createdAt, ScoringSettings scoring,
+                               FollowerMailbox.Delivery delivery) {
+        return new TrainingJob(id, modelId, createdAt, 0, scoring.rows(), null, delivery, scoring);
+    }
+
+    /** A scoring run starts (again) from row 0 or has scored more rows. */
+    synchronized void rowsScored(long rows) {
+        batchesDone = rows;
+    }
+
+    /** A scoring job's successful end, with its scalar metrics (empty without targets to compare with). */
+    synchronized void scored(Instant now, Map<String, Double> metrics) {
+        this.finalMetrics = Map.copyOf(metrics);
+        this.endReason = "completed";
+        finish(JobStatus.SUCCEEDED, now);
     }
 
     /**
@@ -234,6 +260,15 @@ public final class TrainingJob {
 
     public String modelId() {
         return modelId;
+    }
+
+    public JobKind kind() {
+        return scoring == null ? JobKind.TRAINING : JobKind.SCORING;
+    }
+
+    /** What a scoring job scores; null for a training job. */
+    public ScoringSettings scoring() {
+        return scoring;
     }
 
     public Instant createdAt() {

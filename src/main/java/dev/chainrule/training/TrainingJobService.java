@@ -110,6 +110,32 @@ public class TrainingJobService implements DatasetUsage, ModelUsage {
         return job;
     }
 
+    /**
+     * Queues the scoring of a stored dataset by one version (its number, resolved by the caller), on the same queue
+     * and workers as training; refused with {@link QueueFullException} like a training job.
+     */
+    public TrainingJob submitScoring(String modelId, int version, dev.chainrule.dataset.StoredDataset dataset) {
+        Model model = models.get(modelId);
+        models.version(modelId, version);
+        checkCapacity();
+        String id = UUID.randomUUID().toString();
+        Instant now = DatabaseTime.now(clock);
+        ScoringSettings scoring = new ScoringSettings(dataset.id(), version, dataset.summary().rows());
+        JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED, null, null, null, null,
+                null, now, null, null, List.of(), 0, null, null, null, null, null, null, 0, false, JobKind.SCORING,
+                scoring, null, null);
+        transaction.executeWithoutResult(status -> {
+            replicas.lockQueue();
+            models.lockForJob(model.id());
+            datasets.lockForJob(dataset.id());
+            checkCapacity();
+            records.insert(row);
+        });
+        TrainingJob job = live.submittedScoring(id, model.id(), now, scoring);
+        workers.wake();
+        return job;
+    }
+
     private void checkCapacity() {
         long workersAlive = Math.max(replicas.liveWorkers(), workers.workerCount());
         if (records.countActive() >= workersAlive + settings.queueCapacity()) {

@@ -36,6 +36,7 @@ class TrainingWorkers {
     private final Replicas replicas;
     private final LiveJobs live;
     private final JobRunner runner;
+    private final ScoringRun scoring;
     private final ChainruleProperties.Jobs settings;
     private final ChainruleProperties.Cluster cluster;
     private final ThreadPoolExecutor workers;
@@ -47,7 +48,9 @@ class TrainingWorkers {
     private volatile boolean outageLogged;
     private volatile boolean shuttingDown;
 
-    TrainingWorkers(JobLeases leases, Replicas replicas, LiveJobs live, JobRunner runner, ChainruleProperties properties) {
+    TrainingWorkers(JobLeases leases, Replicas replicas, LiveJobs live, JobRunner runner, ScoringRun scoring,
+                    ChainruleProperties properties) {
+        this.scoring = scoring;
         this.leases = leases;
         this.replicas = replicas;
         this.live = live;
@@ -136,7 +139,11 @@ class TrainingWorkers {
         }
         workers.execute(() -> {
             try {
-                runner.run(claimed, () -> shuttingDown);
+                if (row.kind() == JobKind.SCORING) {
+                    scoring.run(claimed, () -> shuttingDown);
+                } else {
+                    runner.run(claimed, () -> shuttingDown);
+                }
             } finally {
                 running.remove(row.id(), claimed);
                 live.runEnded(claimed.job());

@@ -482,6 +482,25 @@ class OpenApiContractTest {
         call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId, "data", Map.of("features", List.of(irisFeatures.get(0)),
                 "targets", List.of(0)))), Sent.NONCONFORMING, 400);
 
+        // score the dataset with the version as a job, and download its result
+        Reply scoring = call("POST", "/models/" + modelId + "/score", json(Map.of("datasetId", irisId, "version", 1)), 202);
+        String scoringId = scoring.json().path("id").asString();
+        assertThat(scoring.header("Location")).isEqualTo(base() + "/jobs/" + scoringId);
+        JsonNode scored = waitFor(scoringId, "SUCCEEDED");
+        assertThat(scored.path("kind").asString()).isEqualTo("scoring");
+        assertThat(scored.path("scoring").path("rowsScored").asLong()).isEqualTo(150);
+        JsonNode result = call("GET", "/jobs/" + scoringId + "/result", null, 200).json();
+        assertThat(result.path("metrics").path("confusionMatrix").size()).isEqualTo(3);
+        assertThat(new String(sendBytes("GET", "/jobs/" + scoringId + "/result.csv", null, null, 200).body(),
+                StandardCharsets.US_ASCII).split("\n")).hasSize(151);
+        sendBytes("GET", "/jobs/" + scoringId + "/result.csv?gzip=true", null, null, 200);
+        sendBytes("GET", "/jobs/" + scoringId + "/result.f32", null, null, 200);
+        call("GET", "/jobs/" + scoringId + "/result.csv?gzip=maybe", null, Sent.NONCONFORMING, 400);
+        Reply noScores = call("GET", "/jobs/" + trained.path("id").asString() + "/result", null, 409);
+        assertThat(noScores.json().path("type").asString()).isEqualTo("/problems/result-unavailable");
+        call("POST", "/models/" + modelId + "/score", json(Map.of("version", 1)), Sent.NONCONFORMING, 400);
+        call("POST", "/models/" + modelId + "/score", json(Map.of("datasetId", "c0ffee00-0000-4000-8000-000000000000")), 404);
+
         // a dataset a running job reads cannot go
         String running = call("POST", "/train", json(Map.of("modelId", modelId, "datasetId", irisId, "epochs", 10000, "batchSize", 1)), 202)
                 .json().path("id").asString();

@@ -73,6 +73,7 @@ abstract class WebPageScenario {
             modelPage(session, modelId);
             String cancelled = cancelASecondJob(session, modelId);
             jobsList(session, modelId, jobId, cancelled);
+            WebPageScoring.scoreIris(session, modelId, adminKey(), name());
 
             if (adminKey() != null) {
                 assertThat(session.keyPrompts()).as("the page asked for the key once (a wrong one, then the right one)").isEqualTo(2);

@@ -106,6 +106,11 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.CONFLICT, "model-in-use", "Model in use", e.getMessage());
     }
 
+    @ExceptionHandler(dev.chainrule.training.ResultUnavailableException.class)
+    ProblemDetail resultUnavailable(dev.chainrule.training.ResultUnavailableException e) {
+        return problem(HttpStatus.CONFLICT, "result-unavailable", "Result unavailable", e.getMessage());
+    }
+
     @ExceptionHandler(DatasetInUseException.class)
     ProblemDetail datasetInUse(DatasetInUseException e) {
         return problem(HttpStatus.CONFLICT, "dataset-in-use", "Dataset in use", e.getMessage());

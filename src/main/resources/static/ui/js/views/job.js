@@ -4,6 +4,7 @@ import { h, fill, progressBar, statusBadge } from '../dom.js';
 import { CurveChart } from '../chart.js';
 import * as format from '../format.js';
 import { sleep } from './jobs.js';
+import { scoringResult } from './scoring.js';
 
 const ACTIVE = new Set(['QUEUED', 'RUNNING']);
 const RECONNECT_MS = 1000;
@@ -36,10 +37,11 @@ class JobPage {
       h('h1', {}, 'Job ', h('code', {}, job.id), ' ', this.status),
       h('p', {}, 'Model ', h('a', { href: `#/models/${job.modelId}` }, model?.name || job.modelId),
         job.fromVersion ? ` (continued from version ${job.fromVersion})` : '',
-        ` · ${job.epochs} epochs · ${job.batchesPlanned} minibatches · created ${format.time(job.createdAt)}`),
+        job.scoring ? ` · scoring ${format.count(job.scoring.rows)} rows of dataset ${job.scoring.datasetId} with version ${job.scoring.version}`
+          : ` · ${job.epochs} epochs · ${job.batchesPlanned} minibatches`, ` · created ${format.time(job.createdAt)}`),
       h('div', { class: 'progress-row' }, this.progress, this.cancel),
       this.final,
-      this.curves,
+      job.scoring ? null : this.curves, // a scoring job has no epochs to draw
       this.latest);
     this.lossChart = new CurveChart(this.lossBox,
       { title: 'Loss', labels: ['training loss', 'validation loss'], yLabel: 'loss' });
@@ -48,6 +50,9 @@ class JobPage {
     this.frame = 0;
     this.lastEpoch = null;
     this.show(job);
+    // a scoring job has no epochs to stream: its rows scored are polled until it ends
+    this.poll = job.scoring ? setInterval(() => getJson(`jobs/${encodeURIComponent(job.id)}`)
+      .then((now) => { if (!this.ended) this.show(now); }).catch(() => {}), 1000) : 0;
   }
 
   /** Reads the event stream until the job's end; a stream dropped early is opened again (it replays the epochs). */
@@ -120,16 +125,20 @@ class JobPage {
       entries.length ? h('dl', { class: 'metrics' }, entries.map(([name, value]) => [
         h('dt', {}, `final ${name}`),
         h('dd', { 'data-metric': name, 'data-value': value }, format.number(value))])) : null);
+    if (this.job.scoring && this.job.status === 'SUCCEEDED') {
+      scoringResult(this.job).then((section) => this.final.replaceChildren(section));
+    }
   }
 
   showProgress() {
     const { status, epochs } = this.job;
     const done = Math.max(this.epochs, this.job.currentEpoch || 0);
-    const fraction = status === 'SUCCEEDED' ? 1 : ACTIVE.has(status) ? Math.max(this.job.progress, done / epochs) : this.job.progress;
+    const fraction = status === 'SUCCEEDED' ? 1 : ACTIVE.has(status) ? Math.max(this.job.progress, epochs ? done / epochs : 0) : this.job.progress;
     const eta = status !== 'RUNNING' ? null
       : this.epochs > 0 ? (this.seconds / this.epochs) * (epochs - this.epochs) : this.job.etaSeconds;
     fill(this.progress, progressBar(fraction),
-      h('span', { id: 'job-epoch' }, ` epoch ${done} of ${epochs}`),
+      this.job.scoring ? h('span', { id: 'job-rows' }, ` ${this.job.batchesDone} of ${this.job.batchesPlanned} rows`)
+        : h('span', { id: 'job-epoch' }, ` epoch ${done} of ${epochs}`),
       status === 'RUNNING' ? h('span', { id: 'job-eta' }, ` · ETA ${format.duration(eta)}`) : null,
       status === 'QUEUED' ? ' · waiting for a worker' : null);
   }
@@ -144,6 +153,7 @@ class JobPage {
   }
 
   destroy() {
+    clearInterval(this.poll);
     cancelAnimationFrame(this.frame);
     this.lossChart.destroy();
     this.metricChart?.destroy();
@@ -152,6 +162,7 @@ class JobPage {
 
 /** How a finished job ended, in words (and a link to the version it made). */
 function outcome(job) {
+  if (job.scoring) return job.status === 'SUCCEEDED' ? 'Scored.' : `${job.status.toLowerCase()}; no scores were kept.`;
   if (job.status === 'SUCCEEDED') {
     return [`Succeeded (${job.endReason === 'early_stopped' ? 'stopped early' : 'completed'}) after ${job.currentEpoch} epochs: `,
       h('a', { href: `#/models/${job.modelId}` }, `version ${job.version}`), ' of the model.'];

@@ -2,6 +2,7 @@
 import { getJson, postJson, download, url } from '../api.js';
 import { h, fill } from '../dom.js';
 import * as format from '../format.js';
+import { scoreForm } from './scoring.js';
 
 export async function render(view, params, signal) {
   const model = await getJson(`models/${encodeURIComponent(params.get('id'))}`, { signal });
@@ -19,7 +20,8 @@ export async function render(view, params, signal) {
     h('p', {}, h('a', { href: `#/jobs?modelId=${model.id}` }, 'Jobs of this model')),
     h('h2', {}, 'Versions'),
     model.versions.length === 0 ? h('p', { class: 'empty' }, 'Not trained yet.') : versions(model),
-    model.versions.length === 0 ? null : predictForm(model));
+    model.versions.length === 0 ? null : predictForm(model),
+    model.versions.length === 0 ? null : scoreForm(model, signal));
 }
 
 function versions(model) {

@@ -638,6 +638,53 @@ public final class ChainruleClient {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------- scoring
+
+    /**
+     * Scores a stored dataset with a version, as a job ({@code POST /models/{id}/score}): {@code version} a number
+     * (Integer), an alias name or "latest" (String), or null for the model's default alias (else the latest version).
+     * Follow it with {@link #waitForJob}, then read {@link #scoringResult} and {@link #downloadScores}.
+     */
+    public Job score(String modelId, String datasetId, Object version) {
+        if (version != null && !(version instanceof Integer) && !(version instanceof String)) {
+            throw new IllegalArgumentException("version: an Integer, a String (an alias or \"latest\") or null");
+        }
+        return call("POST", "/models/" + segment(modelId) + "/score", jsonBody(new ScoreBody(datasetId, version)), JSON,
+                type(Job.class));
+    }
+
+    private record ScoreBody(String datasetId, Object version) {
+    }
+
+    /** A succeeded scoring job's metrics and columns; a {@link ConflictException} before it has succeeded. */
+    public ScoringResult scoringResult(String jobId) {
+        return call("GET", "/jobs/" + segment(jobId) + "/result", null, null, type(ScoringResult.class));
+    }
+
+    /**
+     * Downloads a succeeded scoring job's result to {@code target} (a directory: {@code scores-<job id>.csv}, .csv.gz or
+     * .f32 in it), streaming it to disk; the file appears whole or not at all.
+     *
+     * @return the file written
+     */
+    public Path downloadScores(String jobId, ScoresFormat format, Path target) {
+        String path = "/jobs/" + segment(jobId) + format.path();
+        HttpResponse<InputStream> response = send("GET", path, null, null);
+        try (InputStream body = response.body()) {
+            Path file = Files.isDirectory(target) ? target.resolve("scores-" + jobId + format.extension()) : target;
+            Path partial = Files.createTempFile(file.toAbsolutePath().getParent(), ".scores-", ".part");
+            try {
+                Files.copy(body, partial, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new ChainruleTransportException("GET " + path + ": cannot save the result: " + e.getMessage(), e);
+        }
+    }
+
     /** The name from Content-Disposition, without any directory in it; a name of our own when there is none. */
     private static String exportName(HttpHeaders headers, String modelId, String version, ExportFormat format) {
         String fallback = modelId + "-v" + version + format.extension();

@@ -29,11 +29,26 @@ import java.util.Map;
  * @param fromVersion    the version it continued from
  * @param endReason      how a succeeded job ended: completed or early_stopped
  * @param owner          the replica running it (its chainrule.cluster.replica-id); null unless it runs
+ * @param kind           "training" ({@code train}) or "scoring" ({@link ChainruleClient#score}); a scoring job's
+ *                       batchesDone and batchesPlanned count rows, and it has no epochs
+ * @param scoring        what a scoring job scores and how far it is; null for a training job
  */
 public record Job(String id, String modelId, JobStatus status, double progress, int currentEpoch, int epochs,
                   long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt, Instant finishedAt,
                   double elapsedSeconds, Double etaSeconds, List<Epoch> history, Map<String, Double> finalMetrics,
-                  String failureReason, Integer version, Integer fromVersion, String endReason, String owner) {
+                  String failureReason, Integer version, Integer fromVersion, String endReason, String owner,
+                  String kind, Scoring scoring) {
+
+    /**
+     * What a scoring job scores.
+     *
+     * @param version    the version scoring (resolved from the number or alias asked for when it was submitted)
+     * @param rows       the dataset's rows
+     * @param rowsScored rows scored so far by the run in progress
+     * @param result     the result's path ({@code /jobs/{id}/result}) once the job has succeeded, else null
+     */
+    public record Scoring(String datasetId, int version, long rows, long rowsScored, String result) {
+    }
 
     /** Whether the job has ended and will not change any more. */
     public boolean isFinished() {

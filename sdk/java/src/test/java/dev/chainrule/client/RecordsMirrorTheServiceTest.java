@@ -53,6 +53,12 @@ class RecordsMirrorTheServiceTest {
         Predictions strictPredictions = STRICT.readValue(post(service, "/models/" + model.id() + "/predict",
                 "{\"instances\": [[5.1, 3.5, 1.4, 0.2]]}"), Predictions.class);
         assertEquals(1, strictPredictions.predictions().size());
+        Dataset irisSet = chainrule.uploadDataset(iris.csv(), "strict-scores");
+        Job scoring = chainrule.waitForJob(chainrule.score(model.id(), irisSet.id(), 1).id(), Duration.ofMinutes(3));
+        Job strictScoring = STRICT.readValue(get(service, "/jobs/" + scoring.id()), Job.class);
+        assertEquals(150, strictScoring.scoring().rowsScored());
+        ScoringResult strictResult = STRICT.readValue(get(service, "/jobs/" + scoring.id() + "/result"), ScoringResult.class);
+        assertEquals(chainrule.scoringResult(scoring.id()), strictResult);
         STRICT.readValue(get(service, "/models?page=0&size=5"),
                 STRICT.getTypeFactory().constructParametricType(Page.class, Model.class));
         STRICT.readValue(get(service, "/jobs?page=0&size=5"),
