@@ -12,6 +12,8 @@
 #                                (--epochs N, --optimiser sgd|adam)
 #   bench/run.sh --kernels       the GEMM limit under each OPENBLAS_CORETYPE, one fresh JVM each: ...-kernels.md
 #                                (--coretypes SKYLAKEX,HASWELL,...: which ones besides "unset")
+#   bench/run.sh --threads       the thread policy: one job alone, two at once, predictions' latency while a job
+#                                trains, shared cores against 1 thread per job: ...-thread-policy.md (--rows N, --epochs N)
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
@@ -39,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --concurrency) main=dev.chainrule.bench.EngineBenchmark; args+=("$1") ;;
     --memory) main=dev.chainrule.bench.MemoryFootprint; heap=(-Xmx1g) ;;
     --kernels) main=dev.chainrule.bench.KernelComparison; heap=(-Xmx1g) ;;
+    --threads) main=dev.chainrule.bench.ThreadPolicyBench ;;
     --coretype) coretype="$2"; shift ;;
     --quick) quick=1; args+=("$1") ;;
     --data) data_dir="$2"; args+=("$1" "$2"); shift ;;
@@ -83,9 +86,7 @@ if [[ -n "$(git status --porcelain -- src pom.xml bench/src bench/pom.xml 2>/dev
   revision="$revision + uncommitted changes"
 fi
 
-# --add-modules jdk.incubator.foreign lets the benchmark ask OpenBLAS which kernel it runs (see OpenBlasProbe).
 exec java "${heap[@]}" \
-  --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "bench/target/classes:bench/target/lib/*" \
   "$main" --command "$command_line" --revision "$revision" "${args[@]}"

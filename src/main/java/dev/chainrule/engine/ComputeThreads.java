@@ -50,6 +50,7 @@ public final class ComputeThreads {
             helpers = null;
         }
         ComputeThreads.totalThreads = totalThreads;
+        blasSingleThreaded = false; // set it again: a benchmark may have given OpenBLAS more threads for ND4J's own ops
         applyToCurrentThread();
     }
 

@@ -10,9 +10,10 @@ import org.springframework.stereotype.Component;
  * Splits the engine's threads (chainrule.jobs.blas-threads, default every core) among the jobs running on this
  * replica: a job alone gets them all, n jobs get total / n each (the first total % n one more), never fewer than 1.
  * A job's trainer asks for its share before every minibatch, so the split follows jobs as they start and end.
+ * Public for the benchmark (bench ThreadPolicyBench), which runs jobs through it as the service does.
  */
 @Component
-class ComputeShares {
+public class ComputeShares {
     private final int total;
     /** The running jobs' shares in the order they joined: the earlier ones get the remainder. */
     private final List<Share> running = new ArrayList<>();
@@ -21,7 +22,7 @@ class ComputeShares {
         this(properties.jobs().blasThreads());
     }
 
-    ComputeShares(int total) {
+    public ComputeShares(int total) {
         if (total < 1) {
             throw new IllegalArgumentException("at least 1 thread to share, got " + total);
         }
@@ -29,13 +30,13 @@ class ComputeShares {
     }
 
     /** A job starts: its share, to close when it ends. */
-    synchronized Share join() {
+    public synchronized Share join() {
         Share share = new Share();
         running.add(share);
         return share;
     }
 
-    synchronized int runningJobs() {
+    public synchronized int runningJobs() {
         return running.size();
     }
 
@@ -53,7 +54,7 @@ class ComputeShares {
     }
 
     /** One running job's share of the threads; {@link #getAsInt} is its thread count now. */
-    final class Share implements IntSupplier, AutoCloseable {
+    public final class Share implements IntSupplier, AutoCloseable {
         @Override
         public int getAsInt() {
             return threadsOf(this);

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KernelComparison {
 
-    /** The child: the corename OpenBLAS reports, then the limit at 1 and at all cores' BLAS threads. */
+    /** The child: the corename OpenBLAS reports, then the limit at 1 and at all cores' threads (engine split). */
     static final class Child {
         public static void main(String[] args) {
             int cores = Runtime.getRuntime().availableProcessors();
@@ -33,6 +33,7 @@ public final class KernelComparison {
             StringBuilder out = new StringBuilder("corename=" + core);
             for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
                 dev.chainrule.engine.ComputeThreads.configure(1, threads);
+                dev.chainrule.engine.ComputeThreads.useShare(threads); // the engine splits each product over them
                 GemmLimit limit = new GemmLimit();
                 limit.calibrate(60);
                 for (int r = 0; r < 5; r++) {
@@ -120,8 +121,7 @@ public final class KernelComparison {
 
     private static Map<String, String> runChild(String kernel) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx1g", "--add-modules", "jdk.incubator.foreign",
-                "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), Child.class.getName());
         if (kernel != null) {
             builder.environment().put("OPENBLAS_CORETYPE", kernel);
