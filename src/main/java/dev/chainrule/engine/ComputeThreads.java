@@ -107,7 +107,11 @@ public final class ComputeThreads {
         ExecutorService pool = helpers();
         for (int p = 1; p < parts; p++) {
             int index = p;
-            others.add(pool.submit(() -> part.accept(index)));
+            try {
+                others.add(pool.submit(() -> part.accept(index)));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                part.accept(index); // the pool was replaced by configure meanwhile: this part runs here
+            }
         }
         RuntimeException failure = null;
         try {

@@ -4,6 +4,7 @@ import dev.chainrule.config.ChainruleProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,6 +19,7 @@ public class ComputeShares {
     /** The running jobs' shares in the order they joined: the earlier ones get the remainder. */
     private final List<Share> running = new ArrayList<>();
 
+    @Autowired
     ComputeShares(ChainruleProperties properties) {
         this(properties.jobs().blasThreads());
     }

@@ -1,6 +1,7 @@
 package dev.chainrule.bench;
 
 import dev.chainrule.dataset.MnistIdxReader;
+import dev.chainrule.engine.Blas;
 import dev.chainrule.engine.ComputeThreads;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.training.Dataset;
@@ -20,7 +21,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_full;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The service's thread policy measured on MNIST's MLP (784-256-128-10, SGD, batch 128): jobs run as the service runs
@@ -33,6 +37,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>predictions (one request thread, batch 1 and batch 128 forward passes) with no training, and while a job
  *       trains: latency percentiles.</li>
  * </ol>
+ * First, the grounds for the policy: whether OpenBLAS's per-thread setter is per thread here, and one product on
+ * OpenBLAS's own threads against the engine's split, with one caller and with two.
  * {@code bench/run.sh --threads}; writes bench/results/YYYY-MM-DD-thread-policy[-TAG].md.
  */
 public final class ThreadPolicyBench {
@@ -88,6 +94,7 @@ public final class ThreadPolicyBench {
         int cores = Runtime.getRuntime().availableProcessors();
         List<Policy> policies = List.of(new Policy("shared (every core split among running jobs)", cores),
                 new Policy("old default (1 thread per job: cores / 2 workers)", Math.max(1, cores / 2)));
+        bench.whyNotOpenBlasThreads();
         bench.aloneAndTogether(policies);
         bench.predictionsUnderTraining(policies);
         bench.line("");
@@ -97,6 +104,92 @@ public final class ThreadPolicyBench {
         Path file = results.resolve(LocalDate.now() + "-thread-policy" + (tag == null ? "" : "-" + tag) + ".md");
         Files.writeString(file, bench.out, StandardCharsets.UTF_8);
         System.err.println("[bench] wrote " + file);
+    }
+
+    /**
+     * The grounds for the policy: whether openblas_set_num_threads_local is per thread in this build, and one
+     * training product (128 x 784 x 256, the first layer's) on OpenBLAS's own threads against the engine's split,
+     * one caller and two at once.
+     */
+    private void whyNotOpenBlasThreads() throws InterruptedException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        line("## OpenBLAS's threads or the engine's split");
+        line("");
+        Nd4j.factory().blas().setMaxThreads(cores);
+        int[] seenThere = new int[2];
+        Thread other = new Thread(() -> {
+            SetLocal local = new SetLocal();
+            local.put(Loader.addressof("openblas_set_num_threads_local"));
+            seenThere[0] = local.call(1);
+            seenThere[1] = openblas_full.openblas_get_num_threads();
+        });
+        other.start();
+        other.join();
+        line(String.format(Locale.ROOT, "- openblas_set_num_threads_local(1) on another thread (it had %d): that "
+                + "thread then sees %d, this one %d: %s.", seenThere[0], seenThere[1],
+                openblas_full.openblas_get_num_threads(), openblas_full.openblas_get_num_threads() == 1
+                        ? "the count is process-wide in this build" : "per thread"));
+        line("");
+        line("GFLOP/s of x W1 (128 x 784 times 784 x 256, float32), back to back for 1 s; with two callers, their sum.");
+        line("");
+        line("| how | load | one caller | two callers at once |");
+        line("|---|---|---:|---:|");
+        INDArray a = Nd4j.rand(DataType.FLOAT, 128, 784);
+        INDArray b = Nd4j.rand(DataType.FLOAT, 784, 256);
+        for (String how : List.of("OpenBLAS, 1 thread", "OpenBLAS's own " + cores + " threads",
+                "engine split over " + cores + " threads (OpenBLAS 1)")) {
+            boolean own = how.startsWith("OpenBLAS's own");
+            int share = how.startsWith("engine") ? cores : 1;
+            String load = EnvironmentInfo.loadAverage().replace(" (1, 5, 15 min)", "");
+            ComputeThreads.configureDefaults(); // OpenBLAS back to 1
+            if (own) {
+                Nd4j.factory().blas().setMaxThreads(cores);
+            }
+            double one = gflops(a, b, share, 1);
+            // two callers: each a job of two, so each gets half the threads under the policy
+            double two = gflops(a, b, Math.max(1, share / 2), 2);
+            line(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f |", how, load, one, two));
+            System.err.println("[bench] " + how + ": " + String.format(Locale.ROOT, "%.1f / %.1f", one, two));
+        }
+        ComputeThreads.configureDefaults();
+        line("");
+    }
+
+    /** Summed GFLOP/s of {@code callers} threads each running the product back to back for 1 s on the given share. */
+    private static double gflops(INDArray a, INDArray b, int share, int callers) throws InterruptedException {
+        long[] calls = new long[callers];
+        Thread[] threads = new Thread[callers];
+        long end = System.nanoTime() + 1_300_000_000L;
+        long measureFrom = end - 1_000_000_000L;
+        for (int t = 0; t < callers; t++) {
+            int index = t;
+            threads[t] = new Thread(() -> {
+                ComputeThreads.applyToCurrentThread();
+                ComputeThreads.useShare(share);
+                INDArray c = Nd4j.create(DataType.FLOAT, 128, 256);
+                long now;
+                while ((now = System.nanoTime()) < end) {
+                    Blas.gemm(a, false, b, false, c, 1.0, 0.0);
+                    if (now >= measureFrom) {
+                        calls[index]++;
+                    }
+                }
+            });
+            threads[t].start();
+        }
+        long total = 0;
+        for (int t = 0; t < callers; t++) {
+            threads[t].join();
+            total += calls[t];
+        }
+        return total * 2.0 * 128 * 784 * 256 / 1e9;
+    }
+
+    /** openblas_set_num_threads_local's signature, int(int), through the preset's own function-pointer type. */
+    private static final class SetLocal extends org.bytedeco.openblas.presets.openblas_nolapack.MklSetNumThreadsLocal {
+        SetLocal() {
+            super();
+        }
     }
 
     private void aloneAndTogether(List<Policy> policies) throws InterruptedException {
@@ -141,7 +234,7 @@ public final class ThreadPolicyBench {
     private void predictionsUnderTraining(List<Policy> policies) throws InterruptedException {
         line("## Predictions while a job trains");
         line("");
-        line("One request thread (share 1, as the service's), back-to-back forward passes for 3 s; microseconds per call.");
+        line("One request thread (share 1, as the service's), back-to-back forward passes for 1.5 s per batch size; microseconds per call.");
         line("");
         line("| policy | training | load | batch 1 p50 | p99 | batch 128 p50 | p99 | job samples/s meanwhile |");
         line("|---|---|---|---:|---:|---:|---:|---:|");
