@@ -6,7 +6,10 @@ import org.bytedeco.openblas.global.openblas_full;
 /**
  * What the OpenBLAS under the engine and ND4J is: its version and the kernel it picked for this CPU. The
  * openblas_nolapack preset the engine calls does not map openblas_get_corename / openblas_get_config from JavaCPP
- * 1.5.13 on; openblas_full does, and its JNI library links the same libopenblas.so.0, so both name one library.
+ * 1.5.13 on; openblas_full does. Its JNI library, like the engine's, resolves OpenBLAS's symbols to the
+ * libopenblas.so.0 that ND4J loads first, so all of them reach one library: a thread count set through ND4J is
+ * the one openblas_full reads, and it changes how the engine's cblas_sgemm runs
+ * (bench/results/2026-12-06-openblas-0.3.31-notes.md).
  */
 public final class OpenBlasBuild {
     private OpenBlasBuild() {
