@@ -104,7 +104,7 @@ public final class KernelComparison {
         out.append("- **OpenBLAS:** ").append(EnvironmentInfo.pomVersion("org.bytedeco", "openblas"))
                 .append(" (JavaCPP presets, ND4J 1.0.0-M2.1's)\n\n");
         out.append("| OPENBLAS_CORETYPE | kernel OpenBLAS reports | limit samples/s, 1 BLAS thread | limit samples/s, ")
-                .append(cores).append(" BLAS threads | best vs unset | load before (1, 5, 15 min) |\n|---|---|---|---|---|---|\n");
+                .append(cores).append(" threads (the engine's split, OpenBLAS 1) | best vs unset | load before (1, 5, 15 min) |\n|---|---|---|---|---|---|\n");
         rows.forEach(r -> out.append(r).append('\n'));
         Files.createDirectories(results);
         Path file = results.resolve(started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-kernels" + (tag == null ? "" : "-" + tag) + ".md");
