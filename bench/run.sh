@@ -18,6 +18,8 @@
 #   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch) under JMH with
 #                                -prof gc; e.g. --micro -p blasThreads=1 GemmMicro. Prints JMH's tables and writes
 #                                ...-micro.txt (its result file); --micro --quick: one short iteration of each
+#   bench/run.sh --threads       the thread policy: one job alone, two at once, predictions' latency while a job
+#                                trains, shared cores against 1 thread per job: ...-thread-policy.md (--rows N, --epochs N)
 #
 # Side-by-side options: --rounds N (timed rounds, default 3), --peers dl4j,pytorch|dl4j|pytorch|none, --python PATH
 # (an interpreter that imports torch; default /usr/bin/python3, Debian's python3-torch), --coretype NAME (full runs
@@ -47,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --kernels) main=dev.chainrule.bench.KernelComparison; heap=(-Xmx1g) ;;
     --micro) main=org.openjdk.jmh.Main; heap=(-Xmx2g) ;;
     --predict) main=dev.chainrule.bench.PredictPathBenchmark; heap=(-Xms1g -Xmx2g) ;;
+    --threads) main=dev.chainrule.bench.ThreadPolicyBench ;;
     --coretype) coretype="$2"; shift ;;
     --quick) quick=1; args+=("$1") ;;
     --data) data_dir="$2"; args+=("$1" "$2"); shift ;;
@@ -101,9 +104,7 @@ if [[ "$main" == org.openjdk.jmh.Main ]]; then
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dchainrule.mnist="$data_dir" -cp "bench/target/classes:bench/target/lib/*" \
     org.openjdk.jmh.Main -prof gc -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
 fi
-# --add-modules jdk.incubator.foreign lets the benchmark ask OpenBLAS which kernel it runs (see OpenBlasProbe).
 exec java "${heap[@]}" \
-  --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "bench/target/classes:bench/target/lib/*" \
   "$main" --command "$command_line" --revision "$revision" "${args[@]}"

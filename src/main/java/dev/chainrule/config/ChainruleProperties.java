@@ -70,8 +70,8 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
     /**
      * @param workers       training jobs that run at once (default 2)
      * @param queueCapacity jobs that may wait for a worker; beyond it POST /train gets 429 (default 16)
-     * @param blasThreads   OpenBLAS threads, shared by all jobs and predictions; default cores / workers
-     *                      (at least 1), so concurrent jobs do not oversubscribe the cores
+     * @param blasThreads   threads the running jobs' matrix products share (default every core): a job alone uses
+     *                      them all, n jobs split them (ComputeShares); OpenBLAS itself runs single-threaded
      * @param nd4jThreads   ND4J's own OpenMP threads for element-wise work (default 1: at these array sizes
      *                      more threads spin against OpenBLAS's instead of helping)
      * @param maxPendingEvents events a job's follower (an SSE stream) may be behind, not yet received; one more drops
@@ -96,7 +96,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             scoringChunkRows = scoringChunkRows > 0 ? scoringChunkRows : 2048;
             workers = workers > 0 ? workers : 2;
             queueCapacity = queueCapacity > 0 ? queueCapacity : 16;
-            blasThreads = blasThreads > 0 ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+            blasThreads = blasThreads > 0 ? blasThreads : Runtime.getRuntime().availableProcessors();
             nd4jThreads = nd4jThreads > 0 ? nd4jThreads : 1;
             maxPendingEvents = maxPendingEvents > 0 ? maxPendingEvents : 1000;
             followerThreads = followerThreads > 0 ? followerThreads : 8;

@@ -2,6 +2,7 @@ package dev.chainrule.runtime;
 
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.kernel.ComputeThreads;
+import dev.chainrule.engine.kernel.OpenBlasBuild;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,10 +18,10 @@ import org.springframework.stereotype.Component;
  * user's first request should not pay for it. Spring Boot marks the application ready only after every
  * ApplicationRunner has returned.
  *
- * <p>Thread policy: OpenBLAS's thread count is process-wide, so it is set once to
- * chainrule.jobs.blas-threads (default cores / workers): with every worker busy, the BLAS threads of all
- * jobs together match the cores instead of oversubscribing them. ND4J's own OpenMP pool gets
- * chainrule.jobs.nd4j-threads (default 1).
+ * <p>Thread policy (ComputeThreads): OpenBLAS runs single-threaded, and the engine splits each large matrix product
+ * over the calling job's share of chainrule.jobs.blas-threads (default every core): a job alone gets them all,
+ * running jobs split them (ComputeShares). ND4J's own OpenMP pool gets chainrule.jobs.nd4j-threads (default 1).
+ * The start-up line names the OpenBLAS version and the kernel it chose for this CPU.
  */
 @Component
 public class Nd4jWarmUp implements ApplicationRunner {
@@ -38,8 +39,10 @@ public class Nd4jWarmUp implements ApplicationRunner {
         INDArray a = Nd4j.rand(DataType.FLOAT, 64, 64);
         INDArray c = Nd4j.create(DataType.FLOAT, 64, 64);
         Nd4j.gemm(a, a, c, false, true, 1.0, 0.0);
-        log.info("ND4J ready in {} ms: backend {}, BLAS {} with {} threads, {} ND4J (OpenMP) threads, {} training workers",
+        log.info("ND4J ready in {} ms: backend {}, OpenBLAS {} kernel {} ({} thread per call), matrix products on {} "
+                        + "threads split among running jobs, {} ND4J (OpenMP) threads, {} training workers",
                 (System.nanoTime() - started) / 1_000_000, Nd4j.getBackend().getClass().getSimpleName(),
-                Nd4j.factory().blas().getBlasVendor(), ComputeThreads.blasThreads(), jobs.nd4jThreads(), jobs.workers());
+                OpenBlasBuild.version(), OpenBlasBuild.coreName(), ComputeThreads.blasThreads(),
+                ComputeThreads.totalThreads(), jobs.nd4jThreads(), jobs.workers());
     }
 }

@@ -60,11 +60,14 @@ class JobRunner {
     private final Timer epochDuration;
     private final Counter checkpointFailures;
     private final AtomicLong lastThroughput = new AtomicLong();
+    /** Splits the engine's threads among the jobs running here. */
+    private final ComputeShares shares;
 
     JobRunner(ModelService models, JobData data, JobRepository records, JobEventLog events, JobLeases leases,
               JobFiles files, DatabaseRetry retry, Provenance provenance, TransactionTemplate transaction, Clock clock,
-              ChainruleProperties properties, MeterRegistry meters) {
+              ChainruleProperties properties, MeterRegistry meters, ComputeShares shares) {
         this.models = models;
+        this.shares = shares;
         this.data = data;
         this.records = records;
         this.events = events;
@@ -235,8 +238,11 @@ class JobRunner {
             }
         };
         long fitStart = System.nanoTime();
-        TrainingResult result = new Trainer(network, spec.config()).fit(training, validation, listener,
-                () -> job.isCancelRequested() || claimed.leaseLost() || shuttingDown.getAsBoolean(), resumeFrom);
+        TrainingResult result;
+        try (ComputeShares.Share threads = shares.join()) {
+            result = new Trainer(network, spec.config()).withThreads(threads).fit(training, validation, listener,
+                    () -> job.isCancelRequested() || claimed.leaseLost() || shuttingDown.getAsBoolean(), resumeFrom);
+        }
         long fitNanos = System.nanoTime() - fitStart;
         if (result.outcome() == TrainingOutcome.CANCELLED) {
             if (job.isCancelRequested()) {

@@ -261,6 +261,8 @@ public final class EngineBenchmark {
                 log("round " + round + (round == 0 ? " (warm-up)" : "") + ", thread setting '" + run.setting.name + "'");
                 run.round(round);
                 if (dl4j) {
+                    // DL4J's products are ND4J's, on OpenBLAS's own threads (the engine's run set them to 1)
+                    Nd4j.factory().blas().setMaxThreads(run.setting.blasThreads);
                     peerRuns.get(i).round(round);
                 }
             }
@@ -293,7 +295,8 @@ public final class EngineBenchmark {
 
     /**
      * Sets OpenMP's thread count (NativeOps.setOmpNumThreads, i.e. omp_set_num_threads), libnd4j's Environment
-     * maxThreads and maxMasterThreads, and OpenBLAS's thread count. In 1.0.0-M2.1 Environment.setMaxThreads
+     * maxThreads and maxMasterThreads, and the engine's threads (OpenBLAS's for the DL4J peer, set before its
+     * rounds). In 1.0.0-M2.1 Environment.setMaxThreads
      * does nothing (the read-back shows it); setMaxMasterThreads does, capped at maxThreads.
      */
     private static void apply(ThreadSetting setting) {
@@ -301,7 +304,9 @@ public final class EngineBenchmark {
         Environment env = Nd4j.getEnvironment();
         env.setMaxThreads(setting.ompThreads);
         env.setMaxMasterThreads(setting.masterThreads);
-        Nd4j.factory().blas().setMaxThreads(setting.blasThreads);
+        // the engine's policy: OpenBLAS single-threaded, each product split over blasThreads (ComputeThreads)
+        dev.chainrule.engine.kernel.ComputeThreads.configure(setting.ompThreads, setting.blasThreads);
+        dev.chainrule.engine.kernel.ComputeThreads.useShare(setting.blasThreads);
     }
 
     /** One thread setting's training network, inference inputs and GEMM cases, measured round by round. */

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KernelComparison {
 
-    /** The child: the corename OpenBLAS reports, then the limit at 1 and at all cores' BLAS threads. */
+    /** The child: the corename OpenBLAS reports, then the limit at 1 and at all cores' threads (engine split). */
     static final class Child {
         public static void main(String[] args) {
             int cores = Runtime.getRuntime().availableProcessors();
@@ -33,6 +33,7 @@ public final class KernelComparison {
             StringBuilder out = new StringBuilder("corename=" + core);
             for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
                 dev.chainrule.engine.kernel.ComputeThreads.configure(1, threads);
+                dev.chainrule.engine.kernel.ComputeThreads.useShare(threads); // the engine splits each product over them
                 GemmLimit limit = new GemmLimit();
                 limit.calibrate(60);
                 for (int r = 0; r < 5; r++) {
@@ -103,7 +104,7 @@ public final class KernelComparison {
         out.append("- **OpenBLAS:** ").append(EnvironmentInfo.pomVersion("org.bytedeco", "openblas"))
                 .append(" (JavaCPP presets, ND4J 1.0.0-M2.1's)\n\n");
         out.append("| OPENBLAS_CORETYPE | kernel OpenBLAS reports | limit samples/s, 1 BLAS thread | limit samples/s, ")
-                .append(cores).append(" BLAS threads | best vs unset | load before (1, 5, 15 min) |\n|---|---|---|---|---|---|\n");
+                .append(cores).append(" threads (the engine's split, OpenBLAS 1) | best vs unset | load before (1, 5, 15 min) |\n|---|---|---|---|---|---|\n");
         rows.forEach(r -> out.append(r).append('\n'));
         Files.createDirectories(results);
         Path file = results.resolve(started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-kernels" + (tag == null ? "" : "-" + tag) + ".md");
@@ -120,8 +121,7 @@ public final class KernelComparison {
 
     private static Map<String, String> runChild(String kernel) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx1g", "--add-modules", "jdk.incubator.foreign",
-                "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), Child.class.getName());
         if (kernel != null) {
             builder.environment().put("OPENBLAS_CORETYPE", kernel);

@@ -228,6 +228,8 @@ public final class PeerComparison {
                     engineRuns.get(i).round(round);
                     if (dl4j) {
                         Dl4jPeer.Run run = dl4jRuns.get(i);
+                        // DL4J's products are ND4J's, on OpenBLAS's own threads; the next apply sets 1 again
+                        Nd4j.factory().blas().setMaxThreads(s.blasThreads());
                         run.round(round);
                         Contender c = dl4jContenders.get(i);
                         c.training.add(run.train.size() / run.epochSeconds.get(round));
@@ -399,7 +401,10 @@ public final class PeerComparison {
      * as the service sets them (ComputeThreads), plus libnd4j's maxMasterThreads for DL4J.
      */
     private static void apply(ThreadSetting setting) {
+        // the engine: OpenBLAS single-threaded, this thread's products split over blasThreads (its Trainer.fit
+        // runs on all of them by default, as a lone job does in the service)
         ComputeThreads.configure(setting.ompThreads(), setting.blasThreads());
+        ComputeThreads.useShare(setting.blasThreads());
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(setting.ompThreads());
         Nd4j.getEnvironment().setMaxMasterThreads(setting.ompThreads());
     }

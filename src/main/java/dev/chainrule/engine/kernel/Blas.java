@@ -15,8 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Matrix products and vector updates on ND4J arrays, calling the OpenBLAS that ND4J bundles directly on the
  * arrays' memory. {@code Nd4j.gemm} runs the same OpenBLAS routine behind an Mmul op: an op context, a JNI round
  * trip into libnd4j and ~4 KB of Java garbage per call, 10-60 us where a 128 x 10 x 10 product takes 0.5 us
- * (bench/results/*-engine*.md). The thread count is OpenBLAS's own, so {@link ComputeThreads} governs these
- * calls as it does ND4J's.
+ * (bench/results/*-engine*.md). OpenBLAS runs single-threaded; a large product is split into blocks of rows or
+ * columns over the calling thread's share of the engine's threads ({@link ComputeThreads}).
  *
  * <p>Every matrix is a contiguous row-major float32 or float64 matrix (a row range of one is fine), all of one
  * type; anything else is refused rather than silently copied.
@@ -39,12 +39,77 @@ public final class Blas {
         }
         int ta = transposeA ? CblasTrans : CblasNoTrans;
         int tb = transposeB ? CblasTrans : CblasNoTrans;
+        int lda = columns(a);
+        int ldb = columns(b);
+        int parts = parts(m, n, k, ComputeThreads.shareOfCurrentThread());
+        if (parts == 1) {
+            gemmBlock(type, ta, tb, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, n);
+            return;
+        }
+        // blocks of c's rows (a's rows) or of its columns (b's columns), whichever c has more of
+        boolean byRows = m >= n;
+        int length = byRows ? m : n;
+        ComputeThreads.runInParts(parts, part -> {
+            int from = blockStart(length, parts, part);
+            int size = blockStart(length, parts, part + 1) - from;
+            if (byRows) {
+                gemmBlock(type, ta, tb, size, n, k, alpha, a, transposeA ? from : (long) from * lda, lda,
+                        b, 0, ldb, beta, c, (long) from * n, n);
+            } else {
+                gemmBlock(type, ta, tb, m, size, k, alpha, a, 0, lda,
+                        b, transposeB ? (long) from * ldb : from, ldb, beta, c, from, n);
+            }
+        });
+    }
+
+    /**
+     * How many blocks a product runs in: the thread's share, fewer when the smallest block would hold under
+     * {@link #MIN_PART_WORK} multiply-adds. Handing a block to another thread costs microseconds; and a block that
+     * small may take OpenBLAS's small-matrix path (under 100^3 on AVX-512 kernels), which rounds differently, so
+     * a split run would no longer equal an unsplit one bit for bit.
+     */
+    static int parts(int m, int n, int k, int share) {
+        int length = Math.max(m, n);
+        long perRowOrColumn = (long) Math.min(m, n) * k;
+        int parts = Math.min(share, (length + BLOCK_ALIGNMENT - 1) / BLOCK_ALIGNMENT);
+        while (parts > 1 && smallestBlock(length, parts) * perRowOrColumn < MIN_PART_WORK) {
+            parts--;
+        }
+        return Math.max(1, parts);
+    }
+
+    /** Where block {@code part} of {@code parts} starts: near-equal blocks, each boundary on {@link #BLOCK_ALIGNMENT}. */
+    static int blockStart(int length, int parts, int part) {
+        if (part >= parts) {
+            return length;
+        }
+        long even = (long) length * part / parts;
+        return (int) Math.min(length, (even + BLOCK_ALIGNMENT / 2) / BLOCK_ALIGNMENT * BLOCK_ALIGNMENT);
+    }
+
+    private static int smallestBlock(int length, int parts) {
+        int smallest = Integer.MAX_VALUE;
+        for (int p = 0; p < parts; p++) {
+            smallest = Math.min(smallest, blockStart(length, parts, p + 1) - blockStart(length, parts, p));
+        }
+        return smallest;
+    }
+
+    /** The least multiply-adds worth a block of its own. */
+    static final long MIN_PART_WORK = 1L << 21;
+    /** Blocks start at multiples of this many rows or columns: whole tiles of OpenBLAS's kernels. */
+    static final int BLOCK_ALIGNMENT = 16;
+
+    /** One cblas_?gemm on sub-matrices starting the given number of elements into each array. */
+    private static void gemmBlock(DataType type, int ta, int tb, int m, int n, int k, double alpha,
+                                  INDArray a, long aStart, int lda, INDArray b, long bStart, int ldb,
+                                  double beta, INDArray c, long cStart, int ldc) {
         if (type == DataType.FLOAT) {
-            openblas_nolapack.cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, floats(a), columns(a),
-                    floats(b), columns(b), (float) beta, floats(c), n);
+            openblas_nolapack.cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, floats(a, aStart), lda,
+                    floats(b, bStart), ldb, (float) beta, floats(c, cStart), ldc);
         } else {
-            openblas_nolapack.cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, doubles(a), columns(a),
-                    doubles(b), columns(b), beta, doubles(c), n);
+            openblas_nolapack.cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, doubles(a, aStart), lda,
+                    doubles(b, bStart), ldb, beta, doubles(c, cStart), ldc);
         }
     }
 
@@ -128,16 +193,24 @@ public final class Blas {
     }
 
     private static FloatPointer floats(INDArray array) {
+        return floats(array, 0);
+    }
+
+    private static FloatPointer floats(INDArray array, long start) {
         Pointer base = array.data().pointer();
-        long offset = array.offset();
+        long offset = array.offset() + start;
         // the buffer's own pointer when the array starts at its first element: no allocation per call
         return offset == 0 && base.position() == 0 && base instanceof FloatPointer p ? p
                 : new FloatPointer(base).position(base.position() + offset);
     }
 
     private static DoublePointer doubles(INDArray array) {
+        return doubles(array, 0);
+    }
+
+    private static DoublePointer doubles(INDArray array, long start) {
         Pointer base = array.data().pointer();
-        long offset = array.offset();
+        long offset = array.offset() + start;
         return offset == 0 && base.position() == 0 && base instanceof DoublePointer p ? p
                 : new DoublePointer(base).position(base.position() + offset);
     }

@@ -8,6 +8,7 @@ import dev.chainrule.engine.optim.Optimiser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -29,12 +30,23 @@ public final class Trainer {
     private final Regularisation regularisation;
     private final ReusedArray batchFeatures = new ReusedArray();
     private final ReusedArray batchTargets = new ReusedArray();
+    /** This run's share of the engine's threads, read before every minibatch. */
+    private IntSupplier threads = ComputeThreads::totalThreads;
 
     public Trainer(Network network, TrainingConfig config) {
         this.network = network;
         this.config = config;
         this.optimiser = config.optimiser().create();
         this.regularisation = new Regularisation(config.l1(), config.l2());
+    }
+
+    /**
+     * The threads this run's matrix products may use, asked again before every minibatch so that a change (another
+     * job starting or ending) takes effect at the next one; by default every thread ({@link ComputeThreads}).
+     */
+    public Trainer withThreads(IntSupplier threads) {
+        this.threads = threads;
+        return this;
     }
 
     /** Trains without validation data, listener or cancellation. */
@@ -61,6 +73,16 @@ public final class Trainer {
      */
     public TrainingResult fit(Dataset training, Dataset validation, TrainingListener listener, BooleanSupplier cancelled,
                               TrainingCheckpoint resumeFrom) {
+        int shareBefore = ComputeThreads.shareOfCurrentThread();
+        try {
+            return train(training, validation, listener, cancelled, resumeFrom);
+        } finally {
+            ComputeThreads.useShare(shareBefore);
+        }
+    }
+
+    private TrainingResult train(Dataset training, Dataset validation, TrainingListener listener, BooleanSupplier cancelled,
+                                 TrainingCheckpoint resumeFrom) {
         checkData(training, "training");
         if (validation != null) {
             checkData(validation, "validation");
@@ -116,6 +138,7 @@ public final class Trainer {
                 if (cancelled.getAsBoolean()) {
                     return new TrainingResult(TrainingOutcome.CANCELLED, history, bestEpoch, null);
                 }
+                ComputeThreads.useShare(threads.getAsInt());
                 int from = b * batchSize;
                 int to = Math.min(rows, from + batchSize);
                 INDArray x = MinibatchRows.gather(train.features(), order, from, to, batchFeatures);

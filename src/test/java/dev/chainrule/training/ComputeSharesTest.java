@@ -1,0 +1,62 @@
+package dev.chainrule.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** How the engine's threads are split among the jobs running on a replica, and re-split as they start and end. */
+class ComputeSharesTest {
+
+    @Test
+    void aJobAloneGetsEveryThread() {
+        ComputeShares shares = new ComputeShares(8);
+        try (ComputeShares.Share only = shares.join()) {
+            assertThat(only.getAsInt()).isEqualTo(8);
+        }
+        assertThat(shares.runningJobs()).isZero();
+    }
+
+    @Test
+    void runningJobsSplitTheThreadsAndTheSplitFollowsThemAsTheyStartAndEnd() {
+        ComputeShares shares = new ComputeShares(2);
+        ComputeShares.Share first = shares.join();
+        assertThat(first.getAsInt()).isEqualTo(2);
+        ComputeShares.Share second = shares.join();
+        assertThat(first.getAsInt()).isEqualTo(1);
+        assertThat(second.getAsInt()).isEqualTo(1);
+        first.close();
+        assertThat(second.getAsInt()).as("alone again: every thread").isEqualTo(2);
+        assertThat(first.getAsInt()).as("an ended job's share").isEqualTo(1);
+        second.close();
+    }
+
+    @Test
+    void anUnevenSplitGivesTheRemainderToTheEarlierJobsAndNeverOversubscribes() {
+        ComputeShares shares = new ComputeShares(5);
+        ComputeShares.Share a = shares.join();
+        ComputeShares.Share b = shares.join();
+        assertThat(a.getAsInt() + b.getAsInt()).isEqualTo(5);
+        assertThat(a.getAsInt()).isEqualTo(3);
+        assertThat(b.getAsInt()).isEqualTo(2);
+        ComputeShares.Share c = shares.join();
+        assertThat(new int[] {a.getAsInt(), b.getAsInt(), c.getAsInt()}).containsExactly(2, 2, 1);
+        a.close();
+        assertThat(new int[] {b.getAsInt(), c.getAsInt()}).containsExactly(3, 2);
+    }
+
+    @Test
+    void moreJobsThanThreadsComputeOnOneEach() {
+        ComputeShares shares = new ComputeShares(2);
+        ComputeShares.Share[] jobs = {shares.join(), shares.join(), shares.join()};
+        for (ComputeShares.Share job : jobs) {
+            assertThat(job.getAsInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void atLeastOneThreadToShare() {
+        assertThatThrownBy(() -> new ComputeShares(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1");
+    }
+}
