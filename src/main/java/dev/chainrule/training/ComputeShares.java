@@ -1,6 +1,7 @@
 package dev.chainrule.training;
 
 import dev.chainrule.config.ChainruleProperties;
+import dev.chainrule.engine.kernel.ComputeThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -35,6 +36,7 @@ public class ComputeShares {
     public synchronized Share join() {
         Share share = new Share();
         running.add(share);
+        ComputeThreads.trainingJobs(1);
         return share;
     }
 
@@ -52,7 +54,9 @@ public class ComputeShares {
     }
 
     private synchronized void leave(Share share) {
-        running.remove(share);
+        if (running.remove(share)) {
+            ComputeThreads.trainingJobs(-1);
+        }
     }
 
     /** One running job's share of the threads; {@link #getAsInt} is its thread count now. */

@@ -32,6 +32,7 @@ public final class ComputeThreads {
     private static volatile boolean blasSingleThreaded;
     private static final ThreadLocal<Integer> appliedHere = ThreadLocal.withInitial(() -> 0);
     private static final ThreadLocal<Integer> share = ThreadLocal.withInitial(() -> 1);
+    private static final AtomicInteger trainingJobs = new AtomicInteger();
 
     private ComputeThreads() {
     }
@@ -81,6 +82,19 @@ public final class ComputeThreads {
     /** The calling thread's share: 1 unless it set one. */
     public static int shareOfCurrentThread() {
         return share.get();
+    }
+
+    /** A training job starts (+1) or ends (-1) here: what {@link #idleShare} goes by. */
+    public static void trainingJobs(int change) {
+        trainingJobs.addAndGet(change);
+    }
+
+    /**
+     * The share a computation outside training may take now: every thread while no job trains, else its own thread
+     * alone, so that it neither waits for the jobs' threads nor slows them.
+     */
+    public static int idleShare() {
+        return trainingJobs.get() == 0 ? totalThreads : 1;
     }
 
     /** The threads all matrix products share: a lone job's share. */

@@ -152,11 +152,12 @@ class PredictorTest {
 
     @Test
     void aBatchOfDigitsIsTheStandardisedNetworkComputedIndependently() {
-        int blasThreads = ComputeThreads.blasThreads();
+        int total = ComputeThreads.totalThreads();
         try {
-            // with one OpenBLAS thread a batch of digits (18% nonzero) takes the sparse first layer; with four, the GEMM
+            // on one thread a batch of digits (18% nonzero) takes the sparse first layer; on a share of four, the GEMM
             for (int threads : new int[] {1, 4}) {
                 ComputeThreads.configure(1, threads);
+                ComputeThreads.useShare(threads);
                 for (Activation hidden : List.of(Activation.RELU, Activation.TANH, Activation.LOGISTIC)) {
                     TrainedModel model = mnistModel(hidden, Activation.SOFTMAX);
                     Predictor predictor = Predictor.of(model);
@@ -165,13 +166,14 @@ class PredictorTest {
                         float[] raw = Arrays.copyOf(digits, rows * WIDTH);
                         float[] before = raw.clone();
                         assertMatches(predictor.predict(raw, rows), reference(model, raw, rows),
-                                hidden + ", " + rows + " rows, OpenBLAS threads " + threads);
+                                hidden + ", " + rows + " rows, threads " + threads);
                         assertThat(raw).as("the caller's rows are left as they were").isEqualTo(before);
                     }
                 }
             }
         } finally {
-            ComputeThreads.configure(1, blasThreads);
+            ComputeThreads.useShare(1);
+            ComputeThreads.configure(1, total);
         }
     }
 
