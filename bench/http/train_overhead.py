@@ -141,7 +141,10 @@ def phases(job_id):
             for line in f:
                 m = PHASES.search(line)
                 if m and m.group(1) == job_id:
-                    return {k: float(v) for k, v in re.findall(r"([a-z][a-z-]*)=([0-9.]+)", m.group(2))}
+                    wall, _, cpu = m.group(2).partition(" cpu: ")   # then the worker thread's CPU ms of the steps
+                    out = {k: float(v) for k, v in re.findall(r"([a-z][a-z-]*)=([0-9.]+)", wall)}
+                    out.update({"cpu-" + k: float(v) for k, v in re.findall(r"([a-z][a-z-]*)=([0-9.]+)", cpu)})
+                    return out
                 m = OLD_LINE.search(line)
                 if m and m.group(1) == job_id:
                     return dict(zip(("total", "setup", "training", "checkpoints", "version"),
