@@ -332,8 +332,9 @@ class JobRunner {
         return reason.substring(0, end) + "\u2026";
     }
 
+    /** In place: the job's rows were read for it alone, and the raw values are not needed once provenance has them. */
     private static Dataset standardise(Dataset data, Standardiser standardiser) {
-        return standardiser == null ? data : new Dataset(standardiser.apply(data.features()), data.targets());
+        return standardiser == null ? data : new Dataset(standardiser.applyInPlace(data.features()), data.targets());
     }
 
     /** Instants as the database keeps them (microseconds), so a job reads back as it was. */

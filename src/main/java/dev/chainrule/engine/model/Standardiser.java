@@ -104,6 +104,34 @@ public record Standardiser(INDArray mean, INDArray std) {
         return features.subRowVector(m).diviRowVector(s);
     }
 
+    /**
+     * (x - mean) / std written over x itself, the same float32 values as {@link #apply} (each a float32 subtraction
+     * then a float32 division), without a second matrix; an array that is not contiguous float32 gets a new one, as
+     * from {@link #apply}.
+     *
+     * @return x, standardised, or the new array
+     */
+    public INDArray applyInPlace(INDArray features) {
+        checkWidth(features);
+        if (features.dataType() != DataType.FLOAT || !Blas.isDirectlyUsable(features) || features.length() > Integer.MAX_VALUE) {
+            return apply(features);
+        }
+        int rows = (int) features.rows();
+        int columns = (int) features.columns();
+        float[] m = meanFloat32();
+        float[] s = stdFloat32();
+        FloatBuffer all = new NioView().floats(features);
+        float[] row = new float[columns];
+        for (int r = 0; r < rows; r++) {
+            all.get(r * columns, row);
+            for (int j = 0; j < columns; j++) {
+                row[j] = (row[j] - m[j]) / s[j];
+            }
+            all.put(r * columns, row);
+        }
+        return features;
+    }
+
     /** The column means as float32: what {@link #apply} computes with on a float32 network. */
     public float[] meanFloat32() {
         return mean.castTo(DataType.FLOAT).data().asFloat();
