@@ -64,11 +64,13 @@ public record Standardiser(INDArray mean, INDArray std) {
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (int r = 0; r < rows; r++) {
             all.get(r * columns, row);
+            // two loops over the row: the JIT vectorises min and max alone, not beside the float64 sums
             for (int j = 0; j < columns; j++) {
-                float v = row[j];
-                sum[j] += v;
-                min[j] = Math.min(min[j], v);
-                max[j] = Math.max(max[j], v);
+                sum[j] += row[j];
+            }
+            for (int j = 0; j < columns; j++) {
+                min[j] = Math.min(min[j], row[j]);
+                max[j] = Math.max(max[j], row[j]);
             }
         }
         double[] mean = new double[columns];
