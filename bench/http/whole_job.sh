@@ -10,7 +10,8 @@
 # minibatch 128), each timed from the client from POST /train to its end event, each followed by PyTorch's training
 # loop in process on the same rows for the same epochs (bench/peers/pytorch/job_loop.py; torch's default threads,
 # its best here). Settings: "default" (the configuration as shipped) and "workers1" (chainrule.jobs.workers=1).
-# Writes bench/results/YYYY-MM-DD-whole-job[-TAG].md with the command, CPU, load and every round.
+# Writes bench/results/YYYY-MM-DD-whole-job[-TAG].md with the command, CPU, load and every round (and .json: the
+# rounds as measured; bench/http/whole_job_report.py remakes the Markdown from it).
 # PyTorch comes from Debian's python3-torch (bench/peers/pytorch/run.sh installs it); without it, --no-pytorch.
 # --jar FILE runs that jar instead of building one (e.g. an earlier revision's, for a before/after).
 # Sets no OPENBLAS_*/OMP_* variable (it records them). Not part of CI.
@@ -99,53 +100,7 @@ mkdir -p "$results"
 out="$results/$(date -u +%Y-%m-%d)-whole-job$tag.md"
 cpu="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(lscpu | sed -n 's/^Flags:.*\(avx512f\).*/AVX-512/p;' | head -1)"
 COMMAND="$command_line" REVISION="$revision" STARTED="$started" CPU="$cpu" UPTIME_START="$uptime_start" \
-UPTIME_END="$uptime_end" JAVA="$(java -version 2>&1 | head -1)" python3 - "$out" "${outputs[@]}" <<'EOF'
-import json, os, statistics, sys
-e = os.environ
-runs = [json.load(open(p)) for p in sys.argv[2:]]
-def mr(values, digits=2):
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f} - {max(values):.{digits}f})"
-lines = [f"# Whole training jobs through the service vs PyTorch's loop in process ({e['STARTED'][:10]})", "",
-         "MNIST's 60000 training images uploaded once as CSV; each job: 784-256-128-10 (ReLU, ReLU, softmax + "
-         f"cross-entropy, He init, seed 42), {runs[0]['epochs']} epochs, minibatch 128, SGD lr 0.1, standardised "
-         "inputs (the default), no validation. Service: submit (POST /train) to its end event on "
-         "GET /jobs/{id}/events, from the client. PyTorch: a fresh model trained for the same epochs on the same rows "
-         "in process (bench/peers/pytorch/job_loop.py, its data loaded once), right after each job.", "",
-         f"- **Command:** `{e['COMMAND']}`", f"- **Revision:** `{e['REVISION']}`, started {e['STARTED']}",
-         f"- **CPU:** {e['CPU']}; {e['JAVA']}",
-         f"- **Load:** `{e['UPTIME_START'].strip()}` at the start, `{e['UPTIME_END'].strip()}` at the end", ""]
-lines += ["| setting | jobs | service submit to SUCCEEDED, s | PyTorch loop, s | PyTorch / service (per round) |",
-          "|---|---|---|---|---|"]
-for r in runs:
-    walls = [x["wall"] for x in r["rounds"]]
-    torch = [x["pytorch"] for x in r["rounds"] if "pytorch" in x]
-    ratios = [x["pytorch"] / x["wall"] for x in r["rounds"] if "pytorch" in x]
-    lines.append(f"| {r['label']} | {len(walls)} | {mr(walls)} | {mr(torch) if torch else 'n/a'} | "
-                 f"{mr(ratios) + 'x' if ratios else 'n/a'} |")
-lines += ["", "Median (min - max). The ratio is PyTorch's seconds over the service's in the same round: > 1 means "
-          "the service's whole job is faster than PyTorch's training loop alone.", ""]
-for r in runs:
-    names = list(dict.fromkeys(k for x in r["rounds"] if x["phases"] for k in x["phases"]))
-    lines += [f"## {r['label']}: the job's phases (the service's log line), ms", ""]
-    if names:
-        lines += ["| round | load | submit to SUCCEEDED | " + " | ".join(names) + " | PyTorch |",
-                  "|---|---|---|" + "---|" * len(names) + "---|"]
-        for x in r["rounds"]:
-            p = x["phases"] or {}
-            torch_ms = f"{x['pytorch'] * 1000:.0f}" if "pytorch" in x else "n/a"
-            lines.append(f"| {x['round']} | {x['load']:.2f} | {x['wall'] * 1000:.0f} | "
-                         + " | ".join(f"{p.get(n, 0):.0f}" for n in names) + f" | {torch_ms} |")
-        lines.append("| median | | " + f"{statistics.median(x['wall'] for x in r['rounds']) * 1000:.0f} | "
-                     + " | ".join(f"{statistics.median((x['phases'] or {}).get(n, 0) for x in r['rounds']):.0f}"
-                                  for n in names) + " | |")
-    lines += ["", "Epoch seconds per round: " + "; ".join(
-        " ".join(f"{s:.2f}" for s in x["epochs"]) for x in r["rounds"]), ""]
-    if r["pytorch"]:
-        t = r["pytorch"]
-        lines += [f"PyTorch {t['torch']}: intra-op {t['intra_op']} thread(s), OpenBLAS {t['openblas'].get('threads')} "
-                  f"thread(s), kernel {t['openblas'].get('corename')}; its epoch seconds per round: " + "; ".join(
-                      " ".join(f"{s:.2f}" for s in x["pytorch_epochs"]) for x in r["rounds"]), ""]
-open(sys.argv[1], "w").write("\n".join(lines))
-print("\n".join(lines))
-EOF
-echo "[whole-job] wrote $out"
+UPTIME_END="$uptime_end" JAVA="$(java -version 2>&1 | head -1)" python3 bench/http/whole_job_report.py "$out" "${outputs[@]}"
+python3 -c 'import json, sys; json.dump([json.load(open(p)) for p in sys.argv[2:]], open(sys.argv[1], "w"), indent=1)' \
+  "${out%.md}.json" "${outputs[@]}"
+echo "[whole-job] wrote $out and ${out%.md}.json"
