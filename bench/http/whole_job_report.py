@@ -6,7 +6,10 @@ CPU and load come from the environment (COMMAND, REVISION, STARTED, CPU, UPTIME_
 """
 import json, os, statistics, sys
 e = os.environ
-runs = [json.load(open(p)) for p in sys.argv[2:]]
+runs = []
+for path in sys.argv[2:]:   # one run per file, or the list whole_job.sh keeps beside its Markdown
+    found = json.load(open(path))
+    runs += found if isinstance(found, list) else [found]
 def mr(values, digits=2):
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f} - {max(values):.{digits}f})"
 lines = [f"# Whole training jobs through the service vs PyTorch's loop in process ({e['STARTED'][:10]})", "",
