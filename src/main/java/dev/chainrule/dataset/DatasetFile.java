@@ -1,9 +1,11 @@
 package dev.chainrule.dataset;
 
+import dev.chainrule.engine.kernel.NioView;
 import dev.chainrule.engine.training.Dataset;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,7 +37,7 @@ import tools.jackson.databind.node.ObjectNode;
  * All integers and floats little-endian; each row is its D feature values, then its K target values.
  *
  * <p>{@link #open} reads and checks the header and footer only; {@link #load} reads the rows into matrices off the
- * Java heap, through a buffer of a megabyte.
+ * Java heap, through a direct buffer of a megabyte.
  */
 public final class DatasetFile {
     public static final int FORMAT_VERSION = 1;
@@ -205,7 +207,10 @@ public final class DatasetFile {
         CRC32C crc = new CRC32C();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             channel.position(dataOffset);
-            ByteBuffer buffer = ByteBuffer.allocate(Math.multiplyExact(chunkRows, d + kFile) * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            // off the heap: the checksum takes the bytes as read, and each row's features go by one bulk copy
+            ByteBuffer buffer = ByteBuffer.allocateDirect(Math.multiplyExact(chunkRows, d + kFile) * Float.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            FloatBuffer values = buffer.asFloatBuffer();
             for (int from = 0; from < rows; from += chunkRows) {
                 int height = Math.min(chunkRows, rows - from);
                 buffer.clear().limit(height * (d + kFile) * Float.BYTES);
@@ -215,16 +220,13 @@ public final class DatasetFile {
                     }
                 }
                 buffer.flip();
-                crc.update(buffer.array(), 0, buffer.limit());
+                crc.update(buffer);
                 for (int r = 0; r < height; r++) {
                     Part to = out[part == null ? 0 : part[from + r]];
                     int slot = to.filled;
-                    for (int j = 0; j < d; j++) {
-                        to.features[slot * d + j] = buffer.getFloat();
-                    }
-                    for (int c = 0; c < kFile; c++) {
-                        raw[c] = buffer.getFloat();
-                    }
+                    int at = r * (d + kFile);
+                    to.putFeatures(values, at);
+                    values.get(at + d, raw);
                     Arrays.fill(to.targets, slot * k, slot * k + k, 0f);
                     if (encoding == null) {
                         System.arraycopy(raw, 0, to.targets, slot * k, k);
@@ -251,18 +253,23 @@ public final class DatasetFile {
         return result;
     }
 
-    /** One part of the rows being loaded: its matrices off the heap, filled a chunk of rows at a time. */
+    /**
+     * One part of the rows being loaded: its matrices off the heap (left unzeroed: every value is written), the
+     * features copied row by row straight in, the encoded targets through a chunk of rows on the heap.
+     */
     private static final class Part {
         private final int d;
         private final int k;
         private final int capacity;
         private final INDArray featureMatrix;
         private final INDArray targetMatrix;
-        private final FloatIndexer featureOut;
+        /** The feature matrix's memory, or null past NIO's reach (2^31 values): then through the indexer. */
+        private final FloatBuffer featureOut;
+        private final FloatIndexer featureIndexer;
         private final FloatIndexer targetOut;
-        final float[] features;
+        private final float[] row;
         final float[] targets;
-        /** Rows in the chunk arrays, and rows already in the matrices. */
+        /** Rows in the chunk of targets, and rows whose targets are already in their matrix. */
         int filled;
         private long written;
 
@@ -270,12 +277,24 @@ public final class DatasetFile {
             this.d = d;
             this.k = k;
             this.capacity = chunkRows;
-            featureMatrix = Nd4j.create(DataType.FLOAT, new long[] {rows, d}, 'c');
-            targetMatrix = Nd4j.create(DataType.FLOAT, new long[] {rows, k}, 'c');
-            featureOut = (FloatIndexer) featureMatrix.data().indexer();
+            featureMatrix = Nd4j.createUninitialized(DataType.FLOAT, new long[] {rows, d}, 'c');
+            targetMatrix = Nd4j.createUninitialized(DataType.FLOAT, new long[] {rows, k}, 'c');
+            featureOut = (long) rows * d <= Integer.MAX_VALUE ? new NioView().floats(featureMatrix) : null;
+            featureIndexer = featureOut == null ? (FloatIndexer) featureMatrix.data().indexer() : null;
+            row = new float[d];
             targetOut = (FloatIndexer) targetMatrix.data().indexer();
-            features = new float[Math.multiplyExact(chunkRows, d)];
             targets = new float[Math.multiplyExact(chunkRows, k)];
+        }
+
+        /** The next row's d features from {@code values} at {@code at}. */
+        void putFeatures(FloatBuffer values, int at) {
+            long to = (written + filled) * d;
+            if (featureOut != null) {
+                featureOut.put((int) to, values, at, d);
+            } else {
+                values.get(at, row);
+                featureIndexer.put(to, row, 0, d);
+            }
         }
 
         void rowDone() {
@@ -286,7 +305,6 @@ public final class DatasetFile {
         }
 
         private void flush() {
-            featureOut.put(written * d, features, 0, filled * d);
             targetOut.put(written * k, targets, 0, filled * k);
             written += filled;
             filled = 0;

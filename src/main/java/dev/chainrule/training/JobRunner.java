@@ -141,10 +141,13 @@ class JobRunner {
     private void train(ClaimedJob claimed, TrainingJobSpec spec, String checkpoint, BooleanSupplier shuttingDown) {
         TrainingJob job = claimed.job();
         JobLease lease = claimed.lease();
-        long setupStart = System.nanoTime();
+        JobTimings timings = new JobTimings();
+        timings.queued(claimed.row().createdAt(), claimed.row().startedAt());
         Model model = models.get(spec.modelId());
         Dataset[] raw = data.rows(spec, new TargetEncoding(model.definition().loss(), model.definition().outputWidth()));
+        timings.lap("read");
         Map<String, Object> madeBy = provenance.of(job.id(), claimed.row(), model, raw);
+        timings.lap("provenance");
         Network network;
         Standardiser standardiser;
         if (spec.fromVersion() != null) {
@@ -154,10 +157,13 @@ class JobRunner {
         } else {
             network = Network.create(model.definition(), DataType.FLOAT, model.lossEpsilon());
             network.initialise(model.seed());
+            timings.lap("network");
             standardiser = spec.standardise() ? Standardiser.fit(raw[0].features()) : null;
         }
+        timings.lap("statistics");
         Dataset training = standardise(raw[0], standardiser);
         Dataset validation = raw[1] == null ? null : standardise(raw[1], standardiser);
+        timings.lap("standardise");
         int rows = training.size();
         int batchesPerEpoch = TrainingJobSpec.batchesPerEpoch(spec.config(), rows);
         TrainingCheckpoint resumeFrom = null;
@@ -175,10 +181,9 @@ class JobRunner {
         job.resumeAt(resumeFrom == null ? List.of() : resumeFrom.history(),
                 resumeFrom == null ? 0 : (long) resumeFrom.epochsCompleted() * batchesPerEpoch);
         String[] lastCheckpoint = {checkpoint, null}; // the newest checkpoint file, and the one before it
-        long[] checkpointNanos = {0};
         long intervalNanos = settings.checkpointInterval().toNanos();
         long[] lastCheckpointAt = {System.nanoTime()};
-        long setupNanos = System.nanoTime() - setupStart;
+        timings.lap("resume");
         TrainingListener listener = new TrainingListener() {
             @Override
             public void onBatch(int epoch, int batch, int batchesPerEpoch, double batchLoss) {
@@ -191,9 +196,11 @@ class JobRunner {
                 samplesTrained.increment(rows);
                 epochDuration.record(report.durationNanos(), TimeUnit.NANOSECONDS);
                 lastThroughput.set(Double.doubleToLongBits(rows / (report.durationNanos() / 1e9)));
+                long start = System.nanoTime();
                 if (!retry.write(claimed, "epoch " + report.epoch(), () -> events.append(lease, report, now()))) {
                     throw new LeaseLostException(lease);
                 }
+                timings.add("epoch-records", System.nanoTime() - start);
                 job.epochDone(report);
             }
 
@@ -234,7 +241,7 @@ class JobRunner {
                 lastCheckpoint[1] = lastCheckpoint[0];
                 lastCheckpoint[0] = file;
                 lastCheckpointAt[0] = System.nanoTime();
-                checkpointNanos[0] += lastCheckpointAt[0] - start;
+                timings.checkpointWritten(lastCheckpointAt[0] - start);
             }
         };
         long fitStart = System.nanoTime();
@@ -243,7 +250,9 @@ class JobRunner {
             result = new Trainer(network, spec.config()).withThreads(threads).fit(training, validation, listener,
                     () -> job.isCancelRequested() || claimed.leaseLost() || shuttingDown.getAsBoolean(), resumeFrom);
         }
-        long fitNanos = System.nanoTime() - fitStart;
+        // the epochs' own time: the fit's without the records and checkpoints its listener wrote
+        timings.add("epochs", System.nanoTime() - fitStart - timings.nanos("epoch-records") - timings.nanos("checkpoints"));
+        timings.mark();
         if (result.outcome() == TrainingOutcome.CANCELLED) {
             if (job.isCancelRequested()) {
                 end(claimed, JobStatus.CANCELLED, null);
@@ -278,12 +287,11 @@ class JobRunner {
             }
             return v;
         })));
+        timings.lap("version");
         files.deleteAll(job.id());
+        timings.lap("cleanup");
         // where a job's time went, for operators (docs/speed.md: the service's overhead over the engine's)
-        log.info("job {} took {} ms: setup {} ms (data, standardisation), training {} ms of which checkpoints {} ms, "
-                        + "version {} ms", job.id(), (System.nanoTime() - setupStart) / 1_000_000, setupNanos / 1_000_000,
-                fitNanos / 1_000_000, checkpointNanos[0] / 1_000_000,
-                (System.nanoTime() - fitStart - fitNanos) / 1_000_000);
+        log.info("job {} phases: {}", job.id(), timings.line());
         job.succeeded(finished, version.number(), metrics, endReason);
     }
 
@@ -341,8 +349,9 @@ class JobRunner {
         return reason.substring(0, end) + "\u2026";
     }
 
+    /** In place: the job's rows were read for it alone, and the raw values are not needed once provenance has them. */
     private static Dataset standardise(Dataset data, Standardiser standardiser) {
-        return standardiser == null ? data : new Dataset(standardiser.apply(data.features()), data.targets());
+        return standardiser == null ? data : new Dataset(standardiser.applyInPlace(data.features()), data.targets());
     }
 
     /** Instants as the database keeps them (microseconds), so a job reads back as it was. */

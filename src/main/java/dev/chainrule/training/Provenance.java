@@ -1,5 +1,6 @@
 package dev.chainrule.training;
 
+import dev.chainrule.engine.kernel.NioView;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.model.Model;
 import java.nio.ByteBuffer;
@@ -7,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.springframework.beans.factory.ObjectProvider;
@@ -94,11 +96,17 @@ class Provenance {
 
     /** The array's values as little-endian float32, row by row, a chunk of rows at a time. */
     private static void update(CRC32C crc, INDArray array) {
+        ByteBuffer memory = array.dataType() == DataType.FLOAT && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+                ? NioView.bytes(array) : null;
+        if (memory != null) {
+            crc.update(memory); // float32 rows in memory already are those bytes: no copy
+            return;
+        }
         long rows = array.rows();
         ByteBuffer bytes = null;
         for (long first = 0; first < rows; first += CHUNK_ROWS) {
             INDArray chunk = array.get(NDArrayIndex.interval(first, Math.min(rows, first + CHUNK_ROWS)), NDArrayIndex.all());
-            float[] values = chunk.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            float[] values = chunk.castTo(DataType.FLOAT).dup('c').data().asFloat();
             if (bytes == null || bytes.capacity() < values.length * Float.BYTES) {
                 bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             }

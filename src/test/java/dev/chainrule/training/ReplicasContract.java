@@ -114,6 +114,25 @@ abstract class ReplicasContract {
         b.getBean(ModelService.class).delete(model.id());
     }
 
+    /**
+     * A replica that looks for work once an hour still starts a job submitted to it at once: after the look at its
+     * start (which may take the first job), only the submit's own wake-up can claim the second. (Without that wake-up
+     * the first job already waits: the look at the start comes before it.)
+     */
+    @Test
+    void aJobSubmittedToAReplicaIsClaimedThereByTheSubmitNotAtTheNextLookForWork() throws Exception {
+        ConfigurableApplicationContext a = replica("replica-a", "1h", Map.of());
+        Model model = a.getBean(ModelService.class).create("m", null, IrisJobs.definition(), 5, 1e-7);
+        TrainingJobService jobs = a.getBean(TrainingJobService.class);
+        TrainingJob first = jobs.submit(IrisJobs.spec(model.id(), 2, 11));
+        IrisJobs.await(() -> first.status().isFinished(), "the first job to end", 60);
+        TrainingJob second = jobs.submit(IrisJobs.spec(model.id(), 2, 12));
+        IrisJobs.await(() -> second.status().isFinished(), "the second job, claimed by its submit, to end", 60);
+        assertThat(second.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(second.history()).hasSize(2);
+        assertThat(second.resultVersion()).isEqualTo(2);
+    }
+
     @Test
     void aReplicaThatShutsDownHandsItsJobToAnotherWhichEndsItWithTheUninterruptedWeights() throws Exception {
         ConfigurableApplicationContext a = replica("replica-a", "1s", Map.of());

@@ -1,7 +1,10 @@
 package dev.chainrule.engine.kernel;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -43,6 +46,20 @@ public final class NioView {
             array = matrix;
         }
         return doubles;
+    }
+
+    /**
+     * The contiguous row-major array's memory as bytes in the machine's order (a new view each call), or null when
+     * it is not such an array or is past NIO's reach (2 GB).
+     */
+    public static ByteBuffer bytes(INDArray array) {
+        long length = array.length() * array.dataType().width();
+        if (!Blas.isDirectlyUsable(array) || length > Integer.MAX_VALUE) {
+            return null;
+        }
+        Pointer base = array.data().pointer();
+        long from = (base.position() + array.offset()) * array.dataType().width();
+        return new BytePointer(base).position(from).limit(from + length).asByteBuffer().order(ByteOrder.nativeOrder());
     }
 
     private static void check(INDArray matrix, DataType type) {

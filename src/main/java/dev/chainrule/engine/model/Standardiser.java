@@ -64,11 +64,13 @@ public record Standardiser(INDArray mean, INDArray std) {
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (int r = 0; r < rows; r++) {
             all.get(r * columns, row);
+            // two loops over the row: the JIT vectorises min and max alone, not beside the float64 sums
             for (int j = 0; j < columns; j++) {
-                float v = row[j];
-                sum[j] += v;
-                min[j] = Math.min(min[j], v);
-                max[j] = Math.max(max[j], v);
+                sum[j] += row[j];
+            }
+            for (int j = 0; j < columns; j++) {
+                min[j] = Math.min(min[j], row[j]);
+                max[j] = Math.max(max[j], row[j]);
             }
         }
         double[] mean = new double[columns];
@@ -102,6 +104,34 @@ public record Standardiser(INDArray mean, INDArray std) {
         INDArray m = mean.castTo(features.dataType());
         INDArray s = std.castTo(features.dataType());
         return features.subRowVector(m).diviRowVector(s);
+    }
+
+    /**
+     * (x - mean) / std written over x itself, the same float32 values as {@link #apply} (each a float32 subtraction
+     * then a float32 division), without a second matrix; an array that is not contiguous float32 gets a new one, as
+     * from {@link #apply}.
+     *
+     * @return x, standardised, or the new array
+     */
+    public INDArray applyInPlace(INDArray features) {
+        checkWidth(features);
+        if (features.dataType() != DataType.FLOAT || !Blas.isDirectlyUsable(features) || features.length() > Integer.MAX_VALUE) {
+            return apply(features);
+        }
+        int rows = (int) features.rows();
+        int columns = (int) features.columns();
+        float[] m = meanFloat32();
+        float[] s = stdFloat32();
+        FloatBuffer all = new NioView().floats(features);
+        float[] row = new float[columns];
+        for (int r = 0; r < rows; r++) {
+            all.get(r * columns, row);
+            for (int j = 0; j < columns; j++) {
+                row[j] = (row[j] - m[j]) / s[j];
+            }
+            all.put(r * columns, row);
+        }
+        return features;
     }
 
     /** The column means as float32: what {@link #apply} computes with on a float32 network. */

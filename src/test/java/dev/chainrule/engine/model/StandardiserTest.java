@@ -166,4 +166,34 @@ class StandardiserTest {
         assertThat(rows.apply(x)).isEqualTo(reductions.apply(x));
         assertThat(rows.apply(x).getColumn(3).maxNumber().floatValue()).isZero();
     }
+    /**
+     * Jobs standardise their own rows in place: every value must be the one {@link Standardiser#apply} gives, to the
+     * bit (the trained weights depend on it), at every scale and on a constant column.
+     */
+    @Test
+    void applyInPlaceWritesApplysValuesToTheBitOverItsArgument() throws java.io.IOException {
+        INDArray x = dev.chainrule.dataset.CsvDatasetReader.lastColumnAsTarget()
+                .read(dev.chainrule.dataset.TestDatasets.file("breast_cancer/breast_cancer.csv")).features(DataType.FLOAT);
+        x.getColumn(3).assign(0.1f);
+        INDArray scales = nd(features(), DataType.FLOAT);
+        for (INDArray data : new INDArray[] {x, scales}) {
+            Standardiser standardiser = Standardiser.fit(data);
+            float[] expected = standardiser.apply(data).data().asFloat();
+            INDArray own = data.dup('c');
+            INDArray result = standardiser.applyInPlace(own);
+            assertThat(result).isSameAs(own);
+            float[] actual = own.data().asFloat();
+            assertThat(actual).hasSameSizeAs(expected);
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(Float.floatToRawIntBits(actual[i])).as("value %d", i).isEqualTo(Float.floatToRawIntBits(expected[i]));
+            }
+        }
+        // float64 (or any array the float32 path cannot write) gets a new array, its argument left as it was
+        double[][] fresh = features();
+        INDArray doubles = nd(fresh);
+        Standardiser standardiser = Standardiser.fit(doubles);
+        INDArray result = standardiser.applyInPlace(doubles);
+        assertThat(result).isNotSameAs(doubles).isEqualTo(standardiser.apply(doubles));
+        assertThat(java(doubles)).isEqualTo(fresh);
+    }
 }
