@@ -33,7 +33,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 /** Model definitions: define, list, show, delete; versions exported and imported as model files. */
 @RestController
 @RequestMapping("/models")
-class ModelController {
+public class ModelController {
     /** The columns' widths (db/migration). */
     static final int MAX_NAME_LENGTH = 200;
     static final int MAX_DESCRIPTION_LENGTH = 2000;
@@ -113,7 +113,8 @@ class ModelController {
     }
 
     /** A maxout layer's pieces (2 to chainrule.limits.max-pieces), 1 for the others; null when invalid (then errors say why). */
-    private Integer pieces(CreateModelRequest.LayerRequest layer, Activation activation, String at, FieldErrors errors) {
+    private static Integer pieces(CreateModelRequest.LayerRequest layer, Activation activation, String at, FieldErrors errors,
+                                  ChainruleProperties.Limits limits) {
         if (activation != Activation.MAXOUT) {
             if (layer.pieces() != null) {
                 errors.add(at + ".pieces", "is only for maxout layers" + (activation == null ? "" : "; " + activation.jsonName() + " has none"));
@@ -163,8 +164,12 @@ class ModelController {
         errors.throwIfAny();
     }
 
-    /** Checks every field, reporting all problems at once, and builds the engine's definition. */
     private NetworkDefinition definition(CreateModelRequest request) {
+        return definition(request, limits);
+    }
+
+    /** Checks every field, reporting all problems at once, and builds the engine's definition. */
+    public static NetworkDefinition definition(CreateModelRequest request, ChainruleProperties.Limits limits) {
         FieldErrors errors = new FieldErrors();
         if (request.name() != null && request.name().length() > MAX_NAME_LENGTH) {
             errors.add("name", tooLong(request.name(), MAX_NAME_LENGTH));
@@ -206,7 +211,7 @@ class ModelController {
                         errors.add(at + ".activation", "unknown activation '" + layer.activation() + "'; use " + ACTIVATIONS);
                     }
                 }
-                Integer pieces = pieces(layer, activation, at, errors);
+                Integer pieces = pieces(layer, activation, at, errors, limits);
                 if (units != null && units >= 1 && units <= limits.maxLayerWidth() && activation != null && pieces != null) {
                     layers.add(new LayerSpec(units, activation, pieces));
                 }

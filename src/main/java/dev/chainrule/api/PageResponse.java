@@ -6,7 +6,7 @@ import java.util.List;
 /** One page of a listing, with what a client needs to ask for the next. */
 public record PageResponse<T>(List<T> items, int page, int size, long totalItems, int totalPages) {
 
-    static <T> PageResponse<T> of(Page<T> page) {
+    public static <T> PageResponse<T> of(Page<T> page) {
         return new PageResponse<>(page.items(), page.page(), page.size(), page.totalItems(), page.totalPages());
     }
 }

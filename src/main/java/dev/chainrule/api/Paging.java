@@ -1,13 +1,13 @@
 package dev.chainrule.api;
 
 /** Checks ?page=&size= of a listing. */
-final class Paging {
+public final class Paging {
     static final int MAX_SIZE = 100;
 
     private Paging() {
     }
 
-    static void check(int page, int size) {
+    public static void check(int page, int size) {
         FieldErrors errors = new FieldErrors();
         check(page, size, errors);
         errors.throwIfAny();
