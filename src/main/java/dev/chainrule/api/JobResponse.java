@@ -7,12 +7,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** A training job as GET /jobs/{id} shows it. */
+/** A training job as GET /jobs/{id} shows it; sweepId names the sweep it is a trial of, if any. */
 public record JobResponse(String id, String modelId, String status, double progress, int currentEpoch, int epochs,
                           long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt,
                           Instant finishedAt, double elapsedSeconds, Double etaSeconds, List<EpochView> history,
                           Map<String, Double> finalMetrics, String failureReason, Integer version, Integer fromVersion,
-                          String endReason, String owner) {
+                          String endReason, String owner, String sweepId) {
 
     /** One finished epoch. */
     public record EpochView(int epoch, double trainingLoss, Map<String, Double> trainingMetrics, Double validationLoss,
@@ -30,6 +30,13 @@ public record JobResponse(String id, String modelId, String status, double progr
                 job.plannedEpochs(), at.batchesDone(), job.plannedBatches(), job.createdAt(), at.startedAt(),
                 at.finishedAt(), at.elapsed().toNanos() / 1e9, eta == null ? null : eta.toNanos() / 1e9,
                 at.history().stream().map(EpochView::of).toList(), at.finalMetrics(), at.failureReason(),
-                at.resultVersion(), job.fromVersion(), at.endReason(), at.owner());
+                at.resultVersion(), job.fromVersion(), at.endReason(), at.owner(), null);
+    }
+
+    /** The same job shown as a trial of a sweep (null: of none). */
+    JobResponse withSweepId(String sweep) {
+        return new JobResponse(id, modelId, status, progress, currentEpoch, epochs, batchesDone, batchesPlanned, createdAt,
+                startedAt, finishedAt, elapsedSeconds, etaSeconds, history, finalMetrics, failureReason, version,
+                fromVersion, endReason, owner, sweep);
     }
 }

@@ -9,12 +9,14 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.engine.model.ModelFile;
+import dev.chainrule.sweep.SweepService;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -40,9 +42,11 @@ public class ModelController {
     private static final String ACTIVATIONS = "linear, relu, logistic, tanh, softmax or maxout";
     private final ModelService models;
     private final ChainruleProperties.Limits limits;
+    private final SweepService sweeps;
 
-    ModelController(ModelService models, ChainruleProperties properties) {
+    ModelController(ModelService models, ChainruleProperties properties, SweepService sweeps) {
         this.models = models;
+        this.sweeps = sweeps;
         this.limits = properties.limits();
     }
 
@@ -58,12 +62,15 @@ public class ModelController {
     @GetMapping
     PageResponse<ModelResponse> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         Paging.check(page, size);
-        return PageResponse.of(models.list(page, size).map(ModelResponse::of));
+        PageResponse<ModelResponse> listed = PageResponse.of(models.list(page, size).map(ModelResponse::of));
+        Map<String, String> trials = sweeps.sweepsOfModels(listed.items().stream().map(ModelResponse::id).toList());
+        return new PageResponse<>(listed.items().stream().map(m -> m.withSweepId(trials.get(m.id()))).toList(),
+                listed.page(), listed.size(), listed.totalItems(), listed.totalPages());
     }
 
     @GetMapping("/{id}")
     ModelResponse get(@PathVariable String id) {
-        return ModelResponse.of(models.get(id));
+        return ModelResponse.of(models.get(id)).withSweepId(sweeps.sweepsOfModels(List.of(id)).get(id));
     }
 
     @DeleteMapping("/{id}")

@@ -22,12 +22,6 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
                                   Cluster cluster, Storage storage, Sweeps sweeps) {
     public static final String DEFAULT_DATA_DIR = "./data";
 
-    /** The settings without sweeps' (their defaults). */
-    public ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models, Cluster cluster,
-                               Storage storage) {
-        this(limits, jobs, security, dataDir, models, cluster, storage, null);
-    }
-
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
         limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0) : limits;
