@@ -29,11 +29,13 @@ import java.util.Map;
  * @param fromVersion    the version it continued from
  * @param endReason      how a succeeded job ended: completed or early_stopped
  * @param owner          the replica running it (its chainrule.cluster.replica-id); null unless it runs
+ * @param sweepId        the sweep it is a trial of; null for other jobs
  */
 public record Job(String id, String modelId, JobStatus status, double progress, int currentEpoch, int epochs,
                   long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt, Instant finishedAt,
                   double elapsedSeconds, Double etaSeconds, List<Epoch> history, Map<String, Double> finalMetrics,
-                  String failureReason, Integer version, Integer fromVersion, String endReason, String owner) {
+                  String failureReason, Integer version, Integer fromVersion, String endReason, String owner,
+                  String sweepId) {
 
     /** Whether the job has ended and will not change any more. */
     public boolean isFinished() {
