@@ -57,6 +57,8 @@ class WebPageSweepBrowserTest {
 
             session.waitFor("every trial's curve on the chart",
                     d -> "4".equals(d.findElement(By.id("trials-chart")).getDomAttribute("data-series")));
+            assertThat(session.script("return document.getElementById('trials-chart').dataset.points")).as("points per curve")
+                    .isEqualTo("12,12,12,12");
             assertThat(shownOrder(session)).as("lowest validation loss first").isEqualTo(ascending);
             assertThat(session.driver.findElement(By.cssSelector("#trials tr.best")).getDomAttribute("data-trial"))
                     .isEqualTo(sweep.get("best").get("trial").asString());

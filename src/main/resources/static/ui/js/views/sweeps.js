@@ -1,6 +1,6 @@
 // #/sweeps and #/sweeps/{id}: hyperparameter sweeps; one sweep's trials side by side (their validation-loss curves
 // on one chart, a table sortable by the metric), refreshed while the sweep runs.
-import uPlot from '../../webjars/uplot/dist/uPlot.esm.js';
+import uPlot from '../../../webjars/uplot/dist/uPlot.esm.js';
 import { getJson, postJson, query } from '../api.js';
 import { h, fill, pager, statusBadge } from '../dom.js';
 import * as format from '../format.js';
@@ -47,7 +47,8 @@ class SweepPage {
   constructor(view) {
     this.view = view;
     this.sort = { key: 'metric', descending: false, chosen: false };
-    this.histories = new Map(); // trial number -> validation losses by epoch, kept once the trial ended
+    this.histories = new Map(); // trial number -> validation losses by epoch
+    this.complete = new Set(); // trials whose history was read after they ended: not read again
     this.plot = null;
   }
 
@@ -55,9 +56,10 @@ class SweepPage {
     this.sweep = sweep;
     if (!this.sort.chosen) this.sort.descending = sweep.direction === 'maximize';
     for (const trial of sweep.trials) {
-      if (!trial.jobId || this.histories.has(trial.trial) && trial.finishedAt) continue;
+      if (!trial.jobId || this.complete.has(trial.trial)) continue;
       const job = await getJson(`jobs/${encodeURIComponent(trial.jobId)}`, { signal });
       this.histories.set(trial.trial, job.history.map((e) => e.validationLoss ?? null));
+      if (trial.finishedAt) this.complete.add(trial.trial);
     }
     signal.throwIfAborted();
     this.table = h('div', { id: 'trials-table' });
@@ -116,6 +118,7 @@ class SweepPage {
     const x = Array.from({ length: epochs }, (_, i) => i + 1);
     const data = [x, ...trials.map((t) => x.map((_, i) => this.histories.get(t)[i] ?? null))];
     this.chartBox.dataset.series = String(trials.length);
+    this.chartBox.dataset.points = trials.map((t) => this.histories.get(t).filter((v) => v !== null).length).join(',');
     this.plot = new uPlot({
       title: 'Validation loss by trial',
       width: Math.max(300, this.chartBox.clientWidth - 8 || 800),
