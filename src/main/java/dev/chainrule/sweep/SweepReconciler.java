@@ -288,8 +288,10 @@ class SweepReconciler {
         return trials;
     }
 
+    /** Lets a step in progress end (an interrupt inside a write would close the embedded database's file). */
     @PreDestroy
-    void stop() {
-        timer.shutdownNow();
+    void stop() throws InterruptedException {
+        timer.shutdown();
+        timer.awaitTermination(30, TimeUnit.SECONDS);
     }
 }

@@ -80,8 +80,10 @@ class SweepStreams {
         return emitter;
     }
 
+    /** Lets a step in progress end (an interrupt inside a write would close the embedded database's file). */
     @PreDestroy
-    void stop() {
-        poller.shutdownNow();
+    void stop() throws InterruptedException {
+        poller.shutdown();
+        poller.awaitTermination(30, TimeUnit.SECONDS);
     }
 }
