@@ -16,6 +16,7 @@ from .errors import (AliasInUse, ApiError, BadRequest, ChainruleError, Conflict,
                      ValidationError, WaitTimeout)
 from .resources import (Alias, AliasMove, Dataset, DatasetColumn, DryRun, Epoch, Inference, InputGradients, Job, Layer, Model, ModelVersion, Page,
                         Prediction, Predictions, Scoring, ScoringResult)
+from .sweeps import Sweep, SweepTrial
 
 __version__ = "0.1.0"
 
@@ -23,6 +24,7 @@ __all__ = [
     "Client", "DEFAULT_URL",
     "Model", "ModelVersion", "Layer", "Dataset", "DatasetColumn", "Job", "Epoch", "Page", "Prediction",
     "Predictions", "DryRun", "InputGradients", "Inference", "Alias", "AliasMove", "Scoring", "ScoringResult",
+    "Sweep", "SweepTrial",
     "ChainruleError", "TransportError", "WaitTimeout", "JobFailed", "ApiError", "Problem", "FieldError",
     "BadRequest", "ValidationError", "InvalidCsv", "MalformedJson", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "NotAcceptable", "Conflict", "ModelNotTrained", "ModelInUse", "AliasInUse", "DatasetInUse",

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from .resources import (Alias, Dataset, DryRun, Inference, InputGradients, Job, Model, Page, Predictions,
                         ScoringResult)
+from .sweeps import SweepMethods
 
 __all__ = ["Client", "DEFAULT_URL"]
 
@@ -63,7 +64,7 @@ def _compact(d: Mapping[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-class Client:
+class Client(SweepMethods):
     """A connection to one Chainrule service.
 
     >>> with Client("http://localhost:8080") as client:      # doctest: +SKIP

@@ -209,6 +209,11 @@ class Job:
     def succeeded(self) -> bool:
         return self.status == "SUCCEEDED"
 
+    @property
+    def sweep_id(self) -> Optional[str]:
+        """The sweep this job is a trial of, or None."""
+        return self.raw.get("sweepId")
+
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "Job":
         return cls(d["id"], d["modelId"], d["status"], d.get("progress", 0.0), d.get("currentEpoch", 0),

@@ -35,10 +35,16 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule servicesDoNotReachBackIntoTheApi = noClasses()
             .that().resideInAnyPackage("dev.chainrule.model..", "dev.chainrule.training..", "dev.chainrule.prediction..",
-                    "dev.chainrule.dataset..", "dev.chainrule.config..", "dev.chainrule.runtime..")
+                    "dev.chainrule.dataset..", "dev.chainrule.config..", "dev.chainrule.runtime..",
+                    "dev.chainrule.sweep..")
             .should().dependOnClassesThat().resideInAPackage("dev.chainrule.api..");
 
     @ArchTest
     static final ArchRule modelsDoNotKnowJobsOrPredictions = noClasses().that().resideInAPackage("dev.chainrule.model..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.chainrule.training..", "dev.chainrule.prediction..");
+
+    @ArchTest
+    static final ArchRule jobsDoNotKnowSweeps = noClasses().that().resideInAnyPackage("dev.chainrule.training..",
+                    "dev.chainrule.model..", "dev.chainrule.prediction..")
+            .should().dependOnClassesThat().resideInAPackage("dev.chainrule.sweep..");
 }

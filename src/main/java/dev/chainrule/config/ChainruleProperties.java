@@ -15,10 +15,11 @@ import org.springframework.util.unit.DataSize;
  * @param models   how trained versions are kept in memory
  * @param cluster  how replicas sharing one database share the jobs
  * @param storage  where the arrays live: the data directory or an S3-compatible bucket
+ * @param sweeps   hyperparameter sweeps: how many trials, and how much of the cluster they may take
  */
 @ConfigurationProperties("chainrule")
 public record ChainruleProperties(Limits limits, Jobs jobs, Security security, Path dataDir, Models models,
-                                  Cluster cluster, Storage storage) {
+                                  Cluster cluster, Storage storage, Sweeps sweeps) {
     public static final String DEFAULT_DATA_DIR = "./data";
 
     public ChainruleProperties {
@@ -30,6 +31,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
         cluster = cluster == null ? new Cluster(null, null, null, null, null) : cluster;
         cluster = cluster.replicaId() != null ? cluster : cluster.withReplicaId(Cluster.defaultReplicaId(dataDir));
         storage = storage == null ? new Storage(null, null, null, null, null) : storage;
+        sweeps = sweeps == null ? new Sweeps(0, null, null) : sweeps;
         if (storage.cacheDir() == null) {
             storage = new Storage(storage.type(), dataDir.resolve("cache"), storage.cacheSize(), storage.orphanGrace(), storage.s3());
         }
@@ -326,5 +328,38 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
 
     public enum Role {
         READ, ADMIN
+    }
+
+    /**
+     * Hyperparameter sweeps (POST /sweeps): their trials wait in the sweep and enter the job queue only as the share
+     * below allows, so a large sweep neither starves other users' jobs nor meets a full queue.
+     *
+     * @param maxTrials         most trials one sweep may plan (default 100); a larger grid or budget is refused
+     * @param maxWorkerShare    the fraction of the cluster's workers (every live replica's together) that the trials
+     *                          of all sweeps may hold at once, queued or running (default 0.5; in (0, 1]); at least one
+     *                          trial always runs
+     * @param reconcileInterval how often every replica looks for sweeps to advance (default 1s): it records the
+     *                          trials whose jobs ended and admits waiting ones; a trial's end on a replica advances its
+     *                          sweep at once as well
+     */
+    public record Sweeps(int maxTrials, Double maxWorkerShare, java.time.Duration reconcileInterval) {
+        public Sweeps {
+            maxTrials = maxTrials > 0 ? maxTrials : 100;
+            if (maxWorkerShare == null) {
+                maxWorkerShare = 0.5;
+            } else if (!(maxWorkerShare > 0 && maxWorkerShare <= 1)) {
+                throw new IllegalArgumentException("chainrule.sweeps.max-worker-share must be in (0, 1], got " + maxWorkerShare);
+            }
+            if (reconcileInterval == null) {
+                reconcileInterval = java.time.Duration.ofSeconds(1);
+            } else if (reconcileInterval.isNegative() || reconcileInterval.isZero()) {
+                throw new IllegalArgumentException("chainrule.sweeps.reconcile-interval must be positive, got " + reconcileInterval);
+            }
+        }
+
+        /** Trials that may hold a worker or a queue place at once, of a cluster of {@code workers} workers. */
+        public int trialSlots(long workers) {
+            return (int) Math.max(1, Math.floor(maxWorkerShare * workers + 1e-9));
+        }
     }
 }

@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -106,7 +108,22 @@ public class TrainingJobService implements DatasetUsage, ModelUsage {
             throw e;
         }
         TrainingJob job = live.submitted(id, now, spec);
-        workers.wake();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            // submitted inside a caller's transaction (a sweep admitting a trial): claimable once that commits
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == STATUS_COMMITTED) {
+                        workers.wake();
+                    } else {
+                        live.remove(id);
+                        files.deleteAll(id);
+                    }
+                }
+            });
+        } else {
+            workers.wake();
+        }
         return job;
     }
 
@@ -136,8 +153,13 @@ public class TrainingJobService implements DatasetUsage, ModelUsage {
         return job;
     }
 
+    /** The workers of the live replicas (at least this one's): what the queue's bound and sweeps' share count. */
+    public long clusterWorkers() {
+        return Math.max(replicas.liveWorkers(), workers.workerCount());
+    }
+
     private void checkCapacity() {
-        long workersAlive = Math.max(replicas.liveWorkers(), workers.workerCount());
+        long workersAlive = clusterWorkers();
         if (records.countActive() >= workersAlive + settings.queueCapacity()) {
             // a rough hint: the typical job here takes seconds to minutes
             throw new QueueFullException((int) workersAlive, settings.queueCapacity(), 5);

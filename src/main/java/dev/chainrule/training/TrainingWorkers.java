@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -47,6 +49,8 @@ class TrainingWorkers {
     /** A failure to reach the database was logged and none has succeeded since: one WARN per outage, not per tick. */
     private volatile boolean outageLogged;
     private volatile boolean shuttingDown;
+    /** Told of each job that ended here (a sweep advances when its trial ends). */
+    private ApplicationEventPublisher endListeners;
 
     TrainingWorkers(JobLeases leases, Replicas replicas, LiveJobs live, JobRunner runner, ScoringRun scoring,
                     ChainruleProperties properties) {
@@ -76,6 +80,11 @@ class TrainingWorkers {
         if (released > 0) {
             log.info("{} job(s) this replica ran before it stopped are claimable again", released);
         }
+    }
+
+    @Autowired
+    void publishEndsTo(ApplicationEventPublisher publisher) {
+        this.endListeners = publisher;
     }
 
     String replicaId() {
@@ -148,6 +157,9 @@ class TrainingWorkers {
                 running.remove(row.id(), claimed);
                 live.runEnded(claimed.job());
                 wake();
+                if (claimed.job().status().isFinished() && endListeners != null) {
+                    endListeners.publishEvent(new JobEnded(row.id()));
+                }
             }
         });
     }

@@ -4,6 +4,7 @@ import * as models from './views/models.js';
 import * as model from './views/model.js';
 import * as jobs from './views/jobs.js';
 import * as job from './views/job.js';
+import * as sweeps from './views/sweeps.js';
 
 /** The hash's path (before any '?'), the view that shows it, and the menu entry it belongs to. */
 const ROUTES = [
@@ -11,6 +12,8 @@ const ROUTES = [
   [/^#\/models$/, models, 'models'],
   [/^#\/jobs\/([^/]+)$/, job, 'jobs'],
   [/^#\/jobs$/, jobs, 'jobs'],
+  [/^#\/sweeps\/([^/]+)$/, sweeps, 'sweeps'],
+  [/^#\/sweeps$/, sweeps, 'sweeps'],
 ];
 
 const view = document.getElementById('view');

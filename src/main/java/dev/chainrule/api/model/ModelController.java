@@ -13,12 +13,14 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
+import dev.chainrule.sweep.SweepService;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -37,16 +39,18 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 /** Model definitions: define, list, show, delete; versions exported and imported as model files. */
 @RestController
 @RequestMapping("/models")
-class ModelController {
+public class ModelController {
     /** The columns' widths (db/migration). */
     static final int MAX_NAME_LENGTH = 200;
     static final int MAX_DESCRIPTION_LENGTH = 2000;
     private static final String ACTIVATIONS = "linear, relu, logistic, tanh, softmax or maxout";
     private final ModelService models;
     private final ChainruleProperties.Limits limits;
+    private final SweepService sweeps;
 
-    ModelController(ModelService models, ChainruleProperties properties) {
+    ModelController(ModelService models, ChainruleProperties properties, SweepService sweeps) {
         this.models = models;
+        this.sweeps = sweeps;
         this.limits = properties.limits();
     }
 
@@ -62,12 +66,15 @@ class ModelController {
     @GetMapping
     PageResponse<ModelResponse> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         Paging.check(page, size);
-        return PageResponse.of(models.list(page, size).map(ModelResponse::of));
+        PageResponse<ModelResponse> listed = PageResponse.of(models.list(page, size).map(ModelResponse::of));
+        Map<String, String> trials = sweeps.sweepsOfModels(listed.items().stream().map(ModelResponse::id).toList());
+        return new PageResponse<>(listed.items().stream().map(m -> m.withSweepId(trials.get(m.id()))).toList(),
+                listed.page(), listed.size(), listed.totalItems(), listed.totalPages());
     }
 
     @GetMapping("/{id}")
     ModelResponse get(@PathVariable String id) {
-        return ModelResponse.of(models.get(id));
+        return ModelResponse.of(models.get(id)).withSweepId(sweeps.sweepsOfModels(List.of(id)).get(id));
     }
 
     @DeleteMapping("/{id}")
@@ -117,7 +124,8 @@ class ModelController {
     }
 
     /** A maxout layer's pieces (2 to chainrule.limits.max-pieces), 1 for the others; null when invalid (then errors say why). */
-    private Integer pieces(CreateModelRequest.LayerRequest layer, Activation activation, String at, FieldErrors errors) {
+    private static Integer pieces(CreateModelRequest.LayerRequest layer, Activation activation, String at, FieldErrors errors,
+                                  ChainruleProperties.Limits limits) {
         if (activation != Activation.MAXOUT) {
             if (layer.pieces() != null) {
                 errors.add(at + ".pieces", "is only for maxout layers" + (activation == null ? "" : "; " + activation.jsonName() + " has none"));
@@ -167,8 +175,12 @@ class ModelController {
         errors.throwIfAny();
     }
 
-    /** Checks every field, reporting all problems at once, and builds the engine's definition. */
     private NetworkDefinition definition(CreateModelRequest request) {
+        return definition(request, limits);
+    }
+
+    /** Checks every field, reporting all problems at once, and builds the engine's definition. */
+    public static NetworkDefinition definition(CreateModelRequest request, ChainruleProperties.Limits limits) {
         FieldErrors errors = new FieldErrors();
         if (request.name() != null && request.name().length() > MAX_NAME_LENGTH) {
             errors.add("name", tooLong(request.name(), MAX_NAME_LENGTH));
@@ -210,7 +222,7 @@ class ModelController {
                         errors.add(at + ".activation", "unknown activation '" + layer.activation() + "'; use " + ACTIVATIONS);
                     }
                 }
-                Integer pieces = pieces(layer, activation, at, errors);
+                Integer pieces = pieces(layer, activation, at, errors, limits);
                 if (units != null && units >= 1 && units <= limits.maxLayerWidth() && activation != null && pieces != null) {
                     layers.add(new LayerSpec(units, activation, pieces));
                 }

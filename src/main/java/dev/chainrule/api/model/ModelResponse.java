@@ -9,12 +9,12 @@ import java.util.Map;
 
 /**
  * A model as GET /models/{id} shows it; defaultAlias (absent: the latest version) is what unnamed predictions use,
- * aliases the versions its aliases point to, by name.
+ * aliases the versions its aliases point to, by name; sweepId the sweep it is a trial of, if any.
  */
 public record ModelResponse(String id, String name, String description, int inputWidth, List<LayerView> layers,
                             String loss, String initialiser, long seed, double lossEpsilon, long parameterCount,
                             Instant createdAt, String trainingState, Integer latestVersion, List<VersionView> versions,
-                            String defaultAlias, Map<String, Integer> aliases) {
+                            String defaultAlias, Map<String, Integer> aliases, String sweepId) {
 
     /** @param pieces for maxout layers only (absent otherwise) */
     public record LayerView(int units, String activation, Integer pieces) {
@@ -37,7 +37,13 @@ public record ModelResponse(String id, String name, String description, int inpu
                 model.definition().loss().jsonName(), model.definition().initialiser().jsonName(), model.seed(),
                 model.lossEpsilon(), model.definition().parameterCount(), model.createdAt(),
                 model.trainingState().name(), versions.isEmpty() ? null : versions.get(versions.size() - 1).number(),
-                versions.stream().map(VersionView::of).toList(), model.defaultAlias(), model.aliases());
+                versions.stream().map(VersionView::of).toList(), model.defaultAlias(), model.aliases(), null);
+    }
+
+    /** The same model shown as a trial of a sweep (null: of none). */
+    ModelResponse withSweepId(String sweep) {
+        return new ModelResponse(id, name, description, inputWidth, layers, loss, initialiser, seed, lossEpsilon,
+                parameterCount, createdAt, trainingState, latestVersion, versions, defaultAlias, aliases, sweep);
     }
 
     private static LayerView layer(LayerSpec spec) {

@@ -29,7 +29,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Predictions and input gradients from a trained version. */
 @RestController
-class PredictionController {
+public class PredictionController {
     private final PredictionService predictions;
     private final ChainruleProperties.Limits limits;
 
@@ -39,7 +39,7 @@ class PredictionController {
     }
 
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
-    PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
+    public PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
         return predict(id, jsonRows(id, request));
     }
 

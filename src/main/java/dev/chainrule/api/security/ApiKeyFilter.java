@@ -63,6 +63,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             "/|/ui/?|/ui(/" + FILE + ")+|/webjars(/" + FILE + ")+|/swagger-ui\\.html|/openapi\\.yaml");
     /** Read operations that are POSTs: they compute, and change nothing. */
     private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|predict/dry-run|input-gradients)"
+            + "|/sweeps/" + SEGMENT + "/predict"
             + "|/v2/models/" + SEGMENT + "(/versions/" + SEGMENT + ")?/infer");
     /** Below 16 characters a key is guessable; it still works, with a warning at start. */
     static final int SHORT_KEY = 16;

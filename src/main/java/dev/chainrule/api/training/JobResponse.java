@@ -9,12 +9,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** A training job as GET /jobs/{id} shows it. */
+/** A training job as GET /jobs/{id} shows it; sweepId names the sweep it is a trial of, if any. */
 public record JobResponse(String id, String modelId, String status, double progress, int currentEpoch, int epochs,
                           long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt,
                           Instant finishedAt, double elapsedSeconds, Double etaSeconds, List<EpochView> history,
                           Map<String, Double> finalMetrics, String failureReason, Integer version, Integer fromVersion,
-                          String endReason, String owner, String kind, ScoringView scoring) {
+                          String endReason, String owner, String kind, ScoringView scoring, String sweepId) {
 
     /**
      * What a scoring job scores and how far it is (its batchesDone and batchesPlanned count rows too).
@@ -41,7 +41,14 @@ public record JobResponse(String id, String modelId, String status, double progr
                 at.finishedAt(), at.elapsed().toNanos() / 1e9, eta == null ? null : eta.toNanos() / 1e9,
                 at.history().stream().map(EpochView::of).toList(), at.finalMetrics(), at.failureReason(),
                 at.resultVersion(), job.fromVersion(), at.endReason(), at.owner(),
-                job.kind().name().toLowerCase(java.util.Locale.ROOT), scoring(job, at));
+                job.kind().name().toLowerCase(java.util.Locale.ROOT), scoring(job, at), null);
+    }
+
+    /** The same job shown as a trial of a sweep (null: of none). */
+    JobResponse withSweepId(String sweep) {
+        return new JobResponse(id, modelId, status, progress, currentEpoch, epochs, batchesDone, batchesPlanned, createdAt,
+                startedAt, finishedAt, elapsedSeconds, etaSeconds, history, finalMetrics, failureReason, version,
+                fromVersion, endReason, owner, kind, scoring, sweep);
     }
 
     private static ScoringView scoring(TrainingJob job, TrainingJob.Snapshot at) {

@@ -51,7 +51,12 @@ public class TrainRequestValidator {
             errors.add("modelId", "is required");
             errors.throwIfAny();
         }
-        Model model = models.get(request.modelId()); // 404 when unknown
+        return toSpec(request, models.get(request.modelId())); // 404 when unknown
+    }
+
+    /** The job {@code request} asks for on {@code model} (a sweep checks its trials against models not created yet). */
+    public TrainingJobSpec toSpec(TrainRequest request, Model model) {
+        FieldErrors errors = new FieldErrors();
         NetworkDefinition definition = model.definition();
 
         // a stored dataset is checked against the model by its summary: its rows are read when the job runs

@@ -4,6 +4,7 @@ import dev.chainrule.api.paging.PageResponse;
 import dev.chainrule.api.paging.Paging;
 import dev.chainrule.api.problem.FieldErrors;
 import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.sweep.SweepService;
 import dev.chainrule.training.JobEvents;
 import dev.chainrule.training.JobStatus;
 import dev.chainrule.training.TrainingJob;
@@ -11,7 +12,9 @@ import dev.chainrule.training.TrainingJobService;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -33,9 +36,11 @@ class TrainingJobController {
     private final TrainingJobService jobs;
     private final TrainRequestValidator validator;
     private final Clock clock;
+    private final SweepService sweeps;
 
-    TrainingJobController(TrainingJobService jobs, TrainRequestValidator validator, Clock clock) {
+    TrainingJobController(TrainingJobService jobs, TrainRequestValidator validator, Clock clock, SweepService sweeps) {
         this.jobs = jobs;
+        this.sweeps = sweeps;
         this.validator = validator;
         this.clock = clock;
     }
@@ -62,19 +67,24 @@ class TrainingJobController {
             }
         }
         errors.throwIfAny();
-        return PageResponse.of(jobs.list(modelId, state, page, size).map(job -> JobResponse.of(job, clock.instant())));
+        PageResponse<JobResponse> listed = PageResponse.of(jobs.list(modelId, state, page, size)
+                .map(job -> JobResponse.of(job, clock.instant())));
+        Map<String, String> trials = sweeps.sweepsOfJobs(listed.items().stream().map(JobResponse::id).toList());
+        return new PageResponse<>(listed.items().stream().map(job -> job.withSweepId(trials.get(job.id()))).toList(),
+                listed.page(), listed.size(), listed.totalItems(), listed.totalPages());
     }
 
     @GetMapping("/jobs/{id}")
     JobResponse get(@PathVariable String id) {
-        return JobResponse.of(jobs.get(id), clock.instant());
+        return JobResponse.of(jobs.get(id), clock.instant()).withSweepId(sweeps.sweepsOfJobs(List.of(id)).get(id));
     }
 
     /** Stops the job before its next minibatch (a queued job at once); returns its state right after asking. */
     @PostMapping("/jobs/{id}/cancel")
     ResponseEntity<JobResponse> cancel(@PathVariable String id) {
         TrainingJob job = jobs.cancel(id);
-        return ResponseEntity.accepted().body(JobResponse.of(job, clock.instant()));
+        return ResponseEntity.accepted().body(JobResponse.of(job, clock.instant())
+                .withSweepId(sweeps.sweepsOfJobs(List.of(id)).get(id)));
     }
 
     /**

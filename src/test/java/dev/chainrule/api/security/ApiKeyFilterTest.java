@@ -20,7 +20,7 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 class ApiKeyFilterTest {
 
     private static ApiKeyFilter filter(ApiKey... keys) {
-        return new ApiKeyFilter(new ChainruleProperties(null, null, new ChainruleProperties.Security(Arrays.asList(keys)), null, null, null, null),
+        return new ApiKeyFilter(new ChainruleProperties(null, null, new ChainruleProperties.Security(Arrays.asList(keys)), null, null, null, null, null),
                 "/actuator");
     }
 
@@ -48,7 +48,7 @@ class ApiKeyFilterTest {
     @Test
     void aMovedActuatorBasePathMovesTheOpenHealthPath() {
         ApiKeyFilter moved = new ApiKeyFilter(new ChainruleProperties(null, null,
-                new ChainruleProperties.Security(List.of(new ApiKey("read-key-0123456789", Role.READ, null))), null, null, null, null), "/manage/");
+                new ChainruleProperties.Security(List.of(new ApiKey("read-key-0123456789", Role.READ, null))), null, null, null, null, null), "/manage/");
         assertThat(moved.access("GET", "/manage/health/readiness")).isEqualTo(Access.OPEN);
         assertThat(moved.access("GET", "/actuator/health")).isEqualTo(Access.READ);
     }
@@ -154,7 +154,7 @@ class ApiKeyFilterTest {
     void keysNeverShowInToString() {
         ApiKey key = new ApiKey("secret-0123456789", Role.ADMIN, null);
         assertThat(key.toString()).doesNotContain("secret").contains("ADMIN");
-        assertThat(new ChainruleProperties(null, null, new ChainruleProperties.Security(List.of(key)), null, null, null, null).toString())
+        assertThat(new ChainruleProperties(null, null, new ChainruleProperties.Security(List.of(key)), null, null, null, null, null).toString())
                 .doesNotContain("secret");
     }
 

@@ -714,6 +714,67 @@ public final class ChainruleClient {
         return call("POST", path, body, "application/octet-stream", type(Model.class));
     }
 
+    // ---------------------------------------------------------------------------------------------- sweeps
+
+    /** Starts a hyperparameter sweep ({@code POST /sweeps}); every trial is planned, and waits to be admitted. */
+    public Sweep createSweep(SweepRequest request) {
+        return call("POST", "/sweeps", jsonBody(request), JSON, type(Sweep.class));
+    }
+
+    public Sweep getSweep(String sweepId) {
+        return call("GET", "/sweeps/" + segment(sweepId), null, null, type(Sweep.class));
+    }
+
+    public Page<Sweep> listSweeps(int page, int size) {
+        return call("GET", "/sweeps" + query("page", page, "size", size), null, null, pageOf(Sweep.class));
+    }
+
+    /** Cancels the waiting trials and asks the running ones to stop; {@link #waitForSweep} sees the rest end. */
+    public Sweep cancelSweep(String sweepId) {
+        return call("POST", "/sweeps/" + segment(sweepId) + "/cancel", BodyPublishers.noBody(), null, type(Sweep.class));
+    }
+
+    /** Deletes the sweep and its trials' models; a {@link ConflictException} while trials wait or run. */
+    public void deleteSweep(String sweepId) {
+        call("DELETE", "/sweeps/" + segment(sweepId), null, null, null);
+    }
+
+    /**
+     * Waits until nothing of the sweep runs, polling it every {@link Builder#pollInterval poll interval} and calling
+     * {@code onTrial} once for each trial that ended (succeeded, failed or cancelled after it ran), on this thread.
+     *
+     * @throws JobTimeoutException when the sweep has not finished within {@code timeout} (it goes on)
+     */
+    public Sweep waitForSweep(String sweepId, Consumer<Sweep.Trial> onTrial, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        java.util.Set<Integer> reported = new java.util.HashSet<>();
+        while (true) {
+            Sweep sweep = getSweep(sweepId);
+            for (Sweep.Trial trial : sweep.trials()) {
+                if (trial.jobId() != null && trial.finishedAt() != null && reported.add(trial.trial())) {
+                    onTrial.accept(trial);
+                }
+            }
+            if (sweep.isFinished()) {
+                return sweep;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new JobTimeoutException("sweep " + sweepId + " has not finished within " + timeout, null);
+            }
+            try {
+                Thread.sleep(pollInterval.toMillis());
+            } catch (InterruptedException e) {
+                throw interrupted(e);
+            }
+        }
+    }
+
+    /** Predictions of the sweep's best trial's version ({@code POST /sweeps/{id}/predict}); its modelId and version say which. */
+    public Predictions predictWithSweep(String sweepId, double[][] rows) {
+        return call("POST", "/sweeps/" + segment(sweepId) + "/predict", jsonBody(Map.of("instances", rows)), JSON,
+                type(Predictions.class));
+    }
+
     // ------------------------------------------------------------------------------------------- plumbing
 
     private <T> T call(String method, String path, BodyPublisher body, String contentType, JavaType responseType) {

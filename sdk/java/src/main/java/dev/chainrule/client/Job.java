@@ -32,12 +32,13 @@ import java.util.Map;
  * @param kind           "training" ({@code train}) or "scoring" ({@link ChainruleClient#score}); a scoring job's
  *                       batchesDone and batchesPlanned count rows, and it has no epochs
  * @param scoring        what a scoring job scores and how far it is; null for a training job
+ * @param sweepId        the sweep it is a trial of; null for other jobs
  */
 public record Job(String id, String modelId, JobStatus status, double progress, int currentEpoch, int epochs,
                   long batchesDone, long batchesPlanned, Instant createdAt, Instant startedAt, Instant finishedAt,
                   double elapsedSeconds, Double etaSeconds, List<Epoch> history, Map<String, Double> finalMetrics,
                   String failureReason, Integer version, Integer fromVersion, String endReason, String owner,
-                  String kind, Scoring scoring) {
+                  String kind, Scoring scoring, String sweepId) {
 
     /**
      * What a scoring job scores.

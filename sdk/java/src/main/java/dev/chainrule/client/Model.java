@@ -23,11 +23,12 @@ import java.util.Optional;
  * @param versions       every trained version, oldest first
  * @param defaultAlias   the alias unnamed predictions use; null when they use the latest version
  * @param aliases        the model's aliases and the versions they point to, by name
+ * @param sweepId        the sweep it is a trial of; null for other models
  */
 public record Model(String id, String name, String description, int inputWidth, List<Layer> layers, Loss loss,
                     Initialiser initialiser, long seed, double lossEpsilon, long parameterCount, Instant createdAt,
                     TrainingState trainingState, Integer latestVersion, List<ModelVersion> versions,
-                    String defaultAlias, java.util.Map<String, Integer> aliases) {
+                    String defaultAlias, java.util.Map<String, Integer> aliases, String sweepId) {
 
     /** Whether a model has a version, or a job for it is under way. */
     public enum TrainingState { UNTRAINED, TRAINING, TRAINED }

@@ -37,7 +37,12 @@ public record TrainRequest(String modelId, String datasetId, String validationDa
     }
 
     public static Builder builder(String modelId) {
-        return new Builder(modelId);
+        return new Builder(Objects.requireNonNull(modelId, "modelId"));
+    }
+
+    /** The base training settings of a sweep ({@link SweepRequest}): no model, since the sweep creates one per trial. */
+    public static Builder forSweep() {
+        return new Builder(null);
     }
 
     /** Builds a {@link TrainRequest}; everything but the model and the data is optional. */
@@ -61,7 +66,7 @@ public record TrainRequest(String modelId, String datasetId, String validationDa
         private Boolean standardize;
 
         private Builder(String modelId) {
-            this.modelId = Objects.requireNonNull(modelId, "modelId");
+            this.modelId = modelId;
         }
 
         /** Train on rows sent in the request. */
