@@ -38,13 +38,6 @@ class FaultResponses {
                             "the request body arrived too slowly (" + jetty.getReason() + ", chainrule.http.min-request-data-rate); "
                                     + "send it again at full speed"));
         }
-        if (jetty != null && jetty.getCode() >= 400 && jetty.getCode() < 500) {
-            // the container refused part of the request as it read it (e.g. "Bad query": a query string with %zz)
-            HttpStatus status = HttpStatus.resolve(jetty.getCode());
-            status = status == null ? HttpStatus.BAD_REQUEST : status;
-            return ResponseEntity.status(status).body(ApiExceptionHandler.problem(status, ContainerErrorHandler.type(status.value()),
-                    status.getReasonPhrase(), "the request is malformed: " + jetty.getReason()));
-        }
         if (StorageFull.isCause(error)) {
             storageFull.report(error, request.getMethod() + " " + request.getRequestURI());
             drain(request);
@@ -69,6 +62,14 @@ class FaultResponses {
                     .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter))
                     .body(ApiExceptionHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
                             "Database unavailable", "the database is unavailable; retry in " + retryAfter + " s"));
+        }
+        if (jetty != null && jetty.getCode() >= 400 && jetty.getCode() < 500) {
+            // after the faults above (a full disk while the container stored a part is a 507): the container
+            // refused part of the request as it read it (e.g. "Bad query": a query string with %zz)
+            HttpStatus status = HttpStatus.resolve(jetty.getCode());
+            status = status == null ? HttpStatus.BAD_REQUEST : status;
+            return ResponseEntity.status(status).body(ApiExceptionHandler.problem(status, ContainerErrorHandler.type(status.value()),
+                    status.getReasonPhrase(), "the request is malformed: " + jetty.getReason()));
         }
         return null;
     }
