@@ -2,12 +2,16 @@ package dev.chainrule;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.chainrule.api.RequiredAccess;
+import org.springframework.web.bind.annotation.RequestMapping;
 
 /** The engine is plain Java on ND4J: no Spring, nothing from the service around it, no borrowed autodiff. */
 @AnalyzeClasses(packages = "dev.chainrule", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -47,4 +51,14 @@ class ArchitectureTest {
     static final ArchRule jobsDoNotKnowSweeps = noClasses().that().resideInAnyPackage("dev.chainrule.training..",
                     "dev.chainrule.model..", "dev.chainrule.prediction..")
             .should().dependOnClassesThat().resideInAPackage("dev.chainrule.sweep..");
+
+    /** The API's feature packages (model, training, prediction, ...) lean on each other one way only. */
+    @ArchTest
+    static final ArchRule apiFeaturesHaveNoCycles = slices().matching("dev.chainrule.api.(*)..").should().beFreeOfCycles();
+
+    /** Every route says what key it needs (RouteAccessTest lists them); one that does not is refused to every key. */
+    @ArchTest
+    static final ArchRule everyRouteDeclaresItsAccess = methods().that().areMetaAnnotatedWith(RequestMapping.class)
+            .should().beAnnotatedWith(RequiredAccess.class)
+            .orShould().beDeclaredInClassesThat().areAnnotatedWith(RequiredAccess.class);
 }

@@ -660,8 +660,9 @@ class OpenApiContractTest {
         Set<String> mapped = new TreeSet<>();
         for (RequestMappingHandlerMapping mapping : context.getBeansOfType(RequestMappingHandlerMapping.class).values()) {
             for (Map.Entry<RequestMappingInfo, HandlerMethod> entry : mapping.getHandlerMethods().entrySet()) {
-                if (!entry.getValue().getBeanType().getPackageName().startsWith("dev.chainrule")) {
-                    continue;
+                if (!entry.getValue().getBeanType().getPackageName().startsWith("dev.chainrule")
+                        || org.springframework.boot.webmvc.error.ErrorController.class.isAssignableFrom(entry.getValue().getBeanType())) {
+                    continue; // Spring's routes, and the container's error page (ours, not an API operation)
                 }
                 RequestMappingInfo info = entry.getKey();
                 Set<RequestMethod> methods = info.getMethodsCondition().getMethods();

@@ -1,5 +1,9 @@
 package dev.chainrule.api.dataset;
 
+import static dev.chainrule.api.Access.ADMIN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.paging.PageResponse;
 import dev.chainrule.api.paging.Paging;
 import dev.chainrule.api.problem.FieldErrors;
@@ -44,6 +48,7 @@ class DatasetController {
     }
 
     /** The CSV as the request body: text/csv, or application/octet-stream (e.g. gzip-compressed bytes). */
+    @RequiredAccess(ADMIN)
     @PostMapping(consumes = {"text/csv", MediaType.APPLICATION_OCTET_STREAM_VALUE})
     ResponseEntity<DatasetResponse> uploadBody(HttpServletRequest request, @RequestParam(required = false) String name)
             throws IOException {
@@ -55,6 +60,7 @@ class DatasetController {
     }
 
     /** The CSV as the part {@code file} of a multipart form, with name and target as form fields. */
+    @RequiredAccess(ADMIN)
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<DatasetResponse> uploadForm(@RequestPart("file") MultipartFile file, @RequestParam(required = false) String name,
                                                HttpServletRequest request) throws IOException {
@@ -66,17 +72,20 @@ class DatasetController {
         }
     }
 
+    @RequiredAccess(READ)
     @GetMapping
     PageResponse<DatasetResponse> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         Paging.check(page, size);
         return PageResponse.of(datasets.list(page, size).map(DatasetResponse::of));
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/{id}")
     DatasetResponse get(@PathVariable String id) {
         return DatasetResponse.of(datasets.get(id));
     }
 
+    @RequiredAccess(ADMIN)
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
         datasets.delete(id);

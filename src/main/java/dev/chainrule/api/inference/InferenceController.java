@@ -1,5 +1,9 @@
 package dev.chainrule.api.inference;
 
+import static dev.chainrule.api.Access.OPEN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.model.Task;
@@ -80,28 +84,33 @@ class InferenceController {
     record InferenceResponse(String model_name, String model_version, String id, List<OutputTensor> outputs) {
     }
 
+    @RequiredAccess(READ)
     @GetMapping({"", "/"})
     ServerMetadata server() {
         return new ServerMetadata("chainrule", serverVersion, List.of());
     }
 
+    @RequiredAccess(OPEN)
     @GetMapping("/health/live")
     Live live() {
         return new Live(true);
     }
 
     /** Ready once the service accepts traffic (ND4J warmed up), as the readiness probe; 503 until then. */
+    @RequiredAccess(OPEN)
     @GetMapping("/health/ready")
     ResponseEntity<Ready> ready() {
         boolean ready = availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
         return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(new Ready(true, ready));
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/models/{name}")
     ModelMetadata metadata(@PathVariable String name) {
         return metadata(name, null);
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/models/{name}/versions/{version}")
     ModelMetadata metadata(@PathVariable String name, @PathVariable String version) {
         Model model = models.model(name);
@@ -118,11 +127,13 @@ class InferenceController {
     }
 
     /** Ready when the model has the version (any version, without one in the path); 404 for one it does not have. */
+    @RequiredAccess(READ)
     @GetMapping("/models/{name}/ready")
     ModelReady modelReady(@PathVariable String name) {
         return modelReady(name, null);
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/models/{name}/versions/{version}/ready")
     ModelReady modelReady(@PathVariable String name, @PathVariable String version) {
         Model model = models.model(name);
@@ -134,11 +145,13 @@ class InferenceController {
      * Any content type: the body is read as JSON here, so every refusal is the protocol's error, not a 415 problem. It is
      * read from the request's own stream: Spring would hand a form-typed body (curl -d's default) over re-encoded.
      */
+    @RequiredAccess(READ)
     @PostMapping(path = "/models/{name}/infer", consumes = MediaType.ALL_VALUE)
     InferenceResponse infer(@PathVariable String name, HttpServletRequest request) throws IOException {
         return infer(name, null, request);
     }
 
+    @RequiredAccess(READ)
     @PostMapping(path = "/models/{name}/versions/{version}/infer", consumes = MediaType.ALL_VALUE)
     InferenceResponse infer(@PathVariable String name, @PathVariable String version, HttpServletRequest request)
             throws IOException {

@@ -1,5 +1,9 @@
 package dev.chainrule.api.model;
 
+import static dev.chainrule.api.Access.ADMIN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.problem.FieldErrors;
 import dev.chainrule.api.problem.InvalidRequestException;
 import dev.chainrule.api.problem.ReferenceNotFoundException;
@@ -49,6 +53,7 @@ class AliasController {
     record AliasList(String modelId, String defaultAlias, List<AliasResponse> aliases) {
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/aliases")
     AliasList list(@PathVariable String id) {
         List<ModelAlias> all = aliases.list(id);
@@ -56,6 +61,7 @@ class AliasController {
         return new AliasList(id, defaultAlias, all.stream().map(a -> AliasResponse.of(id, a, defaultAlias)).toList());
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/aliases/{alias}")
     AliasResponse get(@PathVariable String id, @PathVariable String alias) {
         checkName(alias);
@@ -64,6 +70,7 @@ class AliasController {
     }
 
     /** 201 with Location when the alias is new, 200 when it moved (or already pointed there). */
+    @RequiredAccess(ADMIN)
     @PutMapping("/aliases/{alias}")
     ResponseEntity<AliasResponse> set(@PathVariable String id, @PathVariable String alias,
                                       @RequestBody SetAliasRequest request, HttpServletRequest http) {
@@ -94,6 +101,7 @@ class AliasController {
     }
 
     /** 204; 409 while it is the model's default alias. */
+    @RequiredAccess(ADMIN)
     @DeleteMapping("/aliases/{alias}")
     ResponseEntity<Void> delete(@PathVariable String id, @PathVariable String alias, HttpServletRequest http) {
         checkName(alias);
@@ -102,6 +110,7 @@ class AliasController {
     }
 
     /** Unnamed predictions use this alias from now on; the model as it is then. */
+    @RequiredAccess(ADMIN)
     @PutMapping("/default-alias")
     ModelResponse setDefault(@PathVariable String id, @RequestBody DefaultAliasRequest request) {
         if (request.alias() == null) {
@@ -121,6 +130,7 @@ class AliasController {
     }
 
     /** Unnamed predictions use the latest version again; the model as it is then. */
+    @RequiredAccess(ADMIN)
     @DeleteMapping("/default-alias")
     ModelResponse clearDefault(@PathVariable String id) {
         aliases.setDefault(id, null);

@@ -1,5 +1,9 @@
 package dev.chainrule.api.model;
 
+import static dev.chainrule.api.Access.ADMIN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.paging.PageResponse;
 import dev.chainrule.api.paging.Paging;
 import dev.chainrule.api.problem.FieldErrors;
@@ -54,6 +58,7 @@ public class ModelController {
         this.limits = properties.limits();
     }
 
+    @RequiredAccess(ADMIN)
     @PostMapping
     ResponseEntity<ModelResponse> create(@RequestBody CreateModelRequest request) {
         NetworkDefinition definition = definition(request);
@@ -63,6 +68,7 @@ public class ModelController {
         return created(model);
     }
 
+    @RequiredAccess(READ)
     @GetMapping
     PageResponse<ModelResponse> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         Paging.check(page, size);
@@ -72,11 +78,13 @@ public class ModelController {
                 listed.page(), listed.size(), listed.totalItems(), listed.totalPages());
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/{id}")
     ModelResponse get(@PathVariable String id) {
         return ModelResponse.of(models.get(id)).withSweepId(sweeps.sweepsOfModels(List.of(id)).get(id));
     }
 
+    @RequiredAccess(ADMIN)
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
         models.delete(id);
@@ -87,6 +95,7 @@ public class ModelController {
      * One version as a self-contained model file (docs/model-format.md), for backup or another service; or, with
      * {@code format=onnx}, as an ONNX model computing what predict computes (docs/onnx-export.md).
      */
+    @RequiredAccess(READ)
     @GetMapping(path = "/{id}/versions/{version}/export", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     ResponseEntity<StreamingResponseBody> export(@PathVariable String id, @PathVariable String version,
                                                  @RequestParam(defaultValue = "native") String format) {
@@ -108,6 +117,7 @@ public class ModelController {
     }
 
     /** A new model whose version 1 is the exported file's network: predictions equal the exported version's. */
+    @RequiredAccess(ADMIN)
     @PostMapping(path = "/import", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     ResponseEntity<ModelResponse> importModel(InputStream body, @RequestParam(required = false) String name) throws IOException {
         if (name != null && name.length() > MAX_NAME_LENGTH) {

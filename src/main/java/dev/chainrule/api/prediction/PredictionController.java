@@ -1,5 +1,8 @@
 package dev.chainrule.api.prediction;
 
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.model.VersionParameter;
 import dev.chainrule.api.problem.FieldErrors;
 import dev.chainrule.api.problem.NonFiniteResultException;
@@ -38,6 +41,7 @@ public class PredictionController {
         this.limits = properties.limits();
     }
 
+    @RequiredAccess(READ)
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
     public PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
         return predict(id, jsonRows(id, request));
@@ -48,6 +52,7 @@ public class PredictionController {
      * width): a client holding its rows as numbers skips writing and parsing ~6 characters per value, which is
      * most of a large JSON predict's time (bench/results/*-http*.md).
      */
+    @RequiredAccess(READ)
     @PostMapping(path = "/models/{id}/predict", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictResponse predictFloat32(@PathVariable String id, @RequestParam(required = false) String version,
                                    @RequestParam(required = false) Integer rows, @RequestBody(required = false) byte[] body,
@@ -61,11 +66,13 @@ public class PredictionController {
      * the model the same way; the answer says how many rows would be predicted. A client can check a request
      * without computing, and the HTTP benchmark gets the framework's ceiling for a body of the same size.
      */
+    @RequiredAccess(READ)
     @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_JSON_VALUE)
     PredictDryRunResponse predictDryRun(@PathVariable String id, @RequestBody PredictRequest request) {
         return dryRun(id, jsonRows(id, request));
     }
 
+    @RequiredAccess(READ)
     @PostMapping(path = "/models/{id}/predict/dry-run", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     PredictDryRunResponse predictDryRunFloat32(@PathVariable String id, @RequestParam(required = false) String version,
                                                @RequestParam(required = false) Integer rows,
@@ -162,6 +169,7 @@ public class PredictionController {
         return definition;
     }
 
+    @RequiredAccess(READ)
     @PostMapping("/models/{id}/input-gradients")
     InputGradientResponse inputGradients(@PathVariable String id, @RequestBody InputGradientRequest request) {
         ModelVersion version = resolve(id, VersionParameter.fromJson(request.version(), "version"));

@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The answers to a fault of what the service depends on rather than of the request's content: a body that trickles in
- * is a 408 (the container gave up on it), an unreachable database is a
+ * is a 408 (the container gave up on it), a part of the request the container could not read (a query string
+ * with a bad percent-encoding) its 4xx, an unreachable database is a
  * 503 at once (within chainrule.database.connection-timeout) with Retry-After, a full data directory a 507 (the
  * writers leave nothing behind). Both are counted and logged once per outage, not per request.
  */
@@ -61,6 +62,14 @@ class FaultResponses {
                     .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter))
                     .body(ApiExceptionHandler.problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
                             "Database unavailable", "the database is unavailable; retry in " + retryAfter + " s"));
+        }
+        if (jetty != null && jetty.getCode() >= 400 && jetty.getCode() < 500) {
+            // after the faults above (a full disk while the container stored a part is a 507): the container
+            // refused part of the request as it read it (e.g. "Bad query": a query string with %zz)
+            HttpStatus status = HttpStatus.resolve(jetty.getCode());
+            status = status == null ? HttpStatus.BAD_REQUEST : status;
+            return ResponseEntity.status(status).body(ApiExceptionHandler.problem(status, ContainerErrorHandler.type(status.value()),
+                    status.getReasonPhrase(), "the request is malformed: " + jetty.getReason()));
         }
         return null;
     }

@@ -1,5 +1,9 @@
 package dev.chainrule.api.scoring;
 
+import static dev.chainrule.api.Access.ADMIN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.problem.InvalidRequestException;
 import dev.chainrule.api.training.JobResponse;
 import dev.chainrule.api.problem.ReferenceNotFoundException;
@@ -55,6 +59,7 @@ class ScoringController {
         this.clock = clock;
     }
 
+    @RequiredAccess(ADMIN)
     @PostMapping("/models/{id}/score")
     ResponseEntity<JobResponse> score(@PathVariable String id, @RequestBody ScoreRequest request) {
         models.get(id); // an unknown model is a 404 before anything about the body
@@ -80,6 +85,7 @@ class ScoringController {
         return ResponseEntity.accepted().location(location).body(JobResponse.of(job, clock.instant()));
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/jobs/{id}/result")
     ScoringResultResponse result(@PathVariable String id) {
         ScoringResults.Result result = results.of(id);
@@ -97,6 +103,7 @@ class ScoringController {
      * The result as CSV, made from the stored float32 file as it streams; gzip-compressed with ?gzip=true. Written on
      * the request's thread (not an async StreamingResponseBody, whose timeout would cut a long download short).
      */
+    @RequiredAccess(READ)
     @GetMapping("/jobs/{id}/result.csv")
     void csv(@PathVariable String id, @RequestParam(required = false) String gzip, HttpServletResponse response)
             throws IOException {
@@ -119,6 +126,7 @@ class ScoringController {
     }
 
     /** The stored result file as it is: a JSON header, then float32 rows (docs/scoring.md). */
+    @RequiredAccess(READ)
     @GetMapping("/jobs/{id}/result.f32")
     void float32(@PathVariable String id, HttpServletResponse response) throws IOException {
         ScoringResults.Result result = results.of(id);

@@ -1,10 +1,11 @@
 package dev.chainrule.api.security;
 
+import dev.chainrule.api.Access;
 import dev.chainrule.api.problem.ApiExceptionHandler;
 import dev.chainrule.api.problem.ProblemResponse;
+import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.config.ChainruleProperties.ApiKey;
 import dev.chainrule.config.ChainruleProperties.Role;
-import dev.chainrule.config.ChainruleProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,80 +16,55 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Optional API keys (chainrule.security.api-keys). With none configured every request passes. Otherwise every
- * request but the health probes needs {@code Authorization: Bearer <key>}:
+ * Optional API keys (chainrule.security.api-keys). With none configured every request passes. Otherwise a request
+ * needs what {@link RouteAccess} says its route declares ({@link dev.chainrule.api.RequiredAccess} on the controllers):
  * <ul>
- * <li>open: GET/HEAD on the health endpoint and its groups (/actuator/health, /actuator/health/liveness, ...), the
- * Open Inference Protocol's probes (/v2/health/live, /v2/health/ready), and the static files of the web page and
- * of Swagger UI (/, /ui/**, /webjars/**, /swagger-ui.html, /openapi.yaml): they hold no data, and every call the
- * pages make sends the key the person gives them;</li>
- * <li>READ or ADMIN key: every other GET/HEAD (models, jobs, job events, the other actuator endpoints), and POST
- * /models/{id}/predict, /models/{id}/predict/dry-run, /models/{id}/input-gradients and the protocol's
- * /v2/models/{name}[/versions/{version}]/infer;</li>
- * <li>ADMIN key: everything else (POST /models, DELETE /models/{id}, POST /train, POST /jobs/{id}/cancel, PUT and
- * DELETE of aliases and the default alias, and any
- * write added later: what is not listed as read is admin).</li>
+ * <li>OPEN: no key (the health probes, the static pages);</li>
+ * <li>READ: a READ or ADMIN key ({@code Authorization: Bearer <key>});</li>
+ * <li>ADMIN: an ADMIN key;</li>
+ * <li>a route that declares nothing: refused to every key.</li>
  * </ul>
- * No key or an unknown key gets 401 with {@code WWW-Authenticate: Bearer}; a read key on an admin operation 403.
+ * No key or an unknown key gets 401 with {@code WWW-Authenticate: Bearer}; a key short of what the route needs 403.
  * The presented key is compared with every configured key, always all of them, as SHA-256 digests with
  * {@link MessageDigest#isEqual}: the time taken says nothing about how much of a key matched, nor its length.
  *
- * <p>It runs before every other filter of ours (the request size limit reads nothing of a refused body).
- * Paths are matched on the raw request URI with patterns that admit no dot segments, encodings or path
- * parameters, so a path that could be read two ways never counts as open or as read-only.
+ * <p>It runs before every other filter of ours (the request size limit reads nothing of a refused body), and
+ * {@link DeclaredAccessCheck} checks again, against the handler Spring MVC then dispatches to, what was granted here.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class ApiKeyFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(ApiKeyFilter.class);
-    /** Writes a problem as the MVC message converters do: extension members at the top level, no nulls. */
-    private static final String SEGMENT = "[A-Za-z0-9_-]+";
-    /** A file or folder name of the static pages: dots inside, never first, so never "." or "..". */
-    private static final String FILE = "[A-Za-z0-9_-][A-Za-z0-9._-]*";
-    /** The web page (static/ui), Swagger UI and their webjars, and the API description Swagger UI shows. */
-    private static final Pattern PAGES = Pattern.compile(
-            "/|/ui/?|/ui(/" + FILE + ")+|/webjars(/" + FILE + ")+|/swagger-ui\\.html|/openapi\\.yaml");
-    /** Read operations that are POSTs: they compute, and change nothing. */
-    private static final Pattern READ_POST = Pattern.compile("/models/" + SEGMENT + "/(predict|predict/dry-run|input-gradients)"
-            + "|/sweeps/" + SEGMENT + "/predict"
-            + "|/v2/models/" + SEGMENT + "(/versions/" + SEGMENT + ")?/infer");
     /** Below 16 characters a key is guessable; it still works, with a warning at start. */
     static final int SHORT_KEY = 16;
-
-    /** What a request needs. */
-    enum Access {
-        OPEN, READ, ADMIN
-    }
 
     private record Key(byte[] digest, Role role, String name) {
     }
 
     /** The request attribute holding the name of the key a request presented (absent when keys are off). */
     public static final String KEY_NAME = ApiKeyFilter.class.getName() + ".keyName";
+    /** The request attribute holding the {@link Access} this request was granted (absent when keys are off). */
+    static final String GRANTED = ApiKeyFilter.class.getName() + ".granted";
 
     private final List<Key> keys;
-    private final Pattern open;
+    /** Resolved on the first request: the routes exist once the MVC infrastructure has started, after the filters. */
+    private final ObjectProvider<RouteAccess> routeAccess;
+    private RouteAccess routes;
 
-    ApiKeyFilter(ChainruleProperties properties,
-                 @Value("${management.endpoints.web.base-path:/actuator}") String actuatorBasePath) {
+    ApiKeyFilter(ChainruleProperties properties, ObjectProvider<RouteAccess> routeAccess) {
         this.keys = digests(properties.security().apiKeys());
-        String base = actuatorBasePath.endsWith("/") ? actuatorBasePath.substring(0, actuatorBasePath.length() - 1) : actuatorBasePath;
-        // the health endpoint and its groups; /livez and /readyz are where Boot also serves the probe groups when
-        // management.endpoint.health.probes.add-additional-paths is on
-        this.open = Pattern.compile(Pattern.quote(base) + "/health(/" + SEGMENT + ")*|/livez|/readyz|/v2/health/(live|ready)");
+        this.routeAccess = routeAccess;
         if (keys.isEmpty()) {
             log.info("No API keys (chainrule.security.api-keys): the API is open to anyone who can reach it");
         } else {
@@ -96,6 +72,11 @@ public class ApiKeyFilter extends OncePerRequestFilter {
                     keys.stream().filter(k -> k.role() == Role.READ).count(),
                     keys.stream().filter(k -> k.role() == Role.ADMIN).count());
         }
+    }
+
+    /** Whether keys are on: without them, nothing is checked. */
+    boolean keysRequired() {
+        return !keys.isEmpty();
     }
 
     /** Checks the configuration (every key non-blank, with a role, listed once) and keeps only digests. */
@@ -146,47 +127,59 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             return;
         }
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        Access needed = access(request.getMethod(), path);
+        Access needed = routes().access(request.getMethod(), path);
         if (needed == Access.OPEN) {
+            request.setAttribute(GRANTED, Access.OPEN);
             chain.doFilter(request, response);
             return;
         }
         String header = request.getHeader(HttpHeaders.AUTHORIZATION);
         String token = bearerToken(header);
         Key presented = token == null ? null : key(token);
-        Role role = presented == null ? null : presented.role();
-        if (role == null) {
-            // RFC 6750 section 3: no credentials -> just the challenge; wrong credentials -> error="invalid_token"
-            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, header == null
-                    ? "Bearer realm=\"chainrule\""
-                    : "Bearer realm=\"chainrule\", error=\"invalid_token\"");
-            write(request, response, ApiExceptionHandler.problem(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
-                    header == null
-                            ? "this service needs an API key: send the header 'Authorization: Bearer <key>'"
-                            : token == null
-                            ? "the Authorization header must be 'Bearer <key>'"
-                            : "the API key is not valid"));
+        if (presented == null) {
+            unauthorized(request, response, header == null
+                    ? "this service needs an API key: send the header 'Authorization: Bearer <key>'"
+                    : token == null
+                    ? "the Authorization header must be 'Bearer <key>'"
+                    : "the API key is not valid");
             return;
         }
-        if (needed == Access.ADMIN && role != Role.ADMIN) {
-            write(request, response, ApiExceptionHandler.problem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
-                    request.getMethod() + " " + path + " needs an ADMIN key; this key may only read and predict"));
+        Access granted = presented.role() == Role.ADMIN ? Access.ADMIN : Access.READ;
+        if (needed.compareTo(granted) > 0) {
+            forbidden(request, response, needed);
             return;
         }
+        request.setAttribute(GRANTED, granted);
         request.setAttribute(KEY_NAME, presented.name());
         chain.doFilter(request, response);
     }
 
-    /** What a method on a path (the request URI less the context path, not decoded) needs. */
-    Access access(String method, String path) {
-        boolean read = "GET".equals(method) || "HEAD".equals(method);
-        if (read && (open.matcher(path).matches() || PAGES.matcher(path).matches())) {
-            return Access.OPEN;
+    private RouteAccess routes() {
+        RouteAccess resolved = routes;
+        if (resolved == null) {
+            resolved = routeAccess.getObject();
+            routes = resolved;
         }
-        if (read || "POST".equals(method) && READ_POST.matcher(path).matches()) {
-            return Access.READ;
-        }
-        return Access.ADMIN;
+        return resolved;
+    }
+
+    /** 401 with the challenge of RFC 6750 section 3: just the challenge without credentials, error="invalid_token" with wrong ones. */
+    static void unauthorized(HttpServletRequest request, HttpServletResponse response, String detail) throws IOException {
+        response.setHeader(HttpHeaders.WWW_AUTHENTICATE, request.getHeader(HttpHeaders.AUTHORIZATION) == null
+                ? "Bearer realm=\"chainrule\""
+                : "Bearer realm=\"chainrule\", error=\"invalid_token\"");
+        ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.UNAUTHORIZED, "unauthorized",
+                "Unauthorized", detail));
+    }
+
+    /** 403: the key is valid but the route needs more, or declares nothing. */
+    static void forbidden(HttpServletRequest request, HttpServletResponse response, Access needed) throws IOException {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String detail = needed == Access.UNDECLARED
+                ? request.getMethod() + " " + path + " declares no required access (@RequiredAccess), so no key may call it"
+                : request.getMethod() + " " + path + " needs an ADMIN key; this key may only read and predict";
+        ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.FORBIDDEN, "forbidden",
+                "Forbidden", detail));
     }
 
     /** The token of "Bearer token" (the scheme in any case), or null. */
@@ -216,10 +209,5 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
-    }
-
-    private static void write(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem)
-            throws IOException {
-        ProblemResponse.write(request, response, problem);
     }
 }

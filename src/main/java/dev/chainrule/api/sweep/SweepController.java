@@ -1,5 +1,9 @@
 package dev.chainrule.api.sweep;
 
+import static dev.chainrule.api.Access.ADMIN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.problem.FieldErrors;
 import dev.chainrule.api.paging.PageResponse;
 import dev.chainrule.api.paging.Paging;
@@ -44,6 +48,7 @@ class SweepController {
     }
 
     /** 201 with the sweep (every trial planned, waiting) and its URL as Location; nothing is stored on a 400. */
+    @RequiredAccess(ADMIN)
     @PostMapping("/sweeps")
     ResponseEntity<SweepResponse> create(@RequestBody SweepRequest request) {
         Sweep sweep = sweeps.create(validator.toPlan(request));
@@ -51,24 +56,28 @@ class SweepController {
         return ResponseEntity.created(location).body(SweepResponse.of(sweep));
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/sweeps")
     PageResponse<SweepResponse> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         Paging.check(page, size);
         return PageResponse.of(sweeps.list(page, size).map(SweepResponse::of));
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/sweeps/{id}")
     SweepResponse get(@PathVariable String id) {
         return SweepResponse.of(sweeps.get(id));
     }
 
     /** Cancels the waiting trials at once and asks the running ones' jobs to stop; returns the sweep right after. */
+    @RequiredAccess(ADMIN)
     @PostMapping("/sweeps/{id}/cancel")
     ResponseEntity<SweepResponse> cancel(@PathVariable String id) {
         return ResponseEntity.accepted().body(SweepResponse.of(sweeps.cancel(id)));
     }
 
     /** Deletes the sweep and its trials' models; 409 while trials wait or run. */
+    @RequiredAccess(ADMIN)
     @DeleteMapping("/sweeps/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
         sweeps.delete(id);
@@ -79,6 +88,7 @@ class SweepController {
      * A prediction by the best trial's version, as POST /models/{id}/predict answers it (its modelId and version say
      * which); 409 while no trial has succeeded.
      */
+    @RequiredAccess(READ)
     @PostMapping(path = "/sweeps/{id}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
     PredictResponse predict(@PathVariable String id, @RequestBody PredictRequest request) {
         if (request.version() != null) {
@@ -95,6 +105,7 @@ class SweepController {
      * "end" event with the whole sweep once nothing of it runs, after which the stream closes. A reconnecting client
      * sends Last-Event-ID ("sweepId/n") and gets the trials after the n-th.
      */
+    @RequiredAccess(READ)
     @GetMapping(path = "/sweeps/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable String id, @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
         sweeps.get(id); // 404 before the stream opens

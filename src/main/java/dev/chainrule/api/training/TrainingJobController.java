@@ -1,5 +1,9 @@
 package dev.chainrule.api.training;
 
+import static dev.chainrule.api.Access.ADMIN;
+import static dev.chainrule.api.Access.READ;
+
+import dev.chainrule.api.RequiredAccess;
 import dev.chainrule.api.paging.PageResponse;
 import dev.chainrule.api.paging.Paging;
 import dev.chainrule.api.problem.FieldErrors;
@@ -45,6 +49,7 @@ class TrainingJobController {
         this.clock = clock;
     }
 
+    @RequiredAccess(ADMIN)
     @PostMapping("/train")
     ResponseEntity<JobResponse> train(@RequestBody TrainRequest request) {
         TrainingJob job = jobs.submit(validator.toSpec(request));
@@ -52,6 +57,7 @@ class TrainingJobController {
         return ResponseEntity.accepted().location(location).body(JobResponse.of(job, clock.instant()));
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/jobs")
     PageResponse<JobResponse> list(@RequestParam(required = false) String modelId,
                                    @RequestParam(required = false) String status,
@@ -74,12 +80,14 @@ class TrainingJobController {
                 listed.page(), listed.size(), listed.totalItems(), listed.totalPages());
     }
 
+    @RequiredAccess(READ)
     @GetMapping("/jobs/{id}")
     JobResponse get(@PathVariable String id) {
         return JobResponse.of(jobs.get(id), clock.instant()).withSweepId(sweeps.sweepsOfJobs(List.of(id)).get(id));
     }
 
     /** Stops the job before its next minibatch (a queued job at once); returns its state right after asking. */
+    @RequiredAccess(ADMIN)
     @PostMapping("/jobs/{id}/cancel")
     ResponseEntity<JobResponse> cancel(@PathVariable String id) {
         TrainingJob job = jobs.cancel(id);
@@ -94,6 +102,7 @@ class TrainingJobController {
      * {@code chainrule.jobs.max-pending-events} behind is closed without its end (a client may reconnect: the epochs
      * are replayed).
      */
+    @RequiredAccess(READ)
     @GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable String id,
                       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
