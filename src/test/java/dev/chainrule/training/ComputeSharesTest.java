@@ -43,8 +43,6 @@ class ComputeSharesTest {
         assertThat(new int[] {a.getAsInt(), b.getAsInt(), c.getAsInt()}).containsExactly(2, 2, 1);
         a.close();
         assertThat(new int[] {b.getAsInt(), c.getAsInt()}).containsExactly(3, 2);
-        b.close();
-        c.close();
     }
 
     @Test
@@ -53,9 +51,6 @@ class ComputeSharesTest {
         ComputeShares.Share[] jobs = {shares.join(), shares.join(), shares.join()};
         for (ComputeShares.Share job : jobs) {
             assertThat(job.getAsInt()).isEqualTo(1);
-        }
-        for (ComputeShares.Share job : jobs) {
-            job.close();
         }
     }
 

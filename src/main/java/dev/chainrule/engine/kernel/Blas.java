@@ -41,8 +41,7 @@ public final class Blas {
         int tb = transposeB ? CblasTrans : CblasNoTrans;
         int lda = columns(a);
         int ldb = columns(b);
-        // OpenBLAS's own threads, while it has several, or the calling thread's share in blocks of ours
-        int parts = ComputeThreads.openBlasThreads() > 1 ? 1 : parts(m, n, k, ComputeThreads.shareOfCurrentThread());
+        int parts = parts(m, n, k, ComputeThreads.shareOfCurrentThread());
         if (parts == 1) {
             gemmBlock(type, ta, tb, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, n);
             return;

@@ -10,28 +10,26 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * The threads under the engine: libnd4j's OpenMP pool (element-wise ops, softmax), OpenBLAS (matrix products),
  * and the engine's own helpers that run the parts of a split matrix product.
  *
- * <p>While at most one job trains, OpenBLAS runs its own threads, one per core: a lone job's products (and the
- * predictions) get every core through OpenBLAS's threading, which is faster than any split of ours
- * (bench/results/*-peers.md). Once several jobs train at once, OpenBLAS's count, which is one setting for the
- * whole process, goes to 1 (its threads spin against each other when several callers want them,
- * bench/results/*-thread-policy.md), and each computing thread has a share instead ({@link #useShare}):
- * {@link Blas#gemm} splits a large product into that many blocks and runs them on the calling thread and on
- * {@link #totalThreads()} - 1 helper threads shared by all. Either way every product gives the same bits.
- * The service tells the engine how many jobs train ({@link #trainingJobs}) and sets each job's share at
- * batch boundaries.
+ * <p>OpenBLAS runs single-threaded: its thread count is process-wide (openblas_set_num_threads_local is too in
+ * the pthreads build JavaCPP ships), concurrent multi-threaded callers share one pool and spin for free workers,
+ * and on a loaded machine its 2 threads ran a 128 x 784 x 256 product ~15x slower than 1
+ * (bench/results/*-thread-policy.md). Instead each computing thread has a share: how many threads its
+ * products may use, itself included ({@link #useShare}). {@link Blas#gemm} splits a large product into that many
+ * blocks and runs them on the calling thread and on {@link #totalThreads()} - 1 helper threads shared by all.
+ * A job alone gets every thread, several jobs split them (the service sets each job's share at batch boundaries);
+ * a thread that never sets a share (a prediction's request thread) computes on its own.
  *
  * <p>OpenMP's count (omp_set_num_threads) belongs to the thread that sets it: a thread started later begins
  * with the process default again. So every thread that trains or predicts calls {@link #applyToCurrentThread}
  * first (the trainer does at the start of each fit). With ND4J's default of one OpenMP thread per core, its
- * threads busy-waited against each other (bench/results), so 1 is the default until {@link #configure} says
- * otherwise.
+ * threads busy-waited against each other: the 4-epoch MNIST learning test took 530 s with it and 32 s with 1
+ * thread on the loaded 2-core machine, so 1 is the default until {@link #configure} says otherwise.
  */
 public final class ComputeThreads {
     private static volatile int nd4jThreads = 1;
     private static volatile int totalThreads = Runtime.getRuntime().availableProcessors();
     private static volatile ExecutorService helpers;
-    /** OpenBLAS's own thread count in force (0: not set yet). */
-    private static volatile int openBlasThreads;
+    private static volatile boolean blasSingleThreaded;
     private static final ThreadLocal<Integer> appliedHere = ThreadLocal.withInitial(() -> 0);
     private static final ThreadLocal<Integer> share = ThreadLocal.withInitial(() -> 1);
     private static final AtomicInteger trainingJobs = new AtomicInteger();
@@ -53,7 +51,7 @@ public final class ComputeThreads {
             helpers = null;
         }
         ComputeThreads.totalThreads = totalThreads;
-        openBlasThreads = 0; // set it again: a benchmark may have changed OpenBLAS's count for ND4J's own ops
+        blasSingleThreaded = false; // set it again: a benchmark may have given OpenBLAS more threads for ND4J's own ops
         applyToCurrentThread();
     }
 
@@ -62,11 +60,12 @@ public final class ComputeThreads {
         configure(1, Runtime.getRuntime().availableProcessors());
     }
 
-    /** Gives the calling thread the configured OpenMP thread count, and OpenBLAS its count (once). */
+    /** Gives the calling thread the configured OpenMP thread count, and OpenBLAS its single thread (once). */
     public static void applyToCurrentThread() {
-        if (openBlasThreads == 0) {
-            // after ND4J's backend is loaded: it sets OpenBLAS's count as it starts
-            setOpenBlasThreads();
+        if (!blasSingleThreaded) {
+            // after ND4J's backend is loaded: it sets OpenBLAS to one thread per core as it starts
+            Nd4j.factory().blas().setMaxThreads(1);
+            blasSingleThreaded = true;
         }
         int wanted = nd4jThreads;
         if (appliedHere.get() != wanted) {
@@ -85,40 +84,9 @@ public final class ComputeThreads {
         return share.get();
     }
 
-    /**
-     * A training job starts (+1) or ends (-1) here: OpenBLAS's own threads serve while at most one trains, the
-     * engine's split once several do; {@link #idleShare} goes by it too.
-     */
+    /** A training job starts (+1) or ends (-1) here: what {@link #idleShare} goes by. */
     public static void trainingJobs(int change) {
         trainingJobs.addAndGet(change);
-        setOpenBlasThreads();
-    }
-
-    /** How many training jobs the service says run now. */
-    public static int trainingJobs() {
-        return trainingJobs.get();
-    }
-
-    private static synchronized void setOpenBlasThreads() {
-        int wanted = trainingJobs.get() <= 1 ? totalThreads : 1;
-        if (wanted != openBlasThreads) {
-            Nd4j.factory().blas().setMaxThreads(wanted);
-            openBlasThreads = wanted;
-        }
-    }
-
-    /** OpenBLAS's own thread count in force: every thread while at most one job trains, else 1. */
-    public static int openBlasThreads() {
-        if (openBlasThreads == 0) {
-            setOpenBlasThreads();
-        }
-        return openBlasThreads;
-    }
-
-    /** The threads a product on the calling thread runs on: OpenBLAS's while it runs several, else the share. */
-    public static int productThreads() {
-        int blas = openBlasThreads();
-        return blas > 1 ? blas : shareOfCurrentThread();
     }
 
     /**
@@ -134,7 +102,7 @@ public final class ComputeThreads {
         return totalThreads;
     }
 
-    /** OpenBLAS's own thread count as OpenBLAS reports it. */
+    /** OpenBLAS's own thread count now in force (1 once the engine has run). */
     public static int blasThreads() {
         return Nd4j.factory().blas().getMaxThreads();
     }

@@ -99,7 +99,7 @@ public final class Predictor {
             INDArray outputs = model.predict(Nd4j.create(values, new long[] {rows, inputWidth}, 'c'));
             return outputs.castTo(DataType.FLOAT).data().asFloat();
         }
-        if (sparseRows != null && sparseRows.pays(features, rows, ComputeThreads.productThreads())) {
+        if (sparseRows != null && sparseRows.pays(features, rows, ComputeThreads.shareOfCurrentThread())) {
             int n = rows * sparseRows.outputWidth();
             float[] values = firstLayerValues.length >= n ? firstLayerValues : (firstLayerValues = new float[n]);
             sparseRows.firstLayer(features, rows, values, sparseWork);

@@ -14,17 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * split directions, both types and operands that start inside their buffer; and both agree with a plain triple loop.
  */
 class SplitGemmTest {
-    private int jobsRegistered;
-
-    private void registerJobs(int jobs) {
-        ComputeThreads.trainingJobs(jobs);
-        jobsRegistered += jobs;
-    }
 
     @AfterEach
     void restore() {
-        ComputeThreads.trainingJobs(-jobsRegistered);
-        jobsRegistered = 0;
         ComputeThreads.useShare(1);
         ComputeThreads.configureDefaults();
     }
@@ -32,7 +24,6 @@ class SplitGemmTest {
     @Test
     void splitProductsEqualTheUnsplitOneBitForBit() {
         ComputeThreads.configure(1, 4); // four threads to share whatever the machine has
-        registerJobs(2); // jobs training at once: OpenBLAS single-threaded, products split by the engine
         SplittableRandom random = new SplittableRandom(16);
         // (m, n, k): more rows than columns (split by rows), more columns (split by columns), uneven sizes
         int[][] shapes = {{520, 64, 300}, {64, 520, 300}, {251, 129, 300}};

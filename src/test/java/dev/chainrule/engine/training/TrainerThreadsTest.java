@@ -32,23 +32,12 @@ class TrainerThreadsTest {
 
     @AfterEach
     void restore() {
-        ComputeThreads.trainingJobs(-jobsRegistered);
-        jobsRegistered = 0;
         ComputeThreads.configureDefaults();
-    }
-
-    private int jobsRegistered;
-
-    /** Jobs training at once: OpenBLAS single-threaded, so the shares split the products. */
-    private void registerJobs(int jobs) {
-        ComputeThreads.trainingJobs(jobs);
-        jobsRegistered += jobs;
     }
 
     @Test
     void theShareIsAskedBeforeEveryMinibatchAndGivenBackAtTheEnd() {
         ComputeThreads.configure(1, 4);
-        registerJobs(2);
         AtomicInteger asked = new AtomicInteger();
         List<Integer> inForce = new ArrayList<>();
         // 4, 4, 4, then 2 from the 4th minibatch on: another job started
@@ -69,7 +58,6 @@ class TrainerThreadsTest {
     @Test
     void aRunSplitOverThreadsEqualsTheRunOnOneBitForBit() {
         ComputeThreads.configure(1, 4);
-        registerJobs(2);
         Run one = run(() -> 1);
         Run four = run(() -> 4);
         AtomicInteger batch = new AtomicInteger();
