@@ -87,6 +87,7 @@ mkdir -p target/bench-engine
 rm -f "$engine_jar"
 jar --create --file "$engine_jar" -C target/classes .
 ./mvnw -q -B install:install-file -Dfile="$engine_jar" -DpomFile=pom.xml "${platform[@]}"
+rm -rf bench/target/lib  # the dependencies are copied afresh: a stale jar (an older OpenBLAS) would shadow the new one
 ./mvnw -q -B -f bench/pom.xml package -Dchainrule.version="$version" "${platform[@]}"
 
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
