@@ -48,10 +48,13 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                        decompressed; over it, 413 (default 1GB; maxRequestSize is for JSON bodies)
      * @param maxDatasetColumns most columns in an uploaded CSV, features and targets together (default 10,000)
      * @param maxPieces       most pieces per unit of a maxout layer (default 16; at least 2)
+     * @param maxGzipRatio    how many times its compressed size a gzip dataset upload may inflate to (counted from
+     *                        its first MB of CSV on); further, 413 at once instead of parsing a bomb up to
+     *                        maxDatasetSize (default 500; deflate reaches about 1030 at most)
      */
     public record Limits(DataSize maxRequestSize, int maxLayerWidth, int maxLayers, long maxParameters, int maxEpochs,
                          int maxInlineRows, int maxPredictRows, DataSize maxDatasetSize, int maxDatasetColumns,
-                         int maxPieces) {
+                         int maxPieces, int maxGzipRatio) {
         public Limits {
             maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(64) : maxRequestSize;
             maxLayerWidth = maxLayerWidth > 0 ? maxLayerWidth : 4096;
@@ -64,6 +67,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             // at least 2: one feature and one target
             maxDatasetColumns = maxDatasetColumns > 0 ? Math.max(2, maxDatasetColumns) : 10_000;
             maxPieces = maxPieces > 0 ? Math.max(2, maxPieces) : 16;
+            maxGzipRatio = maxGzipRatio > 0 ? maxGzipRatio : 500;
         }
     }
 
