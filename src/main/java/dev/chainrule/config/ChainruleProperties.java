@@ -23,7 +23,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
 
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
-        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0) : limits;
+        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null, 0) : models;

@@ -25,7 +25,7 @@ final class CsvNumber {
         while (end > start && buf[end - 1] <= ' ') {
             end--;
         }
-        if (!plainDecimal(buf, start, end)) {
+        if (start == end || !decimalEnds(buf, start, end)) {
             return Float.NaN;
         }
         try {
@@ -34,6 +34,20 @@ final class CsvNumber {
         } catch (NumberFormatException e) {
             return Float.NaN;
         }
+    }
+
+    /**
+     * Whether text that JavaFloatParser takes is a plain decimal, told by its ends alone rather than a pass over
+     * every character: Java's other forms end in a letter (NaN, Infinity, the 1.5f and 2d suffixes) or start
+     * with 0x (hexadecimal).
+     */
+    private static boolean decimalEnds(char[] buf, int start, int end) {
+        char last = buf[end - 1];
+        if (!(last >= '0' && last <= '9') && last != '.') {
+            return false;
+        }
+        int digits = buf[start] == '-' || buf[start] == '+' ? start + 1 : start;
+        return digits + 1 >= end || (buf[digits + 1] | 0x20) != 'x';
     }
 
     /** Why the cell is not a finite number ({@link #parse} gave NaN for it). */
