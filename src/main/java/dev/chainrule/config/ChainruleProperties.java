@@ -50,7 +50,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      * @param maxPieces       most pieces per unit of a maxout layer (default 16; at least 2)
      * @param maxGzipRatio    how many times its compressed size a gzip dataset upload may inflate to (counted from
      *                        its first MB of CSV on); further, 413 at once instead of parsing a bomb up to
-     *                        maxDatasetSize (default 500; deflate reaches about 1030 at most)
+     *                        maxDatasetSize (default 200: numeric CSVs compress 5-100 times, a gzip -9 of repeated rows about 340)
      */
     public record Limits(DataSize maxRequestSize, int maxLayerWidth, int maxLayers, long maxParameters, int maxEpochs,
                          int maxInlineRows, int maxPredictRows, DataSize maxDatasetSize, int maxDatasetColumns,
@@ -67,7 +67,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             // at least 2: one feature and one target
             maxDatasetColumns = maxDatasetColumns > 0 ? Math.max(2, maxDatasetColumns) : 10_000;
             maxPieces = maxPieces > 0 ? Math.max(2, maxPieces) : 16;
-            maxGzipRatio = maxGzipRatio > 0 ? maxGzipRatio : 500;
+            maxGzipRatio = maxGzipRatio > 0 ? maxGzipRatio : 200;
         }
     }
 

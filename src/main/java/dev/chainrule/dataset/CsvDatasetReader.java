@@ -216,8 +216,11 @@ public final class CsvDatasetReader {
                         + " characters (" + CHARS_PER_COLUMN + " per column the column limit of " + maxColumns + " allows"
                         + (maxColumnsSetting == null ? "" : ", " + maxColumnsSetting) + ")");
             }
-            if (cause instanceof IOException io && !(cause.getCause() instanceof IOException)) {
-                return io; // the stream's own: a byte limit, a broken upload
+            if (cause instanceof UncheckedIOException unchecked) {
+                return unchecked.getCause(); // the stream's own: a byte limit, a broken upload
+            }
+            if (cause instanceof RuntimeException runtime && !(cause instanceof CsvParseException)) {
+                throw runtime; // the stream's own unchecked ones, e.g. a request body over its size limit, as they are
             }
         }
         // FastCSV's own complaint about the text, e.g. a character after a closing quote

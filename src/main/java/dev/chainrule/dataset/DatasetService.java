@@ -66,7 +66,15 @@ public class DatasetService {
                 .withMaxBytes(maxBytes, MAX_SIZE_SETTING).withMaxGzipRatio(maxGzipRatio, MAX_GZIP_RATIO_SETTING);
         Path temp = files.newTempFile();
         try {
-            DatasetSummary summary = DatasetFileWriter.fromCsv(reader, csv, source, temp);
+            DatasetSummary summary;
+            try {
+                summary = DatasetFileWriter.fromCsv(reader, csv, source, temp);
+            } catch (DatasetTooLargeException e) {
+                // a gzip bomb is refused within its first megabytes: read the rest (dropped, bounded by the request's
+                // size limit), so that an HTTP client reads the 413 rather than a reset of a connection with bytes unread
+                drain(csv);
+                throw e;
+            }
             long size = Files.size(temp);
             String id = UUID.randomUUID().toString();
             String file = "datasets/" + id + ".bin";
@@ -82,6 +90,17 @@ public class DatasetService {
             return dataset;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void drain(InputStream in) {
+        byte[] buffer = new byte[1 << 16];
+        try {
+            while (in.read(buffer) >= 0) {
+                // dropped
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away or the body passed its size limit: the connection closes either way
         }
     }
 

@@ -342,6 +342,26 @@ class CsvDatasetReaderTest {
     }
 
     @Test
+    void theGzipRatioLimitRefusesABombAtItsEdgeAndLeavesSmallFilesAlone() throws IOException {
+        String csv = "a,y\n" + "1,0\n".repeat(400_000); // 1.6 MB of CSV, past the 1 MiB from which the ratio counts
+        byte[] compressed = gzip(csv);
+        assertThat(compressed.length).isLessThan(1 << 16); // read by the inflater at once, so the ratio is the file's
+        int edge = (int) -Math.floorDiv(-(long) csv.length(), compressed.length); // the least ratio the file passes
+
+        assertThat(LAST.withMaxGzipRatio(edge, "ratio").read(new ByteArrayInputStream(compressed), "edge").rows()).isEqualTo(400_000);
+        assertThatThrownBy(() -> LAST.withMaxGzipRatio(edge - 1, "ratio").read(new ByteArrayInputStream(compressed), "bomb"))
+                .isInstanceOf(DatasetTooLargeException.class)
+                .hasMessageStartingWith("bomb: the gzip-compressed upload inflates more than " + (edge - 1) + " times (ratio): ")
+                .hasMessageContaining("bytes of CSV from the first " + compressed.length + " compressed bytes");
+        // a plain CSV is never counted against the ratio
+        assertThat(LAST.withMaxGzipRatio(1, "ratio").read(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), "plain")
+                .rows()).isEqualTo(400_000);
+        // below 1 MiB of CSV a file may inflate as far as it likes
+        String small = "a,y\n" + "1,0\n".repeat(200_000);
+        assertThat(LAST.withMaxGzipRatio(2, "ratio").read(new ByteArrayInputStream(gzip(small)), "small").rows()).isEqualTo(200_000);
+    }
+
+    @Test
     void streamHandsEachRowWithItsLineToTheSink() throws IOException {
         List<String> seen = new java.util.ArrayList<>();
         CsvRowSink sink = new CsvRowSink() {
