@@ -207,6 +207,43 @@ class CsvDatasetReaderTest {
         assertInvalid(file, LAST, 4, "second", problem);
     }
 
+    /** Random decimals of every length, scale and notation CSV exports write: each the float32 Float.parseFloat gives. */
+    @Test
+    void everyCellIsTheNearestFloatAsFloatParseFloatGivesIt() throws IOException {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(16);
+        List<String> cells = new java.util.ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            StringBuilder cell = new StringBuilder(random.nextInt(4) == 0 ? "-" : random.nextInt(8) == 0 ? "+" : "");
+            int digits = random.nextInt(1, 24);
+            for (int d = 0; d < digits; d++) {
+                cell.append((char) ('0' + random.nextInt(10)));
+            }
+            int point = random.nextInt(-1, digits + 1); // -1: no point; 0: ".5"; digits: "5."
+            if (point >= 0) {
+                cell.insert(cell.length() - digits + point, '.');
+            }
+            if (random.nextInt(3) == 0) {
+                cell.append(random.nextBoolean() ? 'e' : 'E').append(random.nextInt(-50, 40));
+            }
+            if (Math.abs(Double.parseDouble(cell.toString())) < 3e38) { // past float32's range is an error (tested above)
+                cells.add(cell.toString());
+            }
+        }
+        cells.addAll(List.of("-0", "-0.0", "1e-45", "7e-46", "1.17549435e-38", "3.4028235e38", "3.40282356e38", " 2.5 ", "\t7"));
+        StringBuilder csv = new StringBuilder("x,y\n");
+        cells.forEach(c -> csv.append(c).append(",0\n"));
+
+        CsvTable table = LAST.read(new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8)), "random");
+
+        assertThat(table.rows()).isEqualTo(cells.size());
+        for (int r = 0; r < cells.size(); r++) {
+            float expected = Float.parseFloat(cells.get(r));
+            if (Float.floatToRawIntBits(table.feature(r, 0)) != Float.floatToRawIntBits(expected)) {
+                assertThat(table.feature(r, 0)).as(cells.get(r)).isEqualTo(expected);
+            }
+        }
+    }
+
     @Test
     void nonNumericTargetCellNamesTheTargetColumn() throws IOException {
         Path file = write("species.csv", "a,species\n1,0\n2,setosa\n");
