@@ -216,6 +216,8 @@ public final class CsvDatasetReader {
                         + " characters (" + CHARS_PER_COLUMN + " per column the column limit of " + maxColumns + " allows"
                         + (maxColumnsSetting == null ? "" : ", " + maxColumnsSetting) + ")");
             }
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof UncheckedIOException unchecked) {
                 return unchecked.getCause(); // the stream's own: a byte limit, a broken upload
             }
