@@ -41,7 +41,8 @@ if [ -n "$build" ]; then
 fi
 if [ -z "$jar" ]; then
   jar="$(ls target/chainrule-*.jar | grep -v -e '-plain\.jar$' -e '-sources\.jar$' | head -n 1)"
-  revision="$(git rev-parse --short HEAD)$([ -n "$(git status --porcelain -- src pom.xml bench/dataset)" ] && echo ' + uncommitted changes')"
+  revision="$(git rev-parse --short HEAD)"
+  if [ -n "$(git status --porcelain -- src pom.xml bench/dataset)" ]; then revision="$revision + uncommitted changes"; fi
 else
   revision="jar $jar"
 fi
