@@ -24,7 +24,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
 
     public ChainruleProperties {
         dataDir = (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).toAbsolutePath().normalize();
-        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0) : limits;
+        limits = limits == null ? new Limits(null, 0, 0, 0, 0, 0, 0, null, 0, 0, 0) : limits;
         jobs = jobs == null ? new Jobs(0, 0, 0, 0, 0, 0, null, null, 0) : jobs;
         security = security == null ? new Security(List.of()) : security;
         models = models == null ? new Models(0, null, 0) : models;
@@ -50,10 +50,13 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
      *                        decompressed; over it, 413 (default 1GB; maxRequestSize is for JSON bodies)
      * @param maxDatasetColumns most columns in an uploaded CSV, features and targets together (default 10,000)
      * @param maxPieces       most pieces per unit of a maxout layer (default 16; at least 2)
+     * @param maxGzipRatio    how many times its compressed size a gzip dataset upload may inflate to (counted from
+     *                        its first MB of CSV on); further, 413 at once instead of parsing a bomb up to
+     *                        maxDatasetSize (default 200: numeric CSVs compress 5-100 times, a gzip -9 of repeated rows about 340)
      */
     public record Limits(DataSize maxRequestSize, int maxLayerWidth, int maxLayers, long maxParameters, int maxEpochs,
                          int maxInlineRows, int maxPredictRows, DataSize maxDatasetSize, int maxDatasetColumns,
-                         int maxPieces) {
+                         int maxPieces, int maxGzipRatio) {
         public Limits {
             maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(64) : maxRequestSize;
             maxLayerWidth = maxLayerWidth > 0 ? maxLayerWidth : 4096;
@@ -66,6 +69,7 @@ public record ChainruleProperties(Limits limits, Jobs jobs, Security security, P
             // at least 2: one feature and one target
             maxDatasetColumns = maxDatasetColumns > 0 ? Math.max(2, maxDatasetColumns) : 10_000;
             maxPieces = maxPieces > 0 ? Math.max(2, maxPieces) : 16;
+            maxGzipRatio = maxGzipRatio > 0 ? maxGzipRatio : 200;
         }
     }
 

@@ -28,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class DatasetService {
     static final String MAX_COLUMNS_SETTING = "chainrule.limits.max-dataset-columns";
     static final String MAX_SIZE_SETTING = "chainrule.limits.max-dataset-size";
+    static final String MAX_GZIP_RATIO_SETTING = "chainrule.limits.max-gzip-ratio";
     private static final Logger log = LoggerFactory.getLogger(DatasetService.class);
 
     private final DatasetRepository repository;
@@ -37,6 +38,7 @@ public class DatasetService {
     private final ObjectProvider<DatasetUsage> usage;
     private final int maxColumns;
     private final long maxBytes;
+    private final int maxGzipRatio;
 
     public DatasetService(DatasetRepository repository, BlobStore files, TransactionTemplate transaction, Clock clock,
                           ObjectProvider<DatasetUsage> usage, ChainruleProperties properties) {
@@ -47,6 +49,7 @@ public class DatasetService {
         this.usage = usage;
         this.maxColumns = properties.limits().maxDatasetColumns();
         this.maxBytes = properties.limits().maxDatasetSize().toBytes();
+        this.maxGzipRatio = properties.limits().maxGzipRatio();
     }
 
     /**
@@ -55,14 +58,23 @@ public class DatasetService {
      * @param source  how error messages name the upload (its file name)
      * @param targets the target columns' names; empty for the last column
      * @throws InvalidCsvException      the CSV's first problem, with its line and column; nothing is stored
-     * @throws DatasetTooLargeException more than chainrule.limits.max-dataset-size of CSV; nothing is stored
+     * @throws DatasetTooLargeException more than chainrule.limits.max-dataset-size of CSV, or a gzip upload that
+     *                                  inflates past chainrule.limits.max-gzip-ratio; nothing is stored
      */
     public StoredDataset upload(InputStream csv, String source, String name, List<String> targets) throws IOException {
         CsvDatasetReader reader = CsvDatasetReader.targetColumns(targets).withMaxColumns(maxColumns, MAX_COLUMNS_SETTING)
-                .withMaxBytes(maxBytes, MAX_SIZE_SETTING);
+                .withMaxBytes(maxBytes, MAX_SIZE_SETTING).withMaxGzipRatio(maxGzipRatio, MAX_GZIP_RATIO_SETTING);
         Path temp = files.newTempFile();
         try {
-            DatasetSummary summary = DatasetFileWriter.fromCsv(reader, csv, source, temp);
+            DatasetSummary summary;
+            try {
+                summary = DatasetFileWriter.fromCsv(reader, csv, source, temp);
+            } catch (DatasetTooLargeException e) {
+                // a gzip bomb is refused within its first megabytes: read the rest (dropped, bounded by the request's
+                // size limit), so that an HTTP client reads the 413 rather than a reset of a connection with bytes unread
+                drain(csv);
+                throw e;
+            }
             long size = Files.size(temp);
             String id = UUID.randomUUID().toString();
             String file = "datasets/" + id + ".bin";
@@ -78,6 +90,17 @@ public class DatasetService {
             return dataset;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void drain(InputStream in) {
+        byte[] buffer = new byte[1 << 16];
+        try {
+            while (in.read(buffer) >= 0) {
+                // dropped
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away or the body passed its size limit: the connection closes either way
         }
     }
 

@@ -207,6 +207,43 @@ class CsvDatasetReaderTest {
         assertInvalid(file, LAST, 4, "second", problem);
     }
 
+    /** Random decimals of every length, scale and notation CSV exports write: each the float32 Float.parseFloat gives. */
+    @Test
+    void everyCellIsTheNearestFloatAsFloatParseFloatGivesIt() throws IOException {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(16);
+        List<String> cells = new java.util.ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            StringBuilder cell = new StringBuilder(random.nextInt(4) == 0 ? "-" : random.nextInt(8) == 0 ? "+" : "");
+            int digits = random.nextInt(1, 24);
+            for (int d = 0; d < digits; d++) {
+                cell.append((char) ('0' + random.nextInt(10)));
+            }
+            int point = random.nextInt(-1, digits + 1); // -1: no point; 0: ".5"; digits: "5."
+            if (point >= 0) {
+                cell.insert(cell.length() - digits + point, '.');
+            }
+            if (random.nextInt(3) == 0) {
+                cell.append(random.nextBoolean() ? 'e' : 'E').append(random.nextInt(-50, 40));
+            }
+            if (Math.abs(Double.parseDouble(cell.toString())) < 3e38) { // past float32's range is an error (tested above)
+                cells.add(cell.toString());
+            }
+        }
+        cells.addAll(List.of("-0", "-0.0", "1e-45", "7e-46", "1.17549435e-38", "3.4028235e38", "3.40282356e38", " 2.5 ", "\t7"));
+        StringBuilder csv = new StringBuilder("x,y\n");
+        cells.forEach(c -> csv.append(c).append(",0\n"));
+
+        CsvTable table = LAST.read(new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8)), "random");
+
+        assertThat(table.rows()).isEqualTo(cells.size());
+        for (int r = 0; r < cells.size(); r++) {
+            float expected = Float.parseFloat(cells.get(r));
+            if (Float.floatToRawIntBits(table.feature(r, 0)) != Float.floatToRawIntBits(expected)) {
+                assertThat(table.feature(r, 0)).as(cells.get(r)).isEqualTo(expected);
+            }
+        }
+    }
+
     @Test
     void nonNumericTargetCellNamesTheTargetColumn() throws IOException {
         Path file = write("species.csv", "a,species\n1,0\n2,setosa\n");
@@ -339,6 +376,26 @@ class CsvDatasetReaderTest {
         assertThatThrownBy(() -> LAST.withMaxBytes(100_000, null).read(new ByteArrayInputStream(compressed), "bomb"))
                 .isInstanceOf(DatasetTooLargeException.class);
         assertThat(LAST.withMaxBytes(big.length(), null).read(new ByteArrayInputStream(compressed), "fits").rows()).isEqualTo(100_000);
+    }
+
+    @Test
+    void theGzipRatioLimitRefusesABombAtItsEdgeAndLeavesSmallFilesAlone() throws IOException {
+        String csv = "a,y\n" + "1,0\n".repeat(400_000); // 1.6 MB of CSV, past the 1 MiB from which the ratio counts
+        byte[] compressed = gzip(csv);
+        assertThat(compressed.length).isLessThan(1 << 16); // read by the inflater at once, so the ratio is the file's
+        int edge = (int) -Math.floorDiv(-(long) csv.length(), compressed.length); // the least ratio the file passes
+
+        assertThat(LAST.withMaxGzipRatio(edge, "ratio").read(new ByteArrayInputStream(compressed), "edge").rows()).isEqualTo(400_000);
+        assertThatThrownBy(() -> LAST.withMaxGzipRatio(edge - 1, "ratio").read(new ByteArrayInputStream(compressed), "bomb"))
+                .isInstanceOf(DatasetTooLargeException.class)
+                .hasMessageStartingWith("bomb: the gzip-compressed upload inflates more than " + (edge - 1) + " times (ratio): ")
+                .hasMessageContaining("bytes of CSV from the first " + compressed.length + " compressed bytes");
+        // a plain CSV is never counted against the ratio
+        assertThat(LAST.withMaxGzipRatio(1, "ratio").read(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), "plain")
+                .rows()).isEqualTo(400_000);
+        // below 1 MiB of CSV a file may inflate as far as it likes
+        String small = "a,y\n" + "1,0\n".repeat(200_000);
+        assertThat(LAST.withMaxGzipRatio(2, "ratio").read(new ByteArrayInputStream(gzip(small)), "small").rows()).isEqualTo(200_000);
     }
 
     @Test

@@ -131,6 +131,43 @@ class PredictRequestJsonTest {
         assertNearest(numbers);
     }
 
+    /**
+     * The edges of float32 (FastDoubleParser decides each number): signed zeros, subnormals down to the smallest and
+     * below, the largest normal float and what rounds to it or past it to infinity, long mantissas, far exponents.
+     */
+    @Test
+    void edgesOfFloat32AreTheNearestFloat() {
+        List<String> numbers = new ArrayList<>(List.of("0", "-0.0", "0.0e0", "-0e-5", "1e-45", "-1.4e-45", "7.006492321624085e-46",
+                "7.00649232162408e-46", "7.006492321624087e-46", "1e-50", "1.1754942e-38", "1.17549435e-38",
+                "1.1754943508222875e-38", "3.4028235e38", "3.4028235677973366e38", "3.40282356e38", "-3.4028234663852886e38",
+                "1.00000005960464477539062500000000000000000001", "0.000000000000000000000000000000000000000000001401298464324817",
+                "123456789012345678901234567890e-20", "1E+38", "9.999999e37", "0.1", "0.2", "0.3", "16777217", "16777219"));
+        SplittableRandom random = new SplittableRandom(2026);
+        for (int i = 0; i < 50_000; i++) {
+            // subnormal floats and their neighbourhood, written with 6 to 20 significant digits
+            float f = Float.intBitsToFloat(random.nextInt(1, 0x00900000)) * (random.nextBoolean() ? 1 : -1);
+            numbers.add(new BigDecimal(f).round(new MathContext(random.nextInt(6, 21))).toString().replace("E", "e"));
+        }
+        assertNearest(numbers);
+    }
+
+    /** Numbers past the largest float become infinity, which the request reports as out of range (a 4xx). */
+    @Test
+    void numbersBeyondFloat32AreOutOfRange() {
+        for (String number : List.of("3.4028236e38", "1e39", "-1e39", "3.402823567797337e38", "1e400")) {
+            PredictRequest request = PredictRequestJson.read(body(number));
+            assertThat(request).as(number).isNotNull();
+            assertThat(request.instances().values()[0]).as(number).isInfinite();
+            assertThat(request.instances().outOfRange()).as(number).hasSize(1);
+        }
+        // the largest float itself, and what rounds down to it, is in range
+        for (String number : List.of("3.4028235e38", "3.4028235677973362e38")) {
+            PredictRequest request = PredictRequestJson.read(body(number));
+            assertThat(request.instances().values()[0]).as(number).isEqualTo(Float.MAX_VALUE);
+            assertThat(request.instances().outOfRange()).as(number).isEmpty();
+        }
+    }
+
     /** Jackson, which reads what the plain reader declines, gives the same float for every number. */
     @Test
     void jacksonGivesTheSameFloats() throws Exception {
