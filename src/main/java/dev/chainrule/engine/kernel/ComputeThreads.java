@@ -116,7 +116,7 @@ public final class ComputeThreads {
      * Runs part(0) .. part(parts - 1): the first on the calling thread, the others on the helpers, and returns when
      * all have (rethrowing the first failure).
      */
-    static void runInParts(int parts, java.util.function.IntConsumer part) {
+    public static void runInParts(int parts, java.util.function.IntConsumer part) {
         java.util.List<java.util.concurrent.Future<?>> others = new java.util.ArrayList<>(parts - 1);
         ExecutorService pool = helpers();
         for (int p = 1; p < parts; p++) {

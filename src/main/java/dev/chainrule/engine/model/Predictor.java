@@ -41,6 +41,10 @@ public final class Predictor {
     /** One row being standardised: the JIT vectorises the loop only when every array is indexed alike. */
     private final float[] row;
     private final SparseRowForward.Work sparseWork;
+    /** Work arrays for the parts of a batch's sparse first layer, one per part (the first is sparseWork). */
+    private SparseRowForward.Work[] partWorks = new SparseRowForward.Work[0];
+    /** Rows a thread takes at least when a batch's sparse first layer is spread over a share. */
+    static final int MIN_SPARSE_ROWS_PER_THREAD = 16;
     /** The first layer's outputs from the sparse path, rows x its width (grown to the largest batch seen). */
     private float[] firstLayerValues = new float[0];
     private final ReusedArray firstLayerOutput = new ReusedArray();
@@ -99,10 +103,20 @@ public final class Predictor {
             INDArray outputs = model.predict(Nd4j.create(values, new long[] {rows, inputWidth}, 'c'));
             return outputs.castTo(DataType.FLOAT).data().asFloat();
         }
-        if (sparseRows != null && sparseRows.pays(features, rows, ComputeThreads.shareOfCurrentThread())) {
+        int share = ComputeThreads.shareOfCurrentThread();
+        // the sparse first layer's rows are independent: a batch spreads them over the share, so the threads do not
+        // change which path pays
+        int parts = Math.max(1, Math.min(share, rows / MIN_SPARSE_ROWS_PER_THREAD));
+        if (sparseRows != null && sparseRows.pays(features, rows, 1)) {
             int n = rows * sparseRows.outputWidth();
             float[] values = firstLayerValues.length >= n ? firstLayerValues : (firstLayerValues = new float[n]);
-            sparseRows.firstLayer(features, rows, values, sparseWork);
+            if (parts == 1) {
+                sparseRows.firstLayer(features, rows, values, sparseWork);
+            } else {
+                SparseRowForward.Work[] works = sparseWorks(parts);
+                ComputeThreads.runInParts(parts, part -> sparseRows.firstLayer(features, rows * part / parts,
+                        rows * (part + 1) / parts, values, works[part]));
+            }
             INDArray h = firstLayerOutput.get(DataType.FLOAT, rows, sparseRows.outputWidth());
             firstLayerView.floats(h).put(0, values, 0, n);
             return copyOut(forwardFrom(1, h));
@@ -113,6 +127,20 @@ public final class Predictor {
     /** Each row's dJ/dx for its target, w.r.t. the raw inputs (a new rows x inputWidth array). */
     public INDArray inputGradients(INDArray rawFeatures, INDArray targets) {
         return model.inputGradient(rawFeatures, targets);
+    }
+
+    private SparseRowForward.Work[] sparseWorks(int parts) {
+        if (partWorks.length < parts) {
+            SparseRowForward.Work[] grown = java.util.Arrays.copyOf(partWorks, parts);
+            grown[0] = sparseWork;
+            for (int p = 1; p < parts; p++) {
+                if (grown[p] == null) {
+                    grown[p] = sparseRows.newWork();
+                }
+            }
+            partWorks = grown;
+        }
+        return partWorks;
     }
 
     /** The rows standardised into this predictor's input buffer. */

@@ -169,9 +169,14 @@ public final class SparseRowForward {
      * inputs. {@code work} is the calling thread's own, so that one instance serves any number of threads.
      */
     public void firstLayer(float[] raw, int rows, float[] output, Work work) {
+        firstLayer(raw, 0, rows, output, work);
+    }
+
+    /** {@link #firstLayer(float[], int, float[], Work)} for rows {@code from} (inclusive) to {@code to} only. */
+    public void firstLayer(float[] raw, int from, int to, float[] output, Work work) {
         int[] indices = work.indices;
         float[] differences = work.differences;
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             int base = r * inputWidth;
             int n = 0;
             for (int i = 0; i < inputWidth; i++) {

@@ -151,6 +151,25 @@ class PredictorTest {
     }
 
     @Test
+    void aBatchSpreadOverThreadsGivesTheSameBitsAsOnOne() {
+        int total = ComputeThreads.totalThreads();
+        try {
+            ComputeThreads.configure(1, 4);
+            TrainedModel model = mnistModel(Activation.RELU, Activation.SOFTMAX);
+            Predictor predictor = Predictor.of(model);
+            ComputeThreads.useShare(1);
+            float[] alone = predictor.predict(digits, 128);
+            ComputeThreads.useShare(4); // the sparse first layer's rows in four parts, the later products split
+            float[] spread = predictor.predict(digits, 128);
+            assertThat(spread).containsExactly(alone);
+            assertMatches(spread, reference(model, Arrays.copyOf(digits, 128 * WIDTH), 128), "128 digits on 4 threads");
+        } finally {
+            ComputeThreads.useShare(1);
+            ComputeThreads.configure(1, total);
+        }
+    }
+
+    @Test
     void aBatchOfDigitsIsTheStandardisedNetworkComputedIndependently() {
         int total = ComputeThreads.totalThreads();
         try {
