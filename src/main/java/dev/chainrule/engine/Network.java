@@ -202,8 +202,8 @@ public final class Network {
      * A network that reads this one's weights and biases (the same arrays, not copies) with work buffers of its
      * own: for forward passes and input gradients on several threads at once, e.g. predictions. It computes no
      * parameter gradients (so it holds no arrays the size of the weights, and {@link #inputGradient} skips them).
-     * The weights stay in the CPU's cache once for all of them: eight copies of an MNIST model (940 KB each) made a
-     * one-row forward pass 35 us instead of 10 (bench/results/*-speed-notes.md). Training the network it reads
+     * The weights stay in the CPU's cache once for all of them: eight copies of an MNIST model made a one-row forward
+     * pass several times slower (bench/results/2026-11-22-speed-notes.md). Training the network it reads
      * changes both.
      */
     public Network replica() {

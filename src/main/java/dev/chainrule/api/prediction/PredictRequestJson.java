@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The plain shape of a JSON predict request, {@code {"instances": [[0.0, 0.32, ...], ...], "version": 2}}, read
- * from UTF-8 bytes in one pass straight into float32. Jackson took 2.8 ms for the 660 KB of a 128-row MNIST
- * request, five times the forward pass; this reader takes 0.7 ms because it knows the shape
+ * from UTF-8 bytes in one pass straight into float32. Jackson took several times as long as the forward pass on a
+ * 128-row MNIST request; this reader is several times faster because it knows the shape
  * (bench/results/2026-11-22-http-micro-session5.md).
  *
  * <p>It reads only that shape: an object with "instances" (rows of numbers) and optionally "version" (an integer

@@ -19,7 +19,7 @@ import tools.jackson.databind.exc.MismatchedInputException;
  * Rows of feature values read from JSON ({@code [[5.1, 3.5], [4.9, 3.0]]}) straight into one float32 array,
  * row after row: no double[][], no boxing, one copy into the network's input later. A predict request of 128
  * MNIST rows is 100,352 numbers; going through double[][] and a second packing pass cost twice the heap and
- * ~0.7 ms more (bench/results/2026-11-22-http-notes.md).
+ * about as much time again as reading (bench/results/2026-11-22-http-notes.md).
  *
  * <p>Reading checks only the JSON's shape, as Jackson would for double[][] (a string or null where a number
  * belongs is refused, naming the element); whether the rows fit the model (widths, count, values that do not

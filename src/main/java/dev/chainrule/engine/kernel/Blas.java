@@ -14,8 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Matrix products and vector updates on ND4J arrays, calling the OpenBLAS that ND4J bundles directly on the
  * arrays' memory. {@code Nd4j.gemm} runs the same OpenBLAS routine behind an Mmul op: an op context, a JNI round
- * trip into libnd4j and ~4 KB of Java garbage per call, 10-60 us where a 128 x 10 x 10 product takes 0.5 us
- * (bench/results/*-engine*.md). OpenBLAS runs single-threaded; a large product is split into blocks of rows or
+ * trip into libnd4j and kilobytes of Java garbage per call, many times what a small product itself costs
+ * (bench/run.sh --micro: GemmMicro). OpenBLAS runs single-threaded; a large product is split into blocks of rows or
  * columns over the calling thread's share of the engine's threads ({@link ComputeThreads}).
  *
  * <p>Every matrix is a contiguous row-major float32 or float64 matrix (a row range of one is fine), all of one

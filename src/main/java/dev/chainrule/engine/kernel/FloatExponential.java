@@ -4,9 +4,9 @@ package dev.chainrule.engine.kernel;
  * e^x in float32 without going through double: x = k ln 2 + f with |f| <= ln 2 / 2, e^x = 2^k e^f, e^f from a
  * degree-7 polynomial (Cephes' expf coefficients) and 2^k written straight into the exponent bits. Within 1 ulp of
  * the correctly rounded (float) Math.exp(x) over the float range (FloatExponentialTest checks every 97th float in
- * [-87.3, 88.7]). 1280 of them take ~5.7 us where Math.exp with its conversions takes 7-19 us; softmax takes the
- * exponential of every logit of every row, and with a bulk copy of the logits this cut its forward pass from ~19 to
- * ~11.5 us per 128 x 10 batch (bench/results/2026-11-22-speed-notes.md).
+ * [-87.3, 88.7]). It is faster than Math.exp with its conversions to and from double; softmax takes the exponential
+ * of every logit of every row, so this and a bulk copy of the logits are most of its forward pass's speed
+ * (bench/results/2026-11-22-speed-notes.md).
  */
 public final class FloatExponential {
     /** Below this e^x is not a normal float; the result is 0 there (Math.exp gives a subnormal or 0). */

@@ -40,7 +40,7 @@ public final class SparseRowForward {
     private final int outputWidth;
     /**
      * Row i holds input i's weights. An array per row, not one inputWidth x outputWidth array: Java 17's JIT
-     * vectorises {@code out[j] += s * w[j]} but not {@code out[j] += s * w[row + j]} (0.09 against 0.44 ns a value).
+     * vectorises {@code out[j] += s * w[j]} but not {@code out[j] += s * w[row + j]} (several times faster a value).
      */
     private final float[][] weights;
     /** c W + b, summed in float64 and rounded once. */

@@ -50,7 +50,8 @@ public record Standardiser(INDArray mean, INDArray std) {
 
     /**
      * The same statistics in two passes over the float32 rows (sums in float64): ND4J's column reductions of a
-     * 60000 x 784 matrix took 2 s on one thread, and its float64 copy as much memory again as the data.
+     * large matrix were many times slower on one thread, and its float64 copy takes as much memory again as the
+     * data (bench/results/2026-12-06-whole-job.md).
      */
     private static Standardiser fitRows(INDArray features) {
         int rows = (int) features.rows();

@@ -13,9 +13,9 @@ public final class MinibatchRows {
 
     /**
      * Copies rows order[from..to) of {@code source} into the buffer, one bulk copy per row: no index arrays and
-     * no native op (ND4J's pullRows allocated 8 objects per batch and ran ~10x slower, bench/results). The copies
-     * go through NIO views of the two arrays' memory, which Java copies without a JNI call per row (a JNI memcpy
-     * per row cost ~0.15 us, 18 us a batch even for 10-wide target rows); a source past NIO's 2 GB reach is
+     * no native op (ND4J's pullRows allocates objects per batch and was several times slower, bench/results). The
+     * copies go through NIO views of the two arrays' memory, which Java copies without a JNI call per row (a JNI
+     * call per row added up even for 10-wide target rows); a source past NIO's 2 GB reach is
      * copied by JNI memcpy instead.
      *
      * @param source a contiguous row-major matrix (not a view)
