@@ -2,6 +2,8 @@ package dev.chainrule.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.StoredDataset;
 import dev.chainrule.dataset.TestDatasets;
@@ -54,13 +56,7 @@ class SweepReplicasTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        Awaitility.await(what).atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
     }
 
     @Test

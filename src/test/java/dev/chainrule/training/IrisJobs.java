@@ -1,5 +1,7 @@
 package dev.chainrule.training;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
 import dev.chainrule.dataset.TestDatasets;
@@ -51,13 +53,7 @@ final class IrisJobs {
     }
 
     static void await(BooleanSupplier condition, String what, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
     }
 
     /** A version's parameters by name, as float32 values. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.MnistCsv;
 import dev.chainrule.dataset.StoredDataset;
@@ -59,13 +61,7 @@ abstract class ScoringResumeContract {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 240_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+        Awaitility.await(what).atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
     }
 
     /** MNIST's test images as a stored dataset, and a model trained on them for one epoch. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import org.awaitility.Awaitility;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.init.WeightInitialiser;
@@ -72,13 +73,7 @@ class TrainingJobServiceTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 90_000_000_000L; // generous: CI machines are shared
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+        Awaitility.await(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
     }
 
     private String recordedStatus(String jobId) {
