@@ -161,19 +161,7 @@ class Client(SweepMethods):
         response = self._http.request("GET", f"/models/{_id(model)}/versions/{_segment(version)}/export",
                                       params={"format": format}, accept="application/octet-stream, */*",
                                       stream=True)
-        try:
-            assert response.stream is not None
-            if destination is None:
-                return response.stream.read()
-            if hasattr(destination, "write"):
-                shutil.copyfileobj(response.stream, destination, _uploads.CHUNK)  # type: ignore[arg-type]
-                return destination  # type: ignore[return-value]
-            path = Path(destination)
-            with open(path, "wb") as out:
-                shutil.copyfileobj(response.stream, out, _uploads.CHUNK)
-            return path
-        finally:
-            response.close()
+        return _save(response, destination)
 
     def import_model(self, source: Union[PathLike, bytes, BinaryIO], *, name: Optional[str] = None,
                      format: Optional[str] = None) -> Model:
@@ -349,19 +337,7 @@ class Client(SweepMethods):
         suffix, gzip = self.SCORES_FORMATS[format]
         response = self._http.request("GET", f"/jobs/{_id(job)}/result{suffix}", params={"gzip": gzip},
                                       accept="*/*", stream=True)
-        try:
-            assert response.stream is not None
-            if destination is None:
-                return response.stream.read()
-            if hasattr(destination, "write"):
-                shutil.copyfileobj(response.stream, destination, _uploads.CHUNK)  # type: ignore[arg-type]
-                return destination  # type: ignore[return-value]
-            path = Path(destination)
-            with open(path, "wb") as out:
-                shutil.copyfileobj(response.stream, out, _uploads.CHUNK)
-            return path
-        finally:
-            response.close()
+        return _save(response, destination)
 
     # -- predictions -------------------------------------------------------------------------------------------
 
@@ -485,3 +461,21 @@ class Client(SweepMethods):
             if not current.has_next:
                 return
             page += 1
+
+
+def _save(response, destination):
+    """A streamed download's body: returned as bytes (destination None), written to a binary file object, or to a
+    path; the response is closed either way."""
+    try:
+        assert response.stream is not None
+        if destination is None:
+            return response.stream.read()
+        if hasattr(destination, "write"):
+            shutil.copyfileobj(response.stream, destination, _uploads.CHUNK)
+            return destination
+        path = Path(destination)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(response.stream, out, _uploads.CHUNK)
+        return path
+    finally:
+        response.close()
