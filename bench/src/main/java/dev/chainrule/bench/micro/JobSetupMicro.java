@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * DatasetService.load reads a job's rows; {@code statistics} is Standardiser.fit on them; {@code standardise} is
  * Standardiser.applyInPlace on a fresh copy of the raw rows (made outside the timing); {@code wholeSetup} is the
  * three in a row. The dataset file is MNIST's training set as an upload stores it (pixels 0-255, the class id;
- * {@code rows} of them, 60000 by default), written once per fork by DatasetFileWriter into a temporary folder.
+ * {@code datasetRows} of them, 60000 by default), written once per fork by DatasetFileWriter into a temporary folder.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,7 +48,7 @@ public class JobSetupMicro {
     private static final TargetEncoding ENCODING = new TargetEncoding(LossKind.CROSS_ENTROPY, MnistIdxReader.CLASSES);
 
     @Param({"60000"})
-    public int rows;
+    public int datasetRows;
 
     private Path folder;
     private Path file;
@@ -61,11 +61,11 @@ public class JobSetupMicro {
     public void setUp() throws IOException {
         folder = Files.createTempDirectory("chainrule-job-setup-micro");
         file = folder.resolve("mnist.crds");
-        write(Mnist.training(rows), MnistIdxReader.readLabels(Mnist.dir().resolve("train-labels-idx1-ubyte.gz")), file);
+        write(Mnist.training(datasetRows), MnistIdxReader.readLabels(Mnist.dir().resolve("train-labels-idx1-ubyte.gz")), file);
         raw = read();
         last = null; // the raw rows stay for the other ops
         standardiser = Standardiser.fit(raw.features());
-        if (raw.size() != rows || raw.features().columns() != 784) {
+        if (raw.size() != datasetRows || raw.features().columns() != 784) {
             throw new IllegalStateException("read " + raw.size() + " x " + raw.features().columns() + " back");
         }
     }
