@@ -16,7 +16,7 @@
 #                                PyTorch at batch 1 and 128, 7 timed rounds (about 2 minutes): ...-predict-path.md
 #                                (--rounds N, --chunk-ms M, --python PATH)
 #   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch, the predict path,
-#                                a job's setup) under JMH with -prof gc; e.g. --micro -p blasThreads=1 GemmMicro. Prints
+#                                a job's setup) under JMH with -prof gc and ND4J's objects per op; e.g. --micro -p blasThreads=1 GemmMicro. Prints
 #                                JMH's tables and writes ...-micro.txt (its result file); --micro --quick: one short
 #                                iteration of each (JobSetupMicro on 10,000 rows)
 #   bench/run.sh --threads       the thread policy: one job alone, two at once, predictions' latency while a job
@@ -104,7 +104,7 @@ if [[ "$main" == org.openjdk.jmh.Main ]]; then
   done
   exec java "${heap[@]}" --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dchainrule.mnist="$data_dir" -cp "bench/target/classes:bench/target/lib/*" \
-    org.openjdk.jmh.Main -prof gc -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
+    org.openjdk.jmh.Main -prof gc -prof dev.chainrule.bench.Nd4jObjectsProfiler -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
 fi
 exec java "${heap[@]}" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
