@@ -37,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Standardiser.applyInPlace on a fresh copy of the raw rows (made outside the timing); {@code wholeSetup} is the
  * three in a row. The dataset file is MNIST's training set as an upload stores it (pixels 0-255, the class id;
  * {@code datasetRows} of them, 60000 by default), written once per fork by DatasetFileWriter into a temporary folder.
+ * The profilers count a whole iteration, so {@code standardise}'s heap bytes and ND4J objects per op include its
+ * untimed copy's.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
