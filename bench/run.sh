@@ -15,9 +15,10 @@
 #   bench/run.sh --predict       the service's predict path (engine.model.Predictor) beside ONNX Runtime for Java and
 #                                PyTorch at batch 1 and 128, 7 timed rounds (about 2 minutes): ...-predict-path.md
 #                                (--rounds N, --chunk-ms M, --python PATH)
-#   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch) under JMH with
-#                                -prof gc; e.g. --micro -p blasThreads=1 GemmMicro. Prints JMH's tables and writes
-#                                ...-micro.txt (its result file); --micro --quick: one short iteration of each
+#   bench/run.sh --micro [JMH options]  the micro benchmarks (GEMMs, forward, one training batch, the predict path,
+#                                a job's setup) under JMH with -prof gc and ND4J's objects per op; e.g. --micro -p blasThreads=1 GemmMicro. Prints
+#                                JMH's tables and writes ...-micro.txt (its result file); --micro --quick: one short
+#                                iteration of each (JobSetupMicro on 10,000 rows)
 #   bench/run.sh --threads       the thread policy: one job alone, two at once, predictions' latency while a job
 #                                trains, shared cores against 1 thread per job: ...-thread-policy.md (--rows N, --epochs N)
 #
@@ -97,13 +98,13 @@ fi
 
 if [[ "$main" == org.openjdk.jmh.Main ]]; then
   # JMH forks each benchmark's JVM with this JVM's flags; the rest of the command line is JMH's (--quick: a smoke run)
-  jmh=(); [[ $quick -eq 1 ]] && jmh=(-wi 1 -i 1 -w 200ms -r 200ms -p blasThreads=1)
+  jmh=(); [[ $quick -eq 1 ]] && jmh=(-wi 1 -i 1 -w 200ms -r 200ms -p blasThreads=1 -p datasetRows=10000)
   for ((i = 0; i < ${#args[@]}; i++)); do
     case "${args[i]}" in --quick) ;; --data) i=$((i + 1)) ;; *) jmh+=("${args[i]}") ;; esac
   done
   exec java "${heap[@]}" --add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dchainrule.mnist="$data_dir" -cp "bench/target/classes:bench/target/lib/*" \
-    org.openjdk.jmh.Main -prof gc -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
+    org.openjdk.jmh.Main -prof gc -prof dev.chainrule.bench.Nd4jObjectsProfiler -rf text -rff "bench/results/$(date +%F)-micro$([[ $quick -eq 1 ]] && echo -quick).txt" "${jmh[@]}"
 fi
 exec java "${heap[@]}" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \

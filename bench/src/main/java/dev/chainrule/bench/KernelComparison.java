@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public final class KernelComparison {
         }
         ZonedDateTime started = ZonedDateTime.now();
         String inherited = System.getenv("OPENBLAS_CORETYPE");
-        List<String> rows = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
         List<String> cases = new ArrayList<>();
         cases.add(null);
         cases.addAll(kernels);
@@ -85,32 +86,41 @@ public final class KernelComparison {
             }
             String label = kernel == null ? (inherited == null ? "unset (OpenBLAS chooses)" : "as set: `" + inherited + "`")
                     : "`OPENBLAS_CORETYPE=" + kernel + "`";
-            rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", label, child.getOrDefault("corename", "?"),
-                    range(child, "1"), range(child, String.valueOf(Runtime.getRuntime().availableProcessors())),
-                    kernel == null ? "1.00x" : String.format(Locale.ROOT, "%.2fx", Math.max(one, all) / auto), load));
-            System.err.println("[bench] " + rows.get(rows.size() - 1));
+            rows.add(new String[] {label, child.getOrDefault("corename", "?"), range(child, "1"),
+                    range(child, String.valueOf(Runtime.getRuntime().availableProcessors())),
+                    kernel == null ? "1.00x" : String.format(Locale.ROOT, "%.2fx", Math.max(one, all) / auto), load});
+            System.err.println("[bench] " + String.join(" | ", rows.get(rows.size() - 1)));
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        StringBuilder out = new StringBuilder();
-        out.append("# OpenBLAS kernels, ").append(started.toLocalDate()).append("\n\n");
-        out.append("The GEMM limit of one training step of the benchmark's MLP (the eight products at batch 128, float32,"
-                + " through the engine's `Blas.gemm`; training samples/s if a step cost nothing but them), in a fresh JVM per"
-                + " row with `OPENBLAS_CORETYPE` as given (read when OpenBLAS loads). The first row is what a user gets with"
-                + " nothing set. Median (min - max) of 5 chunks.\n\n");
-        out.append("- **Command:** `").append(command).append("`\n");
-        out.append("- **Engine revision:** `").append(revision).append("`\n");
-        out.append("- **CPU:** ").append(EnvironmentInfo.cpuModel()).append(" (").append(EnvironmentInfo.simdFlags())
-                .append("), ").append(cores).append(" logical CPUs\n");
-        out.append("- **OpenBLAS:** ").append(EnvironmentInfo.pomVersion("org.bytedeco", "openblas"))
-                .append(" (JavaCPP presets, ND4J 1.0.0-M2.1's)\n\n");
-        out.append("| OPENBLAS_CORETYPE | kernel OpenBLAS reports | limit samples/s, 1 BLAS thread | limit samples/s, ")
-                .append(cores).append(" threads (the engine's split, OpenBLAS 1) | best vs unset | load before (1, 5, 15 min) |\n|---|---|---|---|---|---|\n");
-        rows.forEach(r -> out.append(r).append('\n'));
+        String markdown = markdown(started.toLocalDate(), command, revision, EnvironmentInfo.cpuModel() + " ("
+                + EnvironmentInfo.simdFlags() + "), " + cores + " logical CPUs", EnvironmentInfo.pomVersion("org.bytedeco",
+                "openblas"), cores, rows);
         Files.createDirectories(results);
         Path file = results.resolve(started.format(DateTimeFormatter.ISO_LOCAL_DATE) + "-kernels" + (tag == null ? "" : "-" + tag) + ".md");
-        Files.writeString(file, out.toString());
-        System.out.println(out);
+        Files.writeString(file, markdown);
+        System.out.println(markdown);
         System.err.println("[bench] wrote " + file);
+    }
+
+    /**
+     * The results file: what was measured, the run's facts, then one row per kernel (label, corename, the limit at 1
+     * thread and at {@code cores}, best against unset, the load before its child).
+     */
+    static String markdown(LocalDate date, String command, String revision, String cpu, String openblas, int cores,
+                           List<String[]> rows) {
+        Report out = new Report("OpenBLAS kernels, " + date, "The GEMM limit of one training step of the benchmark's MLP"
+                + " (the eight products at batch 128, float32, through the engine's `Blas.gemm`; training samples/s if a step"
+                + " cost nothing but them), in a fresh JVM per row with `OPENBLAS_CORETYPE` as given (read when OpenBLAS"
+                + " loads). The first row is what a user gets with nothing set. Median (min - max) of 5 chunks.");
+        out.fact("Command", "`" + command + "`");
+        out.fact("Engine revision", "`" + revision + "`");
+        out.fact("CPU", cpu);
+        out.fact("OpenBLAS", openblas + " (JavaCPP presets, ND4J 1.0.0-M2.1's)");
+        out.line();
+        out.table("OPENBLAS_CORETYPE", "kernel OpenBLAS reports", "limit samples/s, 1 BLAS thread", "limit samples/s, "
+                + cores + " threads (the engine's split, OpenBLAS 1)", "best vs unset", "load before (1, 5, 15 min)");
+        rows.forEach(r -> out.row((Object[]) r));
+        return out.markdown();
     }
 
     private static String range(Map<String, String> child, String threads) {

@@ -4,13 +4,17 @@ import dev.chainrule.engine.model.Predictor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The predict-path benchmark's Markdown: setup, medians, per-round ratios against each peer's best, targets. */
+/**
+ * The predict-path benchmark's Markdown, written by {@link Report}: setup, medians, per-round ratios against each
+ * peer's best, targets.
+ */
 record PredictPathReport(String command, String revision, Instant finished, Map<String, String> environment,
                          String uptimeStart, String uptimeEnd, String lscpu, String checks, String torchMissing,
                          int rounds, double chunkMillis, Map<String, double[][]> rates,
@@ -69,25 +73,8 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
     }
 
     String markdown() {
-        StringBuilder md = new StringBuilder();
-        md.append("# Predict path in process: Chainrule, ONNX Runtime, PyTorch (").append(finished.toString(), 0, 10).append(")\n\n");
-        md.append("- **Command:** `").append(command).append("` (revision `").append(revision).append("`), finished ")
-                .append(finished).append('\n');
-        md.append("- **CPU:** ").append(environment.get("CPU")).append(", ")
-                .append(environment.get("logical CPUs (JVM)")).append(" logical CPUs; SIMD ")
-                .append(environment.get("CPU flags (SIMD)")).append('\n');
-        md.append("- **uptime at start:** `").append(uptimeStart).append("`\n");
-        md.append("- **uptime at end:** `").append(uptimeEnd).append("`\n");
-        md.append("- **Load per round (1, 5, 15 min):** ").append(String.join("; ", loads)).append('\n');
-        md.append("- **Rounds:** ").append(rounds).append(" timed (after a warm-up round), chunks of ~")
-                .append((long) chunkMillis).append(" ms; every contender runs one chunk per batch size per round, the order "
-                        + "reversed every other round.\n");
-        md.append("- ").append(checks).append('\n');
-        if (torchMissing != null) {
-            md.append("- **PyTorch left out:** ").append(torchMissing)
-                    .append(" (`bench/peers/pytorch/run.sh` installs Debian's python3-torch)\n");
-        }
-        md.append("\nThe work: MNIST's 784-256-128-10 MLP (ReLU, ReLU, softmax), trained 2 epochs on 12,800 standardised "
+        Report md = new Report("Predict path in process: Chainrule, ONNX Runtime, PyTorch (" + finished.toString().substring(0, 10)
+                + ")", "The work: MNIST's 784-256-128-10 MLP (ReLU, ReLU, softmax), trained 2 epochs on 12,800 standardised "
                 + "rows; each call predicts raw test digits (pixels / 255, cycling through 512 rows) into a new float32 "
                 + "array. Chainrule: `Predictor.predict(float[], rows)`, the engine class `PredictionService` pools "
                 + "(standardise in float32 and the layers; rows mostly zeros start with the sparse first layer instead: "
@@ -98,28 +85,41 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
                 + "`torch.from_numpy` in, `.numpy()` out. `Network.forward (bare)`: the forward pass alone on a batch "
                 + "standardised beforehand (what the path wraps). OpenBLAS's thread count is process-wide: the service "
                 + "sets it once (ComputeThreads; on 2 cores with the default 2 workers, 1 thread), so a predict runs "
-                + "with whatever that policy gives; both counts are shown.\n\n");
+                + "with whatever that policy gives; both counts are shown.");
+        md.fact("Command", "`" + command + "` (revision `" + revision + "`), finished " + finished);
+        md.fact("CPU", environment.get("CPU") + ", " + environment.get("logical CPUs (JVM)") + " logical CPUs; SIMD "
+                + environment.get("CPU flags (SIMD)"));
+        md.fact("uptime at start", "`" + uptimeStart + "`");
+        md.fact("uptime at end", "`" + uptimeEnd + "`");
+        md.fact("Load per round (1, 5, 15 min)", String.join("; ", loads));
+        md.fact("Rounds", rounds + " timed (after a warm-up round), chunks of ~" + (long) chunkMillis + " ms; every "
+                + "contender runs one chunk per batch size per round, the order reversed every other round.");
+        md.line("- " + checks);
+        if (torchMissing != null) {
+            md.fact("PyTorch left out", torchMissing + " (`bench/peers/pytorch/run.sh` installs Debian's python3-torch)");
+        }
+        md.line();
         for (int b = 0; b < PredictPathBenchmark.BATCHES.length; b++) {
-            md.append("## Batch ").append(PredictPathBenchmark.BATCHES[b]).append(": samples/s, median (min - max)\n\n");
-            md.append("| system | setting | samples/s |\n|---|---|---|\n");
+            md.section("Batch " + PredictPathBenchmark.BATCHES[b] + ": samples/s, median (min - max)");
+            md.table("system", "setting", "samples/s");
             for (Map.Entry<String, double[][]> e : rates.entrySet()) {
                 String[] name = e.getKey().split(" \\| ");
-                md.append("| ").append(name[0]).append(" | ").append(name[1]).append(" | ")
-                        .append(Stats.of(e.getValue()[b]).format("%,.0f")).append(" |\n");
+                md.row(name[0], name[1], Stats.of(e.getValue()[b]).format("%,.0f"));
             }
-            md.append('\n');
+            md.line();
         }
-        md.append("## Ratios per round (each system's best setting of the round), median (min - max)\n\n");
-        md.append("| ratio | batch 1 | batch 128 | target |\n|---|---|---|---|\n");
+        md.section("Ratios per round (each system's best setting of the round), median (min - max)");
+        md.table("ratio", "batch 1", "batch 128", "target");
         ratioRow(md, "Chainrule / ONNX Runtime", OURS, "ONNX Runtime", "b1 >= 1.5, b128 >= 1.0");
         ratioRow(md, "Chainrule / PyTorch", OURS, "PyTorch", "b128 >= 1.3");
         ratioRow(md, "Chainrule path / bare forward", OURS, BARE, "b128 about 1.0");
-        md.append("\n## CPU time per call, one thread of everything (us), median (min - max)\n\n"
-                + "The calling thread's CPU time for the Java systems, the worker process's for PyTorch, in the "
+        md.line();
+        md.section("CPU time per call, one thread of everything (us), median (min - max)");
+        md.paragraph("The calling thread's CPU time for the Java systems, the worker process's for PyTorch, in the "
                 + "1-thread settings, where it is the whole work of a call: other processes on the machine slow it far "
                 + "less than they slow the wall clock (they still share the caches). Ratio: the peer's over Chainrule's, "
-                + "per round (above 1: Chainrule does the call in less CPU time).\n\n");
-        md.append("| system | setting | batch 1 | batch 128 |\n|---|---|---|---|\n");
+                + "per round (above 1: Chainrule does the call in less CPU time).");
+        md.table("system", "setting", "batch 1", "batch 128");
         String oursOne = null;
         for (Map.Entry<String, double[][]> e : cpu.entrySet()) {
             if (!oneThread(e.getKey())) {
@@ -127,44 +127,48 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
             }
             oursOne = e.getKey().startsWith(OURS) ? e.getKey() : oursOne;
             String[] name = e.getKey().split(" \\| ");
-            md.append("| ").append(name[0]).append(" | ").append(name[1]).append(" | ")
-                    .append(Stats.of(e.getValue()[0]).format("%,.1f")).append(" | ")
-                    .append(Stats.of(e.getValue()[1]).format("%,.1f")).append(" |\n");
+            md.row(name[0], name[1], Stats.of(e.getValue()[0]).format("%,.1f"), Stats.of(e.getValue()[1]).format("%,.1f"));
         }
         for (Map.Entry<String, double[][]> e : cpu.entrySet()) {
             if (oursOne == null || !oneThread(e.getKey()) || e.getKey().startsWith(OURS)) {
                 continue;
             }
-            md.append("| CPU time ratio ").append(e.getKey().split(" \\| ")[0]).append(" / Chainrule | | ");
+            List<Object> cells = new ArrayList<>(List.of("CPU time ratio " + e.getKey().split(" \\| ")[0] + " / Chainrule", ""));
             for (int b = 0; b < PredictPathBenchmark.BATCHES.length; b++) {
                 double[] ratio = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     ratio[r] = e.getValue()[b][r] / cpu.get(oursOne)[b][r];
                 }
-                md.append(Stats.of(ratio).format("%.2f")).append(" | ");
+                cells.add(Stats.of(ratio).format("%.2f"));
             }
-            md.append('\n');
+            md.row(cells.toArray());
         }
-        md.append("\n## Every round (samples/s)\n\n| system | setting | batch | ");
+        md.line();
+        md.section("Every round (samples/s)");
+        List<String> columns = new ArrayList<>(List.of("system", "setting", "batch"));
         for (int r = 1; r <= rounds; r++) {
-            md.append("round ").append(r).append(" | ");
+            columns.add("round " + r);
         }
-        md.append("\n|---|---|---|").append("---|".repeat(rounds)).append('\n');
+        md.table(columns);
         for (Map.Entry<String, double[][]> e : rates.entrySet()) {
             String[] name = e.getKey().split(" \\| ");
             for (int b = 0; b < PredictPathBenchmark.BATCHES.length; b++) {
-                md.append("| ").append(name[0]).append(" | ").append(name[1]).append(" | ")
-                        .append(PredictPathBenchmark.BATCHES[b]).append(" | ");
+                List<Object> cells = new ArrayList<>(List.of(name[0], name[1], PredictPathBenchmark.BATCHES[b]));
                 for (double v : e.getValue()[b]) {
-                    md.append(String.format(Locale.ROOT, "%,.0f | ", v));
+                    cells.add(String.format(Locale.ROOT, "%,.0f", v));
                 }
-                md.append('\n');
+                md.row(cells.toArray());
             }
         }
-        md.append("\n## Environment\n\n| | |\n|---|---|\n");
-        environment.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "/")).append(" |\n"));
-        md.append("\n<details><summary>lscpu</summary>\n\n```\n").append(lscpu).append("\n```\n</details>\n");
-        return md.toString();
+        md.line();
+        md.environment(null, environment, Map.of());
+        md.line("<details><summary>lscpu</summary>");
+        md.line();
+        md.line("```");
+        md.line(lscpu);
+        md.line("```");
+        md.line("</details>");
+        return md.markdown();
     }
 
     /** A setting of one thread of everything (the CPU time per call is then the work itself). */
@@ -172,22 +176,23 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
         return key.endsWith(" 1 thread") || key.endsWith(" 1 intra-op thread") || key.endsWith("| 1 intra-op + 1 OpenBLAS thread");
     }
 
-    private void ratioRow(StringBuilder md, String label, String ours, String peerPrefix, String target) {
-        md.append("| ").append(label).append(" | ");
+    private void ratioRow(Report md, String label, String ours, String peerPrefix, String target) {
+        List<Object> cells = new ArrayList<>(List.of(label));
         for (int b = 0; b < PredictPathBenchmark.BATCHES.length; b++) {
             double[] a = bestPerRound(ours, b);
             double[] p = bestPerRound(peerPrefix, b);
             if (a == null || p == null) {
-                md.append("n/a | ");
+                cells.add("n/a");
                 continue;
             }
             double[] ratio = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 ratio[r] = a[r] / p[r];
             }
-            md.append(Stats.of(ratio).format("%.2f")).append(" | ");
+            cells.add(Stats.of(ratio).format("%.2f"));
         }
-        md.append(target).append(" |\n");
+        cells.add(target);
+        md.row(cells.toArray());
     }
 
     /** Per round, the best figure among the settings of the system whose name starts with {@code prefix}. */

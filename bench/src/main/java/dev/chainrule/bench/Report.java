@@ -10,7 +10,8 @@ import java.util.Map;
  * The one writer of bench/results files: every run's Markdown starts with its title, what it measured, the facts
  * of the run (command, engine revision, start, duration, the load and what it means for the figures), then its
  * sections of paragraphs and tables, and the environment (CPU, kernel, JVM, OpenBLAS, thread variables) as a
- * table. EngineReport, ComparisonReport and Dl4jReport say what goes in; this class says how it is written.
+ * table. EngineReport, ComparisonReport, Dl4jReport, PredictPathReport, KernelComparison and MemoryFootprint say
+ * what goes in; this class says how it is written.
  */
 final class Report {
 

@@ -39,7 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ol>
  * First, the grounds for the policy: whether OpenBLAS's per-thread setter is per thread here, and one product on
  * OpenBLAS's own threads against the engine's split, with one caller and with two.
- * {@code bench/run.sh --threads}; writes bench/results/YYYY-MM-DD-thread-policy[-TAG].md.
+ * {@code bench/run.sh --threads}; writes bench/results/YYYY-MM-DD-thread-policy[-TAG].md through {@link Report}.
  */
 public final class ThreadPolicyBench {
     private record Policy(String name, int total) {
@@ -47,11 +47,12 @@ public final class ThreadPolicyBench {
 
     private final Dataset train;
     private final int epochs;
-    private final StringBuilder out = new StringBuilder();
+    private final Report out;
 
-    private ThreadPolicyBench(Dataset train, int epochs) {
+    private ThreadPolicyBench(Dataset train, int epochs, Report out) {
         this.train = train;
         this.epochs = epochs;
+        this.out = out;
     }
 
     public static void main(String[] args) throws Exception {
@@ -79,13 +80,11 @@ public final class ThreadPolicyBench {
         Dataset all = MnistIdxReader.read(data.resolve("train-images-idx3-ubyte.gz"),
                 data.resolve("train-labels-idx1-ubyte.gz"), DataType.FLOAT);
         Dataset train = rows >= all.size() ? all : all.slice(0, rows);
-        ThreadPolicyBench bench = new ThreadPolicyBench(train, epochs);
         Map<String, String> environment = EnvironmentInfo.collect();
-        bench.line("# Thread policy: jobs alone, together, and predictions under training (" + LocalDate.now() + ")");
-        bench.line("");
-        bench.line("Command: `" + command + "` at " + revision + ". MNIST " + train.size() + " rows x " + epochs
-                + " epoch(s) per job, MLP 784-256-128-10, SGD 0.1, batch 128, float32.");
-        bench.line("");
+        ThreadPolicyBench bench = new ThreadPolicyBench(train, epochs, new Report("Thread policy: jobs alone, together, "
+                + "and predictions under training (" + LocalDate.now() + ")", "Command: `" + command + "` at " + revision
+                + ". MNIST " + train.size() + " rows x " + epochs
+                + " epoch(s) per job, MLP 784-256-128-10, SGD 0.1, batch 128, float32."));
         for (String key : List.of("CPU", "logical CPUs (JVM)", "load average at start", "OpenBLAS kernel (openblas_get_corename)",
                 "OpenBLAS config", "OpenBLAS threading", "OPENBLAS_CORETYPE")) {
             bench.line("- " + key + ": " + environment.getOrDefault(key, "unknown"));
@@ -102,7 +101,7 @@ public final class ThreadPolicyBench {
                 + "figures within one run, and read the load beside them.");
         Files.createDirectories(results);
         Path file = results.resolve(LocalDate.now() + "-thread-policy" + (tag == null ? "" : "-" + tag) + ".md");
-        Files.writeString(file, bench.out, StandardCharsets.UTF_8);
+        Files.writeString(file, bench.out.markdown(), StandardCharsets.UTF_8);
         System.err.println("[bench] wrote " + file);
     }
 
@@ -215,7 +214,7 @@ public final class ThreadPolicyBench {
             double pairRate = (double) (train.size() + half.size()) * epochs / both;
             line(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.0f |", policy.name(), load,
                     (double) train.size() * epochs / alone, seconds[0], seconds[1], both, pairRate));
-            System.err.println("[bench] " + out.substring(out.lastIndexOf("| " + policy.name())).trim());
+            System.err.println("[bench] " + lastRow(policy).trim());
         }
         line("");
     }
@@ -280,7 +279,7 @@ public final class ThreadPolicyBench {
                 line(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s |", policy.name(),
                         training ? "1 job" : "none", load, pct(b1, 50), pct(b1, 99), pct(b128, 50), pct(b128, 99),
                         training ? String.format(Locale.ROOT, "%.0f", jobRate) : "-"));
-                System.err.println("[bench] " + out.substring(out.lastIndexOf("| " + policy.name())).trim());
+                System.err.println("[bench] " + lastRow(policy).trim());
             }
         }
     }
@@ -305,7 +304,13 @@ public final class ThreadPolicyBench {
         return sorted[Math.min(sorted.length - 1, (int) Math.floor(p / 100 * sorted.length))];
     }
 
+    /** The results' last row so far of {@code policy}, for the progress on stderr. */
+    private String lastRow(Policy policy) {
+        String markdown = out.markdown();
+        return markdown.substring(markdown.lastIndexOf("| " + policy.name()));
+    }
+
     private void line(String text) {
-        out.append(text).append('\n');
+        out.line(text);
     }
 }
