@@ -36,8 +36,8 @@ class FaultsConfiguration {
     /** The "storage" health contributor (readiness includes it): DOWN while the object store cannot be reached. */
     @Bean
     StorageAvailability storageHealthIndicator(dev.chainrule.storage.BlobStore store, DatabaseProperties properties,
-                                               MeterRegistry meters) {
-        return new StorageAvailability(store, properties, meters);
+                                               Clock clock, MeterRegistry meters) {
+        return new StorageAvailability(store, properties, clock, meters);
     }
 
     /**

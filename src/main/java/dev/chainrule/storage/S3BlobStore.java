@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -21,7 +20,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Objects in an S3-compatible bucket, each under {@code <prefix><key>}. Every write sends a finished local temp file
@@ -102,12 +100,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                     .ifNoneMatch(conditional ? "*" : null), RequestBody.fromFile(file)));
             return;
         }
-        S3MultipartUpload upload;
-        try {
-            upload = S3MultipartUpload.start(s3, bucket, prefix + key, file, size, partSize);
-        } catch (SdkException e) {
-            throw failure("cannot start storing " + key, e);
-        }
+        S3MultipartUpload upload = send("cannot start storing", key,
+                () -> S3MultipartUpload.start(s3, bucket, prefix + key, file, size, partSize));
         boolean stored = false;
         try {
             List<CompletedPart> parts;
@@ -127,101 +121,65 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     /** Sends a write conditionally while the store accepts that; a key already taken is {@link BlobExistsException}. */
     private void write(String key, S3MultipartUpload.ObjectWrite write) throws IOException {
-        if (conditionalWrites) {
-            try {
-                write.send(true);
-                return;
-            } catch (S3Exception e) {
-                // 412: the key exists; 409: another conditional write of the key is under way (AWS)
-                if (e.statusCode() == 412 || e.statusCode() == 409) {
-                    throw new BlobExistsException(key);
-                }
-                if (!unsupported(e)) {
-                    throw failure("cannot store " + key, e);
-                }
-                conditionalWrites = false;
-                log.warn("{} does not support conditional writes (If-None-Match: *): a write checks that its key is "
-                        + "free with a HEAD first, which two writers of one key could both pass", location());
-            } catch (SdkException e) {
+        if (conditionalWrites && sentConditionally(key, write)) {
+            return;
+        }
+        send("cannot store", key, () -> write.send(false));
+    }
+
+    /** Sends {@code write} with If-None-Match: *; false, from then on, when the store does not support that. */
+    private boolean sentConditionally(String key, S3MultipartUpload.ObjectWrite write) throws IOException {
+        try {
+            write.send(true);
+            return true;
+        } catch (SdkException e) {
+            // 412: the key exists; 409: another conditional write of the key is under way (AWS)
+            if (e instanceof S3Exception s && (s.statusCode() == 412 || s.statusCode() == 409)) {
+                throw new BlobExistsException(key);
+            }
+            if (!unsupported(e)) {
                 throw failure("cannot store " + key, e);
             }
         }
-        try {
-            write.send(false);
-        } catch (SdkException e) {
-            throw failure("cannot store " + key, e);
-        }
+        conditionalWrites = false;
+        log.warn("{} does not support conditional writes (If-None-Match: *): a write checks that its key is "
+                + "free with a HEAD first, which two writers of one key could both pass", location());
+        return false;
     }
 
     @Override
     public InputStream open(String key) throws IOException {
         BlobKeys.check(key);
-        try {
-            return s3.getObject(b -> b.bucket(bucket).key(prefix + key));
-        } catch (NoSuchKeyException e) {
-            throw new NoSuchFileException(key);
-        } catch (SdkException e) {
-            throw failure("cannot read " + key, e);
-        }
+        return send("cannot read", key, () -> s3.getObject(b -> b.bucket(bucket).key(prefix + key)));
     }
 
     @Override
     public Path localCopy(String key) throws IOException {
         BlobKeys.check(key);
-        return cache.get(key, file -> {
-            try {
-                s3.getObject(b -> b.bucket(bucket).key(prefix + key), ResponseTransformer.toFile(file));
-            } catch (NoSuchKeyException e) {
-                throw new NoSuchFileException(key);
-            } catch (SdkException e) {
-                throw failure("cannot download " + key, e);
-            }
-        });
+        return cache.get(key, file -> send("cannot download", key,
+                () -> s3.getObject(b -> b.bucket(bucket).key(prefix + key), ResponseTransformer.toFile(file))));
     }
 
+    /** The SDK answers every 404 to a HEAD of an object with NoSuchKeyException, so a missing object is false here. */
     @Override
     public boolean exists(String key) throws IOException {
         BlobKeys.check(key);
-        try {
-            s3.headObject(b -> b.bucket(bucket).key(prefix + key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw failure("cannot look for " + key, e);
-        } catch (SdkException e) {
-            throw failure("cannot look for " + key, e);
-        }
+        return found("cannot look for", key, () -> s3.headObject(b -> b.bucket(bucket).key(prefix + key)));
     }
 
+    /** A missing object is already gone (S3 itself answers 204 either way). */
     @Override
     public void delete(String key) throws IOException {
         BlobKeys.check(key);
-        try {
-            s3.deleteObject(b -> b.bucket(bucket).key(prefix + key));
-        } catch (NoSuchKeyException e) {
-            // already gone (S3 itself answers 204 either way)
-        } catch (SdkException e) {
-            throw failure("cannot delete " + key, e);
-        }
+        found("cannot delete", key, () -> s3.deleteObject(b -> b.bucket(bucket).key(prefix + key)));
         cache.remove(key);
     }
 
     @Override
     public List<Entry> list(String keyPrefix) throws IOException {
         BlobKeys.checkPrefix(keyPrefix);
-        List<Entry> entries = new ArrayList<>();
-        try {
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()) {
-                entries.add(new Entry(object.key().substring(prefix.length()), object.lastModified()));
-            }
-        } catch (SdkException e) {
-            throw failure("cannot list " + keyPrefix, e);
-        }
-        return entries;
+        return send("cannot list", keyPrefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
+                .contents().stream().map(o -> new Entry(o.key().substring(prefix.length()), o.lastModified())).toList());
     }
 
     @Override
@@ -236,11 +194,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     /** Fails unless the bucket answers: at startup, so a wrong setting stops the service at once with its reason. */
     public void checkBucket() throws IOException {
-        try {
-            s3.headBucket(b -> b.bucket(bucket));
-        } catch (SdkException e) {
-            throw failure("cannot reach " + location() + " (chainrule.storage.s3.*)", e);
-        }
+        send("cannot reach", location() + " (chainrule.storage.s3.*)", () -> s3.headBucket(b -> b.bucket(bucket)));
     }
 
     @Override
@@ -248,9 +202,40 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         s3.close();
     }
 
+    /** A request to the store, whose errors {@link #send} translates. */
+    @FunctionalInterface
+    private interface Request<T> {
+        T send();
+    }
+
+    /**
+     * Sends one request {@code doing} something to {@code subject} (a key): a missing object is
+     * {@link NoSuchFileException}, any other error of the SDK the store's own ({@link #failure}), saying so.
+     */
+    private static <T> T send(String doing, String subject, Request<T> request) throws IOException {
+        try {
+            return request.send();
+        } catch (NoSuchKeyException e) {
+            throw new NoSuchFileException(subject);
+        } catch (SdkException e) {
+            throw failure(doing + " " + subject, e);
+        }
+    }
+
+    /** {@link #send}, for a request whose missing object is an answer: false, rather than an error. */
+    private static boolean found(String doing, String key, Request<?> request) throws IOException {
+        try {
+            send(doing, key, request);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
     /** The store's answer to a header it does not implement (here: If-None-Match on a write). */
-    private static boolean unsupported(S3Exception e) {
-        return e.statusCode() == 501 || e.awsErrorDetails() != null && "NotImplemented".equals(e.awsErrorDetails().errorCode());
+    private static boolean unsupported(SdkException e) {
+        return e instanceof S3Exception s && (s.statusCode() == 501
+                || s.awsErrorDetails() != null && "NotImplemented".equals(s.awsErrorDetails().errorCode()));
     }
 
     /** A store that cannot be reached, or answers 5xx, is unavailable (a 503 to a request); anything else is an error. */

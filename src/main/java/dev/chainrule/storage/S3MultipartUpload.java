@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.S3Response;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
@@ -74,8 +76,8 @@ final class S3MultipartUpload {
     }
 
     /** The request that makes the object appear, with If-None-Match: * when {@code conditional}. */
-    void complete(List<CompletedPart> parts, boolean conditional) {
-        s3.completeMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId)
+    CompleteMultipartUploadResponse complete(List<CompletedPart> parts, boolean conditional) {
+        return s3.completeMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId)
                 .multipartUpload(m -> m.parts(parts)).ifNoneMatch(conditional ? "*" : null));
     }
 
@@ -105,7 +107,7 @@ final class S3MultipartUpload {
     /** A request that makes an object visible, sent with If-None-Match: * ({@code conditional}) or without. */
     @FunctionalInterface
     interface ObjectWrite {
-        void send(boolean conditional);
+        S3Response send(boolean conditional);
     }
 
     /** At most {@code remaining} bytes of a stream. */

@@ -17,7 +17,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -134,6 +142,44 @@ class S3BlobStoreTest extends BlobStoreContract {
         assertThat(client.getObjectAsBytes(b -> b.bucket(S3ProxyServer.BUCKET).key(key)).asString(StandardCharsets.UTF_8))
                 .isEqualTo("first");
         client.abortMultipartUpload(b -> b.bucket(S3ProxyServer.BUCKET).key(key).uploadId(uploadId));
+    }
+
+    /**
+     * Two writers of one key that both passed the HEAD: the other writer stores the key just before this store's PUT
+     * (or its multipart completion) goes out, so the server refuses the conditional write (412), which the store
+     * reports as {@link BlobExistsException}, leaving the other writer's object and no unfinished upload.
+     */
+    @Test
+    void aWriteRacedByAnotherWriterOfItsKeyIsRefusedAndTheOtherObjectStays() throws IOException {
+        ExecutionInterceptor otherWriter = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                String key = context.request() instanceof PutObjectRequest put ? put.key()
+                        : context.request() instanceof CompleteMultipartUploadRequest complete ? complete.key() : null;
+                if (key != null) {
+                    server.client().putObject(b -> b.bucket(S3ProxyServer.BUCKET).key(key), RequestBody.fromString("first"));
+                }
+            }
+        };
+        S3Client raced = S3Client.builder().httpClientBuilder(ApacheHttpClient.builder()).endpointOverride(server.endpoint())
+                .region(Region.of(S3ProxyServer.REGION)).forcePathStyle(true)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(otherWriter)).build();
+        byte[] large = new byte[(int) PART_BYTES + 1];
+        try (S3BlobStore racedStore = new S3BlobStore(raced, S3ProxyServer.BUCKET, prefix, dataDir.resolve("tmp"),
+                dataDir.resolve("raced-cache"), 1 << 20, PART_BYTES)) {
+            assertThatThrownBy(() -> racedStore.put("models/m1/v1.model", out -> out.write(1)))
+                    .isInstanceOf(BlobExistsException.class).hasMessage("an object already exists under models/m1/v1.model");
+            assertThatThrownBy(() -> racedStore.put("datasets/parts.bin", out -> out.write(large)))
+                    .isInstanceOf(BlobExistsException.class).hasMessage("an object already exists under datasets/parts.bin");
+        }
+        for (String key : List.of("models/m1/v1.model", "datasets/parts.bin")) {
+            try (var in = store.open(key)) {
+                assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).as(key).isEqualTo("first");
+            }
+        }
+        assertThat(server.client().listMultipartUploads(b -> b.bucket(S3ProxyServer.BUCKET).prefix(prefix)).uploads())
+                .as("no upload left unfinished").isEmpty();
+        assertThat(tempFiles()).as("no temp file left").isEmpty();
     }
 
     /** For stores that reject the SDK's default checksums: the same objects, sent and read without them. */
