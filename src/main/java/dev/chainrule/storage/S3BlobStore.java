@@ -106,9 +106,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         try {
             List<CompletedPart> parts;
             try {
-                parts = upload.sendParts();
-            } catch (SdkException | UncheckedIOException e) {
-                throw new IOException("cannot store the parts of " + key + " in " + location() + ": " + e.getMessage(), e);
+                // an unreachable store mid-upload is unavailable (a 503), as for a single PUT
+                parts = send("cannot store the parts of", key + " in " + location(), upload::sendParts);
+            } catch (UncheckedIOException e) {
+                throw new IOException("cannot read the parts of " + key + " from " + file + ": " + e.getMessage(), e);
             }
             write(key, upload.completion(parts));
             stored = true;

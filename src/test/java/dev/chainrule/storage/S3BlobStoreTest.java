@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +28,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
  * The contract on a real S3-compatible server (s3proxy, its own process), each test under a prefix of its own in
@@ -179,6 +181,42 @@ class S3BlobStoreTest extends BlobStoreContract {
         }
         assertThat(server.client().listMultipartUploads(b -> b.bucket(S3ProxyServer.BUCKET).prefix(prefix)).uploads())
                 .as("no upload left unfinished").isEmpty();
+        assertThat(tempFiles()).as("no temp file left").isEmpty();
+    }
+
+    /**
+     * The store going away between two parts of an upload is an outage (storage-unavailable, a 503 to a request), as
+     * for a single PUT, not a plain error; no object appears, and once the server is back the key is free.
+     */
+    @Test
+    void aStoreLostBetweenTwoPartsIsUnavailableAndStoresNothing() throws Exception {
+        AtomicInteger parts = new AtomicInteger();
+        ExecutionInterceptor outage = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof UploadPartRequest && parts.incrementAndGet() == 2) {
+                    try {
+                        server.kill();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        S3Client client = S3Client.builder().httpClientBuilder(ApacheHttpClient.builder()).endpointOverride(server.endpoint())
+                .region(Region.of(S3ProxyServer.REGION)).forcePathStyle(true)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(outage)).build();
+        byte[] large = new byte[(int) PART_BYTES * 2 + 1];
+        try (S3BlobStore lost = new S3BlobStore(client, S3ProxyServer.BUCKET, prefix, dataDir.resolve("tmp"),
+                dataDir.resolve("lost-cache"), 1 << 20, PART_BYTES)) {
+            assertThatThrownBy(() -> lost.put("datasets/parts.bin", out -> out.write(large)))
+                    .isInstanceOf(StorageUnavailableException.class)
+                    .hasMessageContaining("cannot store the parts of datasets/parts.bin in bucket s3://chainrule/" + prefix);
+        } finally {
+            server.restart();
+        }
+        assertThat(parts.get()).as("the upload reached its second part").isGreaterThanOrEqualTo(2);
+        assertThat(store.exists("datasets/parts.bin")).as("no object appeared").isFalse();
         assertThat(tempFiles()).as("no temp file left").isEmpty();
     }
 
