@@ -60,6 +60,13 @@ public final class DatasetFile {
         this.summary = summary;
     }
 
+    /** Whether the file starts with this format's magic bytes (a file of another format does not). */
+    public static boolean hasMagic(Path file) throws IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        }
+    }
+
     /** Reads and checks a file's header and footer (not its rows). */
     public static DatasetFile open(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
