@@ -1,5 +1,6 @@
 package dev.chainrule.dataset;
 
+import dev.chainrule.engine.training.Dataset;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Writes a {@link DatasetFile} as rows arrive (a {@link CsvRowSink}), so the dataset never has to fit in memory:
@@ -66,6 +70,53 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
                 Files.deleteIfExists(file);
             }
         }
+    }
+
+    /**
+     * Writes rows held in memory (a training job's rows sent with its request) as a new dataset file: each row's
+     * features, then its targets, as float32, with the same statistics and checksum as an upload's.
+     *
+     * @return what the file holds
+     */
+    public static DatasetSummary fromRows(Dataset rows, List<String> featureNames, List<String> targetNames, Path file)
+            throws IOException {
+        boolean done = false;
+        try (DatasetFileWriter writer = new DatasetFileWriter(file)) {
+            writer.columns(featureNames, targetNames);
+            int d = featureNames.size();
+            int k = targetNames.size();
+            float[] features = new float[d];
+            float[] targets = new float[k];
+            // a chunk of rows copied off the arrays at a time, never all of them
+            for (int from = 0; from < rows.size(); from += FROM_ROWS_CHUNK) {
+                int to = Math.min(rows.size(), from + FROM_ROWS_CHUNK);
+                float[] x = chunk(rows.features(), from, to, d);
+                float[] y = chunk(rows.targets(), from, to, k);
+                for (int r = 0; r < to - from; r++) {
+                    System.arraycopy(x, r * d, features, 0, d);
+                    System.arraycopy(y, r * k, targets, 0, k);
+                    writer.row(features, targets, from + r);
+                }
+            }
+            DatasetSummary summary = writer.finish();
+            done = true;
+            return summary;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    private static final int FROM_ROWS_CHUNK = 1024;
+
+    /** Rows {@code from..to-1} of a T x width matrix as float32, row-major. */
+    private static float[] chunk(INDArray matrix, int from, int to, int width) {
+        if (matrix.rank() != 2 || matrix.columns() != width) {
+            throw new IllegalArgumentException("a matrix of " + width + " columns was expected, got shape "
+                    + java.util.Arrays.toString(matrix.shape()));
+        }
+        return matrix.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 
     @Override

@@ -6,83 +6,92 @@ import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.StoredDataset;
 import dev.chainrule.dataset.TargetEncoding;
 import dev.chainrule.engine.training.Dataset;
+import dev.chainrule.storage.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
-/** Where a job's rows come from when it runs: its own files of inline rows, or stored datasets read then. */
+/**
+ * A job's rows when it runs, read one way whatever their source: a file in the dataset format (an uploaded dataset's,
+ * or the job's own file of the rows its request carried), read into matrices off the heap with its checksum and each
+ * target checked for the model, and split as it is read when the job holds out validation rows. (A job recorded by
+ * an earlier version may name a file of its rows in ND4J's format: {@link LegacyJobRowsFile} reads it.)
+ */
 @Component
 class JobData {
     /** At most this many problems of a dataset's rows are named in a failed job's reason. */
     static final int MAX_REPORTED_ROW_PROBLEMS = 10;
 
     private final DatasetService datasets;
-    private final JobFiles files;
+    private final BlobStore blobs;
 
-    JobData(DatasetService datasets, JobFiles files) {
+    JobData(DatasetService datasets, BlobStore blobs) {
         this.datasets = datasets;
-        this.files = files;
+        this.blobs = blobs;
+    }
+
+    /** A file to read and how a failed job's reason names it. */
+    private record RowsFile(String key, String named) {
     }
 
     /**
-     * A job's spec from its record: inline rows read back from the job's files, stored datasets named. (A record
-     * written before jobs read their datasets when they run has the dataset's rows in its files: those are used.)
-     */
-    TrainingJobSpec spec(JobRepository.JobRow row) {
-        JobRepository.Settings s = row.settings();
-        boolean trainingInFile = row.trainingFile() != null;
-        boolean validationInFile = row.validationFile() != null;
-        return new TrainingJobSpec(row.modelId(), trainingInFile ? files.readData(row.trainingFile()) : null,
-                trainingInFile ? null : row.trainingDatasetId(),
-                validationInFile ? files.readData(row.validationFile()) : null,
-                validationInFile ? null : row.validationDatasetId(),
-                trainingInFile ? null : s.validationSplit(), s.trainingRows(), s.config(), s.fromVersion(), s.standardise());
-    }
-
-    /**
-     * The job's raw training and validation rows (the latter null without validation): inline ones as given, a
-     * stored dataset read from its file, checked row by row and split as the request asked.
+     * The job's raw training and validation rows (the latter null without validation), targets encoded for the
+     * model; what cannot be read or does not fit fails the job ({@link UnreadableDatasetException}).
      */
     Dataset[] rows(TrainingJobSpec spec, TargetEncoding encoding) {
-        Dataset training = spec.training();
-        Dataset validation = spec.validation();
-        if (training == null) {
-            Dataset[] parts = readDataset(spec.trainingDatasetId(), encoding, spec.validationSplit());
-            training = parts[0];
-            if (spec.validationSplit() != null) {
-                validation = parts[1];
-            }
+        Validation.Split split = spec.validation() instanceof Validation.Split held ? held : null;
+        RowsFile trainingFile = file(spec.training());
+        Dataset[] parts = read(trainingFile, spec.training() instanceof RowSource.JobRowsFile, encoding, split);
+        Dataset validation = null;
+        if (split != null) {
+            validation = parts[1];
+        } else if (spec.validation() instanceof Validation.OwnRows own) {
+            validation = read(file(own.rows()), own.rows() instanceof RowSource.JobRowsFile, encoding, null)[0];
         }
-        if (spec.validationDatasetId() != null) {
-            validation = readDataset(spec.validationDatasetId(), encoding, null)[0];
-        }
-        if (training.size() != spec.trainingRows()) {
-            throw new UnreadableDatasetException("dataset " + spec.trainingDatasetId() + " gave " + training.size()
+        if (parts[0].size() != spec.trainingRows()) {
+            throw new UnreadableDatasetException(trainingFile.named() + " gave " + parts[0].size()
                     + " training rows, the job was planned for " + spec.trainingRows());
         }
-        return new Dataset[] {training, validation};
+        return new Dataset[] {parts[0], validation};
+    }
+
+    private RowsFile file(RowSource source) {
+        if (source instanceof RowSource.UploadedDataset uploaded) {
+            StoredDataset stored;
+            try {
+                stored = datasets.get(uploaded.datasetId());
+            } catch (DatasetNotFoundException e) {
+                throw new UnreadableDatasetException("dataset " + uploaded.datasetId() + " no longer exists");
+            }
+            return new RowsFile(stored.file(), "dataset '" + stored.name() + "' (" + stored.id() + ")");
+        }
+        if (source instanceof RowSource.JobRowsFile own) {
+            return new RowsFile(own.key(), "the job's rows (" + own.key() + ")");
+        }
+        throw new IllegalStateException("a job runs on stored rows; the request's rows are stored when it is submitted");
     }
 
     /**
-     * A stored dataset's rows, targets encoded for the model, split in two as they are read when {@code heldOut} is
-     * given ({training, validation}; else {all rows}); what cannot be read or does not fit fails the job.
+     * A file's rows, split in two as they are read when {@code heldOut} is given ({training, validation}; else
+     * {all rows}).
      *
-     * @param heldOut the validation split, or null
+     * @param mayBeLegacy whether the file is the job's own, which an earlier version wrote in ND4J's format
      */
-    private Dataset[] readDataset(String datasetId, TargetEncoding encoding, TrainingJobSpec.ValidationSplit heldOut) {
-        StoredDataset stored;
-        try {
-            stored = datasets.get(datasetId);
-        } catch (DatasetNotFoundException e) {
-            throw new UnreadableDatasetException("dataset " + datasetId + " no longer exists");
-        }
-        String named = "dataset '" + stored.name() + "' (" + stored.id() + ")";
+    private Dataset[] read(RowsFile file, boolean mayBeLegacy, TargetEncoding encoding, Validation.Split heldOut) {
         List<String> problems = new ArrayList<>();
         Dataset[] data;
         try {
-            data = datasets.load(stored, encoding, new DatasetFile.Problems() {
+            // random access: the data directory's own file, or a cached download of the object
+            Path local = blobs.localCopy(file.key());
+            if (mayBeLegacy && !DatasetFile.hasMagic(local)) {
+                return LegacyJobRowsFile.read(local, heldOut);
+            }
+            DatasetFile rows = DatasetFile.open(local);
+            data = rows.load(encoding, new DatasetFile.Problems() {
                 @Override
                 public void add(String where, String reason) {
                     if (problems.size() < MAX_REPORTED_ROW_PROBLEMS) {
@@ -94,15 +103,16 @@ class JobData {
                 public boolean isFull() {
                     return problems.size() >= MAX_REPORTED_ROW_PROBLEMS;
                 }
-            }, heldOut == null ? null : heldOut.of((int) stored.summary().rows()));
+            }, heldOut == null ? null : heldOut.of((int) rows.summary().rows()));
+        } catch (NoSuchFileException e) {
+            throw new UnreadableDatasetException("cannot read " + file.named() + ": its file " + file.key() + " is missing");
+        } catch (IOException e) {
+            throw new UnreadableDatasetException("cannot read " + file.named() + ": " + e.getMessage());
         } catch (UncheckedIOException e) {
-            IOException cause = e.getCause();
-            String why = cause instanceof java.nio.file.NoSuchFileException ? "its file " + stored.file() + " is missing"
-                    : cause.getMessage();
-            throw new UnreadableDatasetException("cannot read " + named + ": " + why);
+            throw new UnreadableDatasetException("cannot read " + file.named() + ": " + e.getCause().getMessage());
         }
         if (data == null) {
-            throw new UnreadableDatasetException(named + " does not fit the model: " + String.join("; ", problems));
+            throw new UnreadableDatasetException(file.named() + " does not fit the model: " + String.join("; ", problems));
         }
         return data;
     }

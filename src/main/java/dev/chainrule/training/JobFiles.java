@@ -1,25 +1,26 @@
 package dev.chainrule.training;
 
+import dev.chainrule.dataset.DatasetFileWriter;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.model.CheckpointFile;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.TrainingCheckpoint;
 import dev.chainrule.storage.BlobStore;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * A job's own files: rows given inline with the request, and its checkpoints. Every name is new (a checkpoint's
+ * A job's own files: rows sent with its request, and its checkpoints. Every name is new (a checkpoint's
  * carries the attempt and a UUID), so a replica that lost its lease can never overwrite what the new owner wrote.
  */
 @Component
@@ -39,28 +40,40 @@ class JobFiles {
         this.files = files;
     }
 
-    /** A job's rows in a file of its own: features then targets, in ND4J's binary array format. */
-    String writeData(String jobId, String name, Dataset data) {
+    /**
+     * Rows sent with a job's request, stored as a new file of the job's in the dataset format (docs/dataset-format.md):
+     * features {@code x1..xD}, then the targets in the network's shape {@code y1..yK}, float32, with the statistics
+     * and checksum an upload's file has, so the job reads them as it reads a dataset.
+     *
+     * @param name what the rows are to the job: "training" or "validation"
+     * @return the file's key
+     */
+    String writeRows(String jobId, String name, Dataset rows) {
+        String key = "jobs/" + jobId + "/" + name + ".bin";
+        Path temp = null;
         try {
-            return files.put("jobs/" + jobId + "/" + name + ".nd4j", out -> {
-                DataOutputStream stream = new DataOutputStream(out);
-                Nd4j.write(data.features(), stream);
-                Nd4j.write(data.targets(), stream);
-                stream.flush();
-            });
+            temp = files.newTempFile();
+            DatasetFileWriter.fromRows(rows, columns("x", (int) rows.features().columns()),
+                    columns("y", (int) rows.targets().columns()), temp);
+            return files.putFile(key, temp);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store the data of job " + jobId, e);
+            throw new UncheckedIOException("cannot store the " + name + " rows of job " + jobId, e);
+        } finally {
+            deleteTemp(temp);
         }
     }
 
-    Dataset readData(String file) {
-        try (InputStream in = new BufferedInputStream(files.open(file), 1 << 16)) {
-            DataInputStream stream = new DataInputStream(in);
-            INDArray features = Nd4j.read(stream);
-            INDArray targets = Nd4j.read(stream);
-            return new Dataset(features, targets);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read job data " + file, e);
+    private static List<String> columns(String prefix, int count) {
+        return IntStream.rangeClosed(1, count).mapToObj(i -> prefix + i).toList();
+    }
+
+    private static void deleteTemp(Path temp) {
+        if (temp != null) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                log.warn("could not delete the temp file {}", temp, e);
+            }
         }
     }
 

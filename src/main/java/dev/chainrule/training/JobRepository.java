@@ -34,14 +34,15 @@ class JobRepository {
     }
 
     /**
-     * What a job needs to run (again), besides its data: the spec's settings.
+     * What a job needs to run (again), besides where its rows are: the spec's settings, kept as JSON.
      *
      * @param trainingRows    rows of training data, for the planned batch count
-     * @param validationSplit the rows of the training dataset held out for validation, or null (absent from records
-     *                        of jobs that split their rows when they were submitted)
+     * @param validationSplit the rows of the training rows held out for validation, or null (absent from records
+     *                        of jobs written before inline rows were split as they are read: those split them when
+     *                        they were submitted, into two files)
      */
     record Settings(TrainingConfig config, Integer fromVersion, boolean standardise, int trainingRows,
-                    TrainingJobSpec.ValidationSplit validationSplit) {
+                    Validation.Split validationSplit) {
     }
 
     /** A jobs row. */
@@ -60,6 +61,54 @@ class JobRepository {
             this(id, modelId, status, settings, trainingDatasetId, validationDatasetId, trainingFile, validationFile,
                     createdAt, startedAt, finishedAt, history, batchesDone, checkpoint, failureReason, endReason,
                     resultVersion, finalMetrics, owner, attempt, cancelRequested, JobKind.TRAINING, null, null, null);
+        }
+
+        /**
+         * A new training job's row: where its rows are goes to the columns that name a dataset or a file (so a
+         * dataset's delete sees the job, and the orphan sweep the files), the validation split to its settings.
+         */
+        static JobRow queued(String id, TrainingJobSpec spec, Instant createdAt) {
+            Validation validation = spec.validation();
+            RowSource ownValidation = validation instanceof Validation.OwnRows own ? own.rows() : null;
+            Settings settings = new Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.trainingRows(),
+                    validation instanceof Validation.Split split ? split : null);
+            return new JobRow(id, spec.modelId(), JobStatus.QUEUED, settings, datasetId(spec.training()),
+                    datasetId(ownValidation), file(spec.training()), file(ownValidation), createdAt, null, null,
+                    List.of(), 0, null, null, null, null, null, null, 0, false);
+        }
+
+        /**
+         * The job to run, as its row names its rows: a file of its own (one the request's rows were stored in, or,
+         * in records of earlier versions, a copy of a dataset's rows) before a dataset.
+         *
+         * @throws IllegalStateException when the row names no training rows (a scoring job, or one that has ended)
+         */
+        TrainingJobSpec spec() {
+            RowSource training = source(trainingFile, trainingDatasetId);
+            if (training == null || settings == null) {
+                throw new IllegalStateException("job " + id + ": its record names no training rows to run on");
+            }
+            RowSource ownValidation = source(validationFile, validationDatasetId);
+            Validation validation = ownValidation != null ? new Validation.OwnRows(ownValidation)
+                    : settings.validationSplit() != null ? settings.validationSplit() : Validation.NONE;
+            return new TrainingJobSpec(modelId, training, validation, settings.trainingRows(), settings.config(),
+                    settings.fromVersion(), settings.standardise());
+        }
+
+        private static RowSource source(String file, String datasetId) {
+            return file != null ? new RowSource.JobRowsFile(file)
+                    : datasetId != null ? new RowSource.UploadedDataset(datasetId) : null;
+        }
+
+        private static String datasetId(RowSource source) {
+            return source instanceof RowSource.UploadedDataset dataset ? dataset.datasetId() : null;
+        }
+
+        private static String file(RowSource source) {
+            if (source instanceof RowSource.RequestRows) {
+                throw new IllegalArgumentException("a request's rows are stored in a file of the job before its row names them");
+            }
+            return source instanceof RowSource.JobRowsFile file ? file.key() : null;
         }
     }
 

@@ -94,7 +94,7 @@ class JobRunner {
      * lease is released at once, so another replica continues it from its last checkpoint).
      */
     void run(ClaimedJob claimed, BooleanSupplier shuttingDown) {
-        guarded(claimed, shuttingDown, () -> train(claimed, data.spec(claimed.row()), claimed.row().checkpoint(),
+        guarded(claimed, shuttingDown, () -> train(claimed, claimed.row().spec(), claimed.row().checkpoint(),
                 shuttingDown));
     }
 
@@ -146,7 +146,7 @@ class JobRunner {
         Model model = models.get(spec.modelId());
         Dataset[] raw = data.rows(spec, new TargetEncoding(model.definition().loss(), model.definition().outputWidth()));
         timings.lap("read");
-        Map<String, Object> madeBy = provenance.of(job.id(), claimed.row(), model, raw);
+        Map<String, Object> madeBy = provenance.of(job.id(), claimed.row().settings(), spec, model, raw);
         timings.lap("provenance");
         Network network;
         Standardiser standardiser;

@@ -32,20 +32,23 @@ class Provenance {
     }
 
     /**
-     * @param raw the rows as read (before standardisation): training, then validation or null
+     * @param settings the job's settings as its record keeps them
+     * @param spec     the job, for where its rows came from
+     * @param raw      the rows as read (before standardisation): training, then validation or null
      */
-    Map<String, Object> of(String jobId, JobRepository.JobRow row, Model model, Dataset[] raw) {
+    Map<String, Object> of(String jobId, JobRepository.Settings settings, TrainingJobSpec spec, Model model, Dataset[] raw) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("jobId", jobId);
-        out.put("settings", withoutNulls(JobRepository.JSON.convertValue(row.settings(), Map.class)));
+        out.put("settings", withoutNulls(JobRepository.JSON.convertValue(settings, Map.class)));
         out.put("seed", model.seed());
-        out.put("training", data(row.trainingDatasetId(), raw[0]));
+        out.put("training", data(spec.training(), raw[0]));
         if (raw[1] != null) {
-            out.put("validation", data(row.validationDatasetId() != null ? row.validationDatasetId()
-                    : row.settings().validationSplit() != null ? row.trainingDatasetId() : null, raw[1]));
+            // rows held out of the training rows come from where those came from
+            out.put("validation", data(spec.validation() instanceof Validation.OwnRows own ? own.rows() : spec.training(),
+                    raw[1]));
         }
-        if (row.settings().fromVersion() != null) {
-            out.put("continuedFrom", row.settings().fromVersion());
+        if (settings.fromVersion() != null) {
+            out.put("continuedFrom", settings.fromVersion());
         }
         Map<String, Object> service = new LinkedHashMap<>();
         BuildProperties b = build.getIfAvailable();
@@ -74,8 +77,11 @@ class Provenance {
         return out;
     }
 
-    /** Where rows came from (a stored dataset's id, or inline) and their shape and CRC-32C. */
-    private static Map<String, Object> data(String datasetId, Dataset rows) {
+    /**
+     * Where rows came from (a stored dataset's id, or inline: sent with the request) and their shape and CRC-32C.
+     */
+    private static Map<String, Object> data(RowSource source, Dataset rows) {
+        String datasetId = source instanceof RowSource.UploadedDataset uploaded ? uploaded.datasetId() : null;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("source", datasetId != null ? "dataset" : "inline");
         if (datasetId != null) {

@@ -24,8 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Training jobs as users see them: submit, read, list, cancel. A job is a record in the jobs table from the moment
  * it is accepted; it waits there until a worker of any replica claims it ({@link TrainingWorkers}), and whichever
- * replica is asked shows it. Rows given inline go to files of the job's own; a stored dataset is only named by the
- * record and read when the job runs, so a queued job costs a record, not a copy of its data.
+ * replica is asked shows it. Rows sent with the request go to files of the job's own, in the dataset format; a stored
+ * dataset is only named by the record; both are read when the job runs, so a queued job holds no rows in memory.
  *
  * <p>The queue is bounded for the whole cluster: a submission counts the queued and running jobs and the workers of
  * the live replicas, and inserts, while it holds the queue's lock, so concurrent submissions to different replicas
@@ -82,23 +82,16 @@ public class TrainingJobService implements DatasetUsage, ModelUsage {
         String id = UUID.randomUUID().toString();
         Instant now = DatabaseTime.now(clock);
         try {
-            // inline rows first (files nobody names yet), then the record that names them
-            String trainingFile = spec.training() == null ? null : files.writeData(id, "training", spec.training());
-            String validationFile = spec.validation() == null ? null : files.writeData(id, "validation", spec.validation());
-            JobRepository.JobRow row = new JobRepository.JobRow(id, model.id(), JobStatus.QUEUED,
-                    new JobRepository.Settings(spec.config(), spec.fromVersion(), spec.standardise(), spec.trainingRows(),
-                            spec.validationSplit()),
-                    spec.trainingDatasetId(), spec.validationDatasetId(), trainingFile, validationFile, now, null, null,
-                    List.of(), 0, null, null, null, null, null, null, 0, false);
+            // the request's rows first (files nobody names yet), then the record that names them
+            TrainingJobSpec stored = spec.withRows(stored(id, "training", spec.training()), stored(id, spec.validation()));
+            JobRepository.JobRow row = JobRepository.JobRow.queued(id, stored, now);
             transaction.executeWithoutResult(status -> {
                 replicas.lockQueue();
                 // the model's and the datasets' rows locked until the record naming them is in: a delete waits for
                 // it, then sees the job, or the job finds nothing to train
                 models.lockForJob(model.id());
-                for (String datasetId : new String[] {spec.trainingDatasetId(), spec.validationDatasetId()}) {
-                    if (datasetId != null) {
-                        datasets.lockForJob(datasetId);
-                    }
+                for (String datasetId : stored.datasetIds()) {
+                    datasets.lockForJob(datasetId);
                 }
                 checkCapacity();
                 records.insert(row);
@@ -125,6 +118,17 @@ public class TrainingJobService implements DatasetUsage, ModelUsage {
             workers.wake();
         }
         return job;
+    }
+
+    /** Where the job reads rows from: rows sent with the request are stored as a file of the job's first. */
+    private RowSource stored(String jobId, String name, RowSource source) {
+        return source instanceof RowSource.RequestRows given ? new RowSource.JobRowsFile(files.writeRows(jobId, name,
+                given.rows())) : source;
+    }
+
+    private Validation stored(String jobId, Validation validation) {
+        return validation instanceof Validation.OwnRows own ? new Validation.OwnRows(stored(jobId, "validation", own.rows()))
+                : validation;
     }
 
     /**

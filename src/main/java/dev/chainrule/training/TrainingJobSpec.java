@@ -1,56 +1,65 @@
 package dev.chainrule.training;
 
-import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.TrainingConfig;
 import java.util.Objects;
 
 /**
- * A validated training request, ready to run: where its raw (unstandardised) rows come from, hyperparameters,
- * and where the weights start. Rows given inline are here (already checked, and already split when a
- * validationSplit was asked for); a stored dataset is only named, and read, split and checked row by row when the
- * job runs, so a queued job holds no copy of it.
+ * A validated training request, ready to run: where its raw (unstandardised) rows come from, which rows it validates
+ * on, hyperparameters, and where the weights start. Whatever their source, the rows are read from a file in the
+ * dataset format when the job runs (and split then when a validation split was asked for), so a queued job holds no
+ * copy of them in memory.
  *
- * @param modelId             the model to train
- * @param training            training rows given inline (raw features; targets in the network's shape), or null
- * @param trainingDatasetId   the stored dataset to train on, when {@code training} is null
- * @param validation          validation rows given inline, or null
- * @param validationDatasetId the stored dataset to validate on, or null
- * @param validationSplit     rows of the training dataset held out for validation when the job runs, or null
- *                            (only with {@code trainingDatasetId} and no other validation rows)
- * @param trainingRows        rows the job trains on (after the split), for its planned batch count
- * @param config              epochs, batch size, optimiser, penalties, shuffling, early stopping
- * @param fromVersion         continue from this version's weights (and its standardisation); null for a fresh start
- * @param standardise         fit z-score standardisation on the training rows (fresh starts only)
+ * @param modelId      the model to train
+ * @param training     where the training rows come from (before any validation split)
+ * @param validation   the validation rows: none, held out of the training rows, or their own
+ * @param trainingRows rows the job trains on (after the split), for its planned batch count
+ * @param config       epochs, batch size, optimiser, penalties, shuffling, early stopping
+ * @param fromVersion  continue from this version's weights (and its standardisation); null for a fresh start
+ * @param standardise  fit z-score standardisation on the training rows (fresh starts only)
  */
-public record TrainingJobSpec(String modelId, Dataset training, String trainingDatasetId, Dataset validation,
-                              String validationDatasetId, ValidationSplit validationSplit, int trainingRows,
+public record TrainingJobSpec(String modelId, RowSource training, Validation validation, int trainingRows,
                               TrainingConfig config, Integer fromVersion, boolean standardise) {
     public TrainingJobSpec {
         Objects.requireNonNull(modelId, "modelId");
+        Objects.requireNonNull(training, "training");
+        Objects.requireNonNull(validation, "validation");
         Objects.requireNonNull(config, "config");
-        if ((training == null) == (trainingDatasetId == null)) {
-            throw new IllegalArgumentException("give either training rows or a training dataset");
-        }
-        if (validation != null && validationDatasetId != null) {
-            throw new IllegalArgumentException("give either validation rows or a validation dataset");
-        }
-        if (validationSplit != null && (trainingDatasetId == null || validation != null || validationDatasetId != null)) {
-            throw new IllegalArgumentException("a validation split holds out rows of a training dataset that has no other validation rows");
-        }
-        if (training != null && training.size() != trainingRows) {
-            throw new IllegalArgumentException("trainingRows is " + trainingRows + " but " + training.size() + " rows were given");
-        }
         if (trainingRows < 1) {
             throw new IllegalArgumentException("trainingRows must be positive, got " + trainingRows);
         }
+        if (training instanceof RowSource.RequestRows given) {
+            int rows = validation instanceof Validation.Split split ? split.trainingRows(given.rows().size())
+                    : given.rows().size();
+            if (rows != trainingRows) {
+                throw new IllegalArgumentException("trainingRows is " + trainingRows + " but the rows given leave " + rows);
+            }
+        }
     }
 
-    /** A job on rows given inline (no stored dataset). */
+    /** A job on rows sent with it: {@code training}, and {@code validation} or null for none. */
     public TrainingJobSpec(String modelId, Dataset training, Dataset validation, TrainingConfig config,
                            Integer fromVersion, boolean standardise) {
-        this(modelId, Objects.requireNonNull(training, "training"), null, validation, null, null, training.size(), config,
-                fromVersion, standardise);
+        this(modelId, new RowSource.RequestRows(training),
+                validation == null ? Validation.NONE : new Validation.OwnRows(new RowSource.RequestRows(validation)),
+                training.size(), config, fromVersion, standardise);
+    }
+
+    /** The same job reading its rows from other sources (the files its rows were stored in). */
+    TrainingJobSpec withRows(RowSource training, Validation validation) {
+        return new TrainingJobSpec(modelId, training, validation, trainingRows, config, fromVersion, standardise);
+    }
+
+    /** The uploaded datasets the job reads (training first), none, one or two. */
+    java.util.List<String> datasetIds() {
+        java.util.List<String> ids = new java.util.ArrayList<>(2);
+        if (training instanceof RowSource.UploadedDataset dataset) {
+            ids.add(dataset.datasetId());
+        }
+        if (validation instanceof Validation.OwnRows own && own.rows() instanceof RowSource.UploadedDataset dataset) {
+            ids.add(dataset.datasetId());
+        }
+        return ids;
     }
 
     /** Minibatches the whole job plans to run (early stopping may end it sooner). */
@@ -67,25 +76,5 @@ public record TrainingJobSpec(String modelId, Dataset training, String trainingD
     static int batchesPerEpoch(TrainingConfig config, int rows) {
         int batch = Math.min(config.batchSize(), Math.max(1, rows));
         return (rows + batch - 1) / batch;
-    }
-
-    /**
-     * Rows of the training dataset held out for validation: {@code DatasetSplit.random(rows, fraction, seed)}, the
-     * same rows whenever the job runs.
-     *
-     * @param fraction of the rows held out, in (0, 1)
-     * @param seed     the split's seed (the request's shuffle seed)
-     */
-    public record ValidationSplit(double fraction, long seed) {
-        public ValidationSplit {
-            if (!(fraction > 0 && fraction < 1)) {
-                throw new IllegalArgumentException("fraction must be in (0, 1), got " + fraction);
-            }
-        }
-
-        /** The split of a dataset of {@code rows} rows: the one POST /train makes of as many inline rows. */
-        public DatasetSplit of(int rows) {
-            return DatasetSplit.random(rows, fraction, seed);
-        }
     }
 }

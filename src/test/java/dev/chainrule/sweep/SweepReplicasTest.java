@@ -15,7 +15,7 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.optim.OptimiserSettings;
 import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.storage.ServiceOnDisk;
-import dev.chainrule.training.TrainingJobSpec;
+import dev.chainrule.training.Validation;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +73,7 @@ class SweepReplicasTest {
                     new LayerSpec(3, Activation.SOFTMAX)), LossKind.CROSS_ENTROPY, WeightInitialiser.XAVIER);
             Map<String, Object> parameters = new LinkedHashMap<>(Map.of("units", units));
             trials.add(new TrialPlan(parameters, new TrialPlan.ModelPlan("replicas trial", null, definition, 1, 1e-7),
-                    new TrialPlan.JobPlan(iris.id(), null, new TrainingJobSpec.ValidationSplit(0.2, 5), 120,
+                    new TrialPlan.JobPlan(iris.id(), null, new Validation.Split(0.2, 5), 120,
                             TrainingConfig.of(30, 1, OptimiserSettings.adam(0.01), 5), true)));
         }
         Sweep created = first.getBean(SweepService.class).create(new SweepPlan("replicas", SweepMetric.VALIDATION_LOSS,

@@ -124,8 +124,8 @@ abstract class JobResumeContract {
         }
         ModelService models = context.getBean(ModelService.class);
         Model interrupted = models.create("interrupted", null, iris(), 5, 1e-7);
-        TrainingJobSpec onDataset = new TrainingJobSpec(interrupted.id(), null, iris.id(), null, null,
-                new TrainingJobSpec.ValidationSplit(0.2, 23), 120, datasetConfig(), null, true);
+        TrainingJobSpec onDataset = new TrainingJobSpec(interrupted.id(), new RowSource.UploadedDataset(iris.id()),
+                new Validation.Split(0.2, 23), 120, datasetConfig(), null, true);
         TrainingJob job = context.getBean(TrainingJobService.class).submit(onDataset);
         JdbcClient db = context.getBean(JdbcClient.class);
         assertThat(db.sql("SELECT count(*) FROM jobs WHERE id = ? AND training_file IS NULL AND validation_file IS NULL"

@@ -79,8 +79,8 @@ abstract class ScoringResumeContract {
         Model model = context.getBean(ModelService.class).create("mnist", null, new NetworkDefinition(784,
                 List.of(new LayerSpec(64, Activation.RELU), new LayerSpec(10, Activation.SOFTMAX)),
                 LossKind.CROSS_ENTROPY, WeightInitialiser.HE), 3, 1e-7);
-        TrainingJob training = context.getBean(TrainingJobService.class).submit(new TrainingJobSpec(model.id(), null,
-                dataset.id(), null, null, null, MnistCsv.ROWS, TrainingConfig.of(1, 100, OptimiserSettings.adam(0.002), 5),
+        TrainingJob training = context.getBean(TrainingJobService.class).submit(new TrainingJobSpec(model.id(),
+                new RowSource.UploadedDataset(dataset.id()), Validation.NONE, MnistCsv.ROWS, TrainingConfig.of(1, 100, OptimiserSettings.adam(0.002), 5),
                 null, true));
         await(() -> training.status().isFinished(), "training");
         assertThat(training.status()).as(training.failureReason()).isEqualTo(JobStatus.SUCCEEDED);

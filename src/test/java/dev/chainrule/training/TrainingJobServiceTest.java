@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import org.awaitility.Awaitility;
+import dev.chainrule.dataset.DatasetFile;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.NetworkDefinition;
 import dev.chainrule.engine.init.WeightInitialiser;
@@ -17,6 +18,8 @@ import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelInUseException;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.engine.training.EpochReport;
+import dev.chainrule.storage.BlobStore;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,12 +40,12 @@ import org.springframework.test.annotation.DirtiesContext;
 
 /**
  * The job service's life cycle without HTTP: worker pool, queue, cancellation, shutdown, followers; one worker, a
- * queue of one, followers at most five events behind, and a fresh service (and data directory) for every test.
+ * queue of one, followers at most five events behind. The tests share one service (but the one that shuts it down):
+ * each ends every job it started, and counts and lists only its own models' jobs.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {"chainrule.jobs.workers=1",
         "chainrule.jobs.queue-capacity=1", "chainrule.jobs.max-pending-events=" + TrainingJobServiceTest.MAX_PENDING,
         "chainrule.jobs.follower-threads=" + TrainingJobServiceTest.FOLLOWER_THREADS})
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class TrainingJobServiceTest {
     static final int MAX_PENDING = 5;
     static final int FOLLOWER_THREADS = 2;
@@ -98,6 +101,104 @@ class TrainingJobServiceTest {
     }
 
     @Test
+    void rowsSentWithAJobAreStoredAsADatasetFileOfItsOwnAndSplitAsTheJobReadsThem() throws Exception {
+        Model model = regressionModel();
+        TrainingJob blocker = jobs.submit(spec(model, 2000, 1000, 1));
+        await(() -> blocker.status() == JobStatus.RUNNING, "the blocker to take the worker");
+        var x = Nd4j.rand(DataType.FLOAT, 200, 3);
+        var y = x.getColumn(0).sub(x.getColumn(1).mul(2)).reshape(200, 1);
+        TrainingJob job = jobs.submit(new TrainingJobSpec(model.id(), new RowSource.RequestRows(new Dataset(x, y)),
+                new Validation.Split(0.25, 9), 150, TrainingConfig.of(3, 20, OptimiserSettings.sgd(0.01), 3), null, true));
+        assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+
+        // queued: the record names a file of all 200 rows in the dataset format, and the split to make of them
+        String file = db.sql("SELECT training_file FROM jobs WHERE id = ?").param(job.id()).query(String.class).single();
+        assertThat(db.sql("SELECT count(*) FROM jobs WHERE id = ? AND validation_file IS NULL AND training_dataset_id IS NULL")
+                .param(job.id()).query(Long.class).single()).isOne();
+        assertThat(records.find(job.id()).orElseThrow().settings().validationSplit()).isEqualTo(new Validation.Split(0.25, 9));
+        BlobStore blobs = context.getBean(BlobStore.class);
+        Path local = blobs.localCopy(file);
+        assertThat(DatasetFile.hasMagic(local)).isTrue();
+        DatasetFile stored = DatasetFile.open(local);
+        assertThat(stored.summary().rows()).isEqualTo(200);
+        assertThat(stored.summary().featureColumns()).containsExactly("x1", "x2", "x3");
+        assertThat(stored.summary().targetColumns()).containsExactly("y1");
+        Dataset back = stored.load();
+        assertThat(back.features().data().asFloat()).isEqualTo(x.data().asFloat());
+        assertThat(back.targets().data().asFloat()).isEqualTo(y.dup('c').data().asFloat());
+        float[] first = x.getColumn(0).dup().data().asFloat();
+        double mean = 0;
+        for (float v : first) {
+            mean += v;
+        }
+        assertThat(stored.summary().columns().get(0).mean()).isCloseTo(mean / first.length, org.assertj.core.data.Offset.offset(1e-9));
+
+        jobs.cancel(blocker.id());
+        await(() -> job.status().isFinished(), "the job to end");
+        assertThat(job.status()).as(job.failureReason()).isEqualTo(JobStatus.SUCCEEDED);
+        // 150 rows trained on in batches of 20, the other 50 validated on each epoch
+        assertThat(job.batchesDone()).isEqualTo(24).isEqualTo(job.plannedBatches());
+        assertThat(job.history()).hasSize(3).allSatisfy(epoch -> assertThat(epoch.validationLoss()).isNotNull());
+        Map<String, Object> provenance = models.version(model.id(), 1).summary().provenance();
+        assertThat(provenance.get("training").toString()).contains("source=inline", "rows=150");
+        assertThat(provenance.get("validation").toString()).contains("source=inline", "rows=50");
+        assertThat(blobs.exists(file)).as("the job's rows file is let go at its end").isFalse();
+    }
+
+    /** A job's rows as versions before the dataset format for them wrote them: features, then targets, by ND4J. */
+    private static String writtenAsEarlierVersionsDid(BlobStore blobs, String key, Dataset rows) throws java.io.IOException {
+        return blobs.put(key, out -> {
+            java.io.DataOutputStream stream = new java.io.DataOutputStream(out);
+            Nd4j.write(rows.features(), stream);
+            Nd4j.write(rows.targets(), stream);
+            stream.flush();
+        });
+    }
+
+    @Test
+    void aJobRecordedByAnEarlierVersionWithItsRowsInNd4jFilesRunsAsTheSameRowsSentNow() throws Exception {
+        Model earlier = models.create("recorded earlier", null, IrisJobs.definition(), 3, LossKind.DEFAULT_EPSILON);
+        Model now = models.create("sent now", null, IrisJobs.definition(), 3, LossKind.DEFAULT_EPSILON);
+        TrainingJobSpec spec = IrisJobs.spec(now.id(), 3, 11);
+        Dataset training = ((RowSource.RequestRows) spec.training()).rows();
+        Dataset validation = ((RowSource.RequestRows) ((Validation.OwnRows) spec.validation()).rows()).rows();
+
+        // as an earlier version's submit left a queued job: its rows' files, then the record naming them
+        BlobStore blobs = context.getBean(BlobStore.class);
+        String id = java.util.UUID.randomUUID().toString();
+        String trainingFile = writtenAsEarlierVersionsDid(blobs, "jobs/" + id + "/training.nd4j", training);
+        String validationFile = writtenAsEarlierVersionsDid(blobs, "jobs/" + id + "/validation.nd4j", validation);
+        records.insert(new JobRepository.JobRow(id, earlier.id(), JobStatus.QUEUED,
+                new JobRepository.Settings(spec.config(), null, true, 120, null), null, null, trainingFile, validationFile,
+                dev.chainrule.storage.DatabaseTime.now(context.getBean(java.time.Clock.class)), null, null, List.of(), 0,
+                null, null, null, null, null, null, 0, false));
+        context.getBean(TrainingWorkers.class).wake();
+        await(() -> jobs.get(id).status().isFinished(), "the earlier version's job to end");
+        TrainingJob recorded = jobs.get(id);
+        assertThat(recorded.status()).as(recorded.failureReason()).isEqualTo(JobStatus.SUCCEEDED);
+
+        TrainingJob sent = jobs.submit(spec);
+        await(() -> sent.status().isFinished(), "the same rows sent now to end");
+        assertThat(sent.status()).as(sent.failureReason()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(recorded.history()).hasSize(3);
+        for (int e = 0; e < 3; e++) {
+            assertThat(recorded.history().get(e).trainingLoss()).isEqualTo(sent.history().get(e).trainingLoss());
+            assertThat(recorded.history().get(e).validationLoss()).isEqualTo(sent.history().get(e).validationLoss());
+        }
+        Map<String, float[]> expected = IrisJobs.weights(models, now.id(), 1);
+        Map<String, float[]> actual = IrisJobs.weights(models, earlier.id(), 1);
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        for (String name : expected.keySet()) {
+            assertThat(actual.get(name)).as(name).isEqualTo(expected.get(name));
+        }
+        Map<String, Object> recordedProvenance = models.version(earlier.id(), 1).summary().provenance();
+        Map<String, Object> sentProvenance = models.version(now.id(), 1).summary().provenance();
+        assertThat(recordedProvenance.get("training")).isEqualTo(sentProvenance.get("training"));
+        assertThat(recordedProvenance.get("validation")).isEqualTo(sentProvenance.get("validation"));
+        assertThat(blobs.exists(trainingFile)).isFalse();
+    }
+
+    @Test
     void aFailureReasonLongerThanItsColumnIsCutToFitInsteadOfLosingTheJobsEnd() throws InterruptedException {
         TrainingJob job = jobs.submit(spec(regressionModel(), 20, 1, 10));
         await(() -> job.status().isFinished(), "the job to end");
@@ -128,6 +229,7 @@ class TrainingJobServiceTest {
     }
 
     @Test
+    @DirtiesContext(methodMode = DirtiesContext.MethodMode.AFTER_METHOD) // its workers are shut down
     void shutdownStopsJobsButLeavesThemUnfinishedForTheNextStart() throws InterruptedException {
         Model model = regressionModel();
         TrainingJob running = jobs.submit(spec(model, 2000, 1000, 1));
@@ -157,8 +259,9 @@ class TrainingJobServiceTest {
         await(() -> running.status() == JobStatus.RUNNING, "the worker to take the first job");
         TrainingJob waiting = jobs.submit(spec(model, 10, 1, 1));
         assertThatThrownBy(() -> jobs.submit(spec(model, 10, 1, 1))).isInstanceOf(QueueFullException.class);
-        assertThat(jobs.list(null, null, 0, 100).totalItems()).isEqualTo(2);
-        assertThat(db.sql("SELECT count(*) FROM jobs").query(Long.class).single()).isEqualTo(2);
+        assertThat(jobs.list(model.id(), null, 0, 100).totalItems()).isEqualTo(2);
+        assertThat(db.sql("SELECT count(*) FROM jobs WHERE model_id = ?").param(model.id()).query(Long.class).single())
+                .isEqualTo(2);
         // the model counts exactly the two accepted jobs: it cannot be deleted until both end
         assertThatThrownBy(() -> models.delete(model.id())).isInstanceOf(ModelInUseException.class);
         jobs.cancel(waiting.id());
@@ -198,7 +301,7 @@ class TrainingJobServiceTest {
         TrainingJob queued = service.submit(spec(model, 10, 1, 1));
         afterPageRead.set(() -> service.cancel(queued.id())); // it ends, and leaves memory, after the page's read
 
-        TrainingJob listed = service.list(null, null, 0, 10).items().stream()
+        TrainingJob listed = service.list(model.id(), null, 0, 10).items().stream()
                 .filter(job -> job.id().equals(queued.id())).findFirst().orElseThrow();
         assertThat(queued.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(listed.status()).as("as its record shows it now").isEqualTo(JobStatus.CANCELLED);
@@ -393,6 +496,11 @@ class TrainingJobServiceTest {
             throws InterruptedException {
         Model first = regressionModel();
         Model second = regressionModel();
+        // other tests' jobs have ended before this one starts: the gauges count theirs too, so this test counts on
+        Map<JobStatus, Double> before = new java.util.EnumMap<>(JobStatus.class);
+        for (JobStatus state : JobStatus.values()) {
+            before.put(state, gauge(meters, state));
+        }
         List<TrainingJob> ended = new ArrayList<>();
         for (int i = 0; i < 5; i++) { // successes, alternately of the two models (one worker, a queue of one)
             TrainingJob job = jobs.submit(spec(i % 2 == 0 ? first : second, 60, 2 + i, 20));
@@ -429,14 +537,12 @@ class TrainingJobServiceTest {
         }
         assertThat(running.snapshot(now).currentEpoch()).as("cancelled in its second epoch or later").isGreaterThanOrEqualTo(2);
 
-        // listings filter, page and count in the database, oldest first
-        assertThat(jobs.list(null, null, 0, 100).items()).extracting(TrainingJob::id)
-                .isEqualTo(ended.stream().map(TrainingJob::id).toList());
-        for (String modelId : new String[] {null, first.id(), second.id()}) {
+        // listings filter, page and count in the database, oldest first (other tests' jobs are all of other models)
+        for (String modelId : new String[] {first.id(), second.id()}) {
             for (JobStatus state : new JobStatus[] {null, JobStatus.SUCCEEDED, JobStatus.CANCELLED, JobStatus.FAILED,
                     JobStatus.RUNNING}) {
                 List<String> matching = ended.stream()
-                        .filter(job -> (modelId == null || job.modelId().equals(modelId)) && (state == null || job.status() == state))
+                        .filter(job -> job.modelId().equals(modelId) && (state == null || job.status() == state))
                         .map(TrainingJob::id).toList();
                 for (int page = 0; page <= 2; page++) {
                     var listed = jobs.list(modelId, state, page, 2);
@@ -448,9 +554,9 @@ class TrainingJobServiceTest {
         }
 
         // the gauges count the records
-        assertThat(gauge(meters, JobStatus.SUCCEEDED)).isEqualTo(5);
-        assertThat(gauge(meters, JobStatus.FAILED)).isEqualTo(1);
-        assertThat(gauge(meters, JobStatus.CANCELLED)).isEqualTo(2);
+        assertThat(gauge(meters, JobStatus.SUCCEEDED) - before.get(JobStatus.SUCCEEDED)).isEqualTo(5);
+        assertThat(gauge(meters, JobStatus.FAILED) - before.get(JobStatus.FAILED)).isEqualTo(1);
+        assertThat(gauge(meters, JobStatus.CANCELLED) - before.get(JobStatus.CANCELLED)).isEqualTo(2);
         assertThat(gauge(meters, JobStatus.QUEUED)).isZero();
         assertThat(gauge(meters, JobStatus.RUNNING)).isZero();
 
@@ -464,7 +570,7 @@ class TrainingJobServiceTest {
         jobs.cancel(another.id());
         await(() -> another.status().isFinished(), "the next job to stop");
         await(() -> jobs.liveJobIds().isEmpty(), "the next job to leave memory");
-        assertThat(gauge(meters, JobStatus.CANCELLED)).isEqualTo(3);
+        assertThat(gauge(meters, JobStatus.CANCELLED) - before.get(JobStatus.CANCELLED)).isEqualTo(3);
         assertThat(gauge(meters, JobStatus.RUNNING)).isZero();
     }
 }

@@ -227,8 +227,7 @@ class SweepRequestValidator {
             return null;
         }
         return new TrialPlan(parameters, new TrialPlan.ModelPlan(modelRequest.name(), modelRequest.description(),
-                definition, seed, epsilon), new TrialPlan.JobPlan(spec.trainingDatasetId(), spec.validationDatasetId(),
-                spec.validationSplit(), spec.trainingRows(), spec.config(), spec.standardise()));
+                definition, seed, epsilon), TrialPlan.JobPlan.of(spec));
     }
 
     /** A model as a job is checked against, not stored. */

@@ -8,7 +8,6 @@ import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.dataset.DatasetFile;
 import dev.chainrule.dataset.DatasetNotFoundException;
 import dev.chainrule.dataset.DatasetService;
-import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.dataset.DatasetSummary;
 import dev.chainrule.dataset.StoredDataset;
 import dev.chainrule.dataset.TargetEncoding;
@@ -19,7 +18,9 @@ import dev.chainrule.engine.training.EarlyStopping;
 import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
+import dev.chainrule.training.RowSource;
 import dev.chainrule.training.TrainingJobSpec;
+import dev.chainrule.training.Validation;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -115,10 +116,9 @@ public class TrainRequestValidator {
         }
 
         long shuffleSeed = request.shuffleSeed() == null ? model.seed() : request.shuffleSeed();
-        Dataset data = dataRows.inline();
-        Dataset validation = givenValidation.inline();
         int trainingRows = dataRows.rows();
-        TrainingJobSpec.ValidationSplit heldOut = null;
+        Validation validation = givenValidation.source() == null ? Validation.NONE
+                : new Validation.OwnRows(givenValidation.source());
         if (split != null) {
             int validationRows = validationRows(dataRows.rows(), split);
             if (validationRows == 0 || validationRows == dataRows.rows()) {
@@ -127,31 +127,28 @@ public class TrainRequestValidator {
                                 + " validation rows; both need at least one")));
             }
             trainingRows = dataRows.rows() - validationRows;
-            TrainingJobSpec.ValidationSplit held = new TrainingJobSpec.ValidationSplit(split, shuffleSeed);
-            if (data != null) {
-                DatasetSplit parts = held.of(data.size());
-                validation = parts.test(data);
-                data = parts.train(data);
-            } else {
-                heldOut = held; // the same split, made by the job when it reads the dataset
-            }
+            // inline rows or a dataset's alike: the job makes the split as it reads the rows
+            validation = new Validation.Split(split, shuffleSeed);
         }
         TrainingConfig config = new TrainingConfig(epochs, batchSize, optimiser, l1, l2,
                 request.shuffle() == null || request.shuffle(), shuffleSeed, stopping);
         boolean standardise = request.standardize() == null || request.standardize();
-        return new TrainingJobSpec(model.id(), data, request.datasetId(), validation, request.validationDatasetId(), heldOut,
-                trainingRows, config, fromNumber, standardise);
+        return new TrainingJobSpec(model.id(), dataRows.source(), validation, trainingRows, config, fromNumber, standardise);
     }
 
     /**
      * Rows of a request: given inline (already checked and packed), or an uploaded dataset checked against the
      * model by its summary; neither when none were given or they were invalid.
      */
-    private record Rows(Dataset inline, StoredDataset stored) {
-        static final Rows NONE = new Rows(null, null);
+    private record Rows(RowSource source, int rows) {
+        static final Rows NONE = new Rows(null, 0);
 
-        int rows() {
-            return inline != null ? inline.size() : (int) stored.summary().rows();
+        static Rows inline(Dataset rows) {
+            return rows == null ? NONE : new Rows(new RowSource.RequestRows(rows), rows.size());
+        }
+
+        static Rows stored(StoredDataset dataset) {
+            return new Rows(new RowSource.UploadedDataset(dataset.id()), (int) dataset.summary().rows());
         }
     }
 
@@ -165,7 +162,7 @@ public class TrainRequestValidator {
                 }
                 return Rows.NONE;
             }
-            return new Rows(dataset(inline, inlineField, definition, errors, required), null);
+            return Rows.inline(dataset(inline, inlineField, definition, errors, required));
         }
         if (inline != null) {
             errors.add(idField, "give either " + inlineField + " (rows in the request) or " + idField + ", not both");
@@ -203,7 +200,7 @@ public class TrainRequestValidator {
                 return errors.isFull();
             }
         });
-        return fits[0] ? new Rows(null, dataset) : Rows.NONE;
+        return fits[0] ? Rows.stored(dataset) : Rows.NONE;
     }
 
     private Dataset dataset(TrainRequest.InlineData inline, String field, NetworkDefinition definition, FieldErrors errors,
