@@ -2,8 +2,7 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
-import java.net.http.HttpResponse;
+import dev.chainrule.testhttp.Reply;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -43,10 +42,10 @@ class WebPageApiKeysBrowserTest extends WebPageScenario {
             session.waitFor("the job running, followed with the read key",
                     d -> "RUNNING".equals(session.curveState().status()) && session.curveState().points() >= 2);
 
-            HttpResponse<String> forbidden = session.http.post("/jobs/" + jobId + "/cancel", READ, null);
-            assertThat(forbidden.statusCode()).isEqualTo(403);
+            Reply forbidden = session.http.withKey(READ).post("/jobs/" + jobId + "/cancel", null);
+            assertThat(forbidden.status()).isEqualTo(403);
             session.driver.findElement(By.id("cancel-job")).click();
-            assertThat(session.errorBanner()).isEqualTo("Forbidden: " + OpsHttp.json(forbidden).get("detail").asString());
+            assertThat(session.errorBanner()).isEqualTo("Forbidden: " + forbidden.json().get("detail").asString());
             assertThat(session.api("GET", "/jobs/" + jobId, null).get("status").asString()).isEqualTo("RUNNING");
 
             // forget the read key; the page asks again, and an admin key cancels

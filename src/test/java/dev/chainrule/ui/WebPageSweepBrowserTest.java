@@ -2,14 +2,9 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
 import dev.chainrule.dataset.TestDatasets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.chainrule.testhttp.Reply;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -33,12 +28,10 @@ class WebPageSweepBrowserTest {
     @Test
     void aSweepsTrialsShowSideBySideSortedByTheirMetric() throws Exception {
         try (WebPageSession session = new WebPageSession(port, null)) {
-            HttpResponse<String> uploaded = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + port + "/datasets?name=iris")).header("Content-Type", "text/csv")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(TestDatasets.file("iris/iris.csv")))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
-            String iris = OpsHttp.json(uploaded).get("id").asString();
+            Reply uploaded = session.http.post("/datasets?name=iris", "text/csv",
+                    Files.readAllBytes(TestDatasets.file("iris/iris.csv")));
+            assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(201);
+            String iris = uploaded.json().get("id").asString();
             String id = session.api("POST", "/sweeps", """
                     {"name": "iris grid", "model": {"inputWidth": 4, "layers": [{"units": 8, "activation": "tanh"},
                      {"units": 3, "activation": "softmax"}], "loss": "cross_entropy", "seed": 3},
