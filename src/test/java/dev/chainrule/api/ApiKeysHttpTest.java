@@ -2,6 +2,7 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.KeyedService;
 import dev.chainrule.TinyModel;
 import dev.chainrule.testhttp.Reply;
 import dev.chainrule.testhttp.TestHttp;
@@ -10,18 +11,13 @@ import java.util.Base64;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 import tools.jackson.databind.JsonNode;
 
 /** Keyed mode over real HTTP: health open, no key or a bad one 401, a read key reads and predicts, admin does all. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.security.api-keys[0].key=" + ApiKeysHttpTest.READ,
-        "chainrule.security.api-keys[0].role=READ",
-        "chainrule.security.api-keys[1].key=" + ApiKeysHttpTest.ADMIN,
-        "chainrule.security.api-keys[1].role=ADMIN"})
+@KeyedService
 class ApiKeysHttpTest {
-    static final String READ = "read-key-4f1c2a9e8b7d6c5a";
-    static final String ADMIN = "admin-key-9e8d7c6b5a4f3e2d";
+    static final String READ = KeyedService.READ;
+    static final String ADMIN = KeyedService.ADMIN;
 
     @Value("${local.server.port}")
     int port;

@@ -2,18 +2,17 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.KeyedService;
 import dev.chainrule.testhttp.Reply;
 import dev.chainrule.testhttp.TestHttp;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 
 /**
  * The web page's files over HTTP, with API keys on: the page, its modules, uPlot and Swagger UI come without a key
  * (they hold no data), the page with its Content-Security-Policy; the data still needs the key.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.security.api-keys[0].key=page-admin-key-0a9b8c7d6e5f", "chainrule.security.api-keys[0].role=ADMIN"})
+@KeyedService
 class WebPageHttpTest {
     @Value("${local.server.port}")
     int port;

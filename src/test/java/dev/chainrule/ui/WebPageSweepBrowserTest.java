@@ -18,9 +18,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * A sweep's page in a real Chromium: its trials side by side, a validation-loss curve per trial on one chart and a
  * table sorted by the metric (best first for the sweep's direction, the other way after a click on its header),
- * the best trial marked; each figure checked against what the API answers.
+ * the best trial marked; each figure checked against what the API answers. The default service (two workers, so
+ * trials run side by side), shared with the other tests of the default configuration.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "chainrule.jobs.workers=2")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class WebPageSweepBrowserTest {
     @Value("${local.server.port}")
     int port;
