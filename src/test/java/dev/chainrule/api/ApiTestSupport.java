@@ -19,9 +19,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What the API tests share: the one test HTTP client ({@link TestHttp}) against the service on its random port, JSON in and out,
- * polling with timeouts, RFC 9457 problem checks, and a clean-up that leaves no job queued or running for the
- * next test (the application context and its workers are cached and reused across test classes).
+ * What the API tests share: the one test HTTP client ({@link TestHttp}) against the service on its random port, JSON
+ * in and out, polling with timeouts, RFC 9457 problem checks, and a clean-up that leaves no job queued or running for
+ * the next test (the application context and its workers are cached and reused across test classes).
  */
 abstract class ApiTestSupport {
     static final JsonMapper JSON = TestHttp.JSON;
