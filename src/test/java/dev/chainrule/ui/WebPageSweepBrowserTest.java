@@ -40,8 +40,10 @@ class WebPageSweepBrowserTest {
                      "space": {"units": [4, 16], "learningRate": [0.003, 0.03]}}""".formatted(iris)).get("id").asString();
 
             session.open("#/sweeps/" + id);
+            // every trial's metric shown too: a refresh may count a trial done a moment before its metric is in
             session.waitFor("the sweep's end on its page", d -> d.findElement(By.id("sweep-summary")).getText()
-                    .startsWith("4 of 4 trials done") && !d.findElements(By.cssSelector("#trials tbody tr")).isEmpty());
+                    .startsWith("4 of 4 trials done") && d.findElements(By.cssSelector("#trials tbody td.metric")).size() == 4
+                    && d.findElements(By.cssSelector("#trials tbody td.metric")).stream().noneMatch(td -> td.getText().equals("–")));
             JsonNode sweep = session.api("GET", "/sweeps/" + id, null);
             assertThat(sweep.get("state").asString()).isEqualTo("SUCCEEDED");
             List<JsonNode> byMetric = new ArrayList<>();
