@@ -2,7 +2,8 @@ package dev.chainrule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpResponse;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,22 +22,21 @@ class ActuatorHttpTest {
     @Value("${local.server.port}")
     int port;
 
-    private OpsHttp http;
+    private TestHttp http;
 
     @BeforeEach
     void client() {
-        http = new OpsHttp(port);
+        http = TestHttp.at(port);
     }
 
     @Test
     void prometheusShowsJobTrainingAndPredictionMeters() throws Exception {
-        String modelId = http.trainedTinyModel(null);
-        HttpResponse<String> predicted = http.post("/models/" + modelId + "/predict", null,
-                "{\"instances\": " + OpsHttp.TINY_INSTANCES + "}");
-        assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
+        String modelId = TinyModel.trained(http);
+        Reply predicted = http.post("/models/" + modelId + "/predict", "{\"instances\": " + TinyModel.INSTANCES + "}");
+        assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
 
-        HttpResponse<String> scrape = http.get("/actuator/prometheus", null);
-        assertThat(scrape.statusCode()).isEqualTo(200);
+        Reply scrape = http.get("/actuator/prometheus");
+        assertThat(scrape.status()).isEqualTo(200);
         assertThat(scrape.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/plain"));
         String metrics = scrape.body();
@@ -52,9 +52,9 @@ class ActuatorHttpTest {
 
     @Test
     void infoNamesTheBuildAndTheCommit() throws Exception {
-        HttpResponse<String> response = http.get("/actuator/info", null);
-        assertThat(response.statusCode()).isEqualTo(200);
-        JsonNode info = OpsHttp.json(response);
+        Reply response = http.get("/actuator/info");
+        assertThat(response.status()).isEqualTo(200);
+        JsonNode info = response.json();
         assertThat(info.path("build").path("version").asString()).isNotBlank();
         assertThat(info.path("build").path("artifact").asString()).isEqualTo("chainrule");
         // git.properties is written when the build runs in a git checkout (pom.xml, profile git-info); a build

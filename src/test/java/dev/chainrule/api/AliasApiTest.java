@@ -2,6 +2,7 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.testhttp.Reply;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -42,7 +43,7 @@ class AliasApiTest extends ApiTestSupport {
 
     /** POST /predict with the version given as it is (null: not named). */
     private JsonNode predict(String modelId, Object version) {
-        Response response = post("/models/" + modelId + "/predict", obj("instances", PROBE, "version", version));
+        Reply response = post("/models/" + modelId + "/predict", obj("instances", PROBE, "version", version));
         assertThat(response.status()).as("%s", response).isEqualTo(200);
         return response.json();
     }
@@ -60,15 +61,15 @@ class AliasApiTest extends ApiTestSupport {
                 body.putFloat((float) value);
             }
         }
-        Response response = send(HttpRequest.newBuilder(uri("/models/" + modelId + "/predict" + query))
+        Reply response = send(HttpRequest.newBuilder(uri("/models/" + modelId + "/predict" + query))
                 .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(body.array())));
         assertThat(response.status()).as("%s", response).isEqualTo(200);
         return response.json();
     }
 
     private byte[] export(String modelId, String version) throws Exception {
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(uri("/models/" + modelId + "/versions/" + version
-                + "/export")).timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = http().exchange(HttpRequest.newBuilder(uri("/models/" + modelId + "/versions/" + version
+                + "/export")).timeout(REQUEST_TIMEOUT), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).as("export %s", version).isEqualTo(200);
         return response.body();
     }
@@ -80,7 +81,7 @@ class AliasApiTest extends ApiTestSupport {
         List<String> v1 = outputs(predict(model, 1));
 
         // promote: 201 with a Location that shows the alias
-        Response created = put("/models/" + model + "/aliases/production", obj("version", 1));
+        Reply created = put("/models/" + model + "/aliases/production", obj("version", 1));
         assertThat(created.status()).as("%s", created).isEqualTo(201);
         String location = created.headers().firstValue("Location").orElseThrow();
         assertThat(location).isEqualTo(uri("/models/" + model + "/aliases/production").toString());
@@ -88,7 +89,7 @@ class AliasApiTest extends ApiTestSupport {
         assertThat(get("/models/" + model + "/aliases/production").json().get("version").asInt()).isEqualTo(1);
 
         // unnamed predictions follow the default alias once the model has one
-        Response defaulted = put("/models/" + model + "/default-alias", obj("alias", "production"));
+        Reply defaulted = put("/models/" + model + "/default-alias", obj("alias", "production"));
         assertThat(defaulted.status()).as("%s", defaulted).isEqualTo(200);
         assertThat(defaulted.json().get("defaultAlias").asString()).isEqualTo("production");
         assertThat(defaulted.json().get("aliases").get("production").asInt()).isEqualTo(1);
@@ -115,7 +116,7 @@ class AliasApiTest extends ApiTestSupport {
         // the same rule in the query, the path, the dry run and input gradients
         assertThat(outputs(predictFloat32(model, "?version=production"))).isEqualTo(outputs(predictFloat32(model, "?version=1")));
         assertThat(predictFloat32(model, "").get("version").asInt()).isEqualTo(1);
-        Response dryRun = post("/models/" + model + "/predict/dry-run", obj("instances", PROBE, "version", "production"));
+        Reply dryRun = post("/models/" + model + "/predict/dry-run", obj("instances", PROBE, "version", "production"));
         assertThat(dryRun.json().get("version").asInt()).isEqualTo(1);
         assertThat(dryRun.json().get("alias").asString()).isEqualTo("production");
         Object targets = List.of(0, 1, 2);
@@ -128,7 +129,7 @@ class AliasApiTest extends ApiTestSupport {
         assertThat(export(model, "production")).isEqualTo(export(model, "1")).isNotEqualTo(export(model, "latest"));
 
         // move: 200, and predictions through the alias (and unnamed ones) are version 2's
-        Response moved = put("/models/" + model + "/aliases/production", obj("version", 2));
+        Reply moved = put("/models/" + model + "/aliases/production", obj("version", 2));
         assertThat(moved.status()).as("%s", moved).isEqualTo(200);
         assertThat(moved.json().get("version").asInt()).isEqualTo(2);
         assertThat(outputs(predict(model, "production"))).isEqualTo(v2);
@@ -137,7 +138,7 @@ class AliasApiTest extends ApiTestSupport {
         assertThat(put("/models/" + model + "/aliases/production", obj("version", 2)).status()).isEqualTo(200);
 
         // another alias set from this one's version; continuing training from an alias starts from its version
-        Response staging = put("/models/" + model + "/aliases/staging", obj("version", "production"));
+        Reply staging = put("/models/" + model + "/aliases/staging", obj("version", "production"));
         assertThat(staging.status()).isEqualTo(201);
         assertThat(staging.json().get("version").asInt()).isEqualTo(2);
         JsonNode continued = train(obj("modelId", model, "data", data(IRIS.features(), IRIS.labels()), "epochs", 1,
@@ -147,7 +148,7 @@ class AliasApiTest extends ApiTestSupport {
 
         // the default alias cannot be removed; without a default, unnamed predictions are the latest version's again
         assertProblem(delete("/models/" + model + "/aliases/production"), 409, "alias-in-use");
-        Response cleared = delete("/models/" + model + "/default-alias");
+        Reply cleared = delete("/models/" + model + "/default-alias");
         assertThat(cleared.status()).isEqualTo(200);
         assertThat(cleared.json().has("defaultAlias")).isFalse();
         assertThat(predict(model, null).get("version").asInt()).isEqualTo(3);

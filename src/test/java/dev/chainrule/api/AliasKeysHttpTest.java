@@ -2,6 +2,7 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.KeyedService;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -18,19 +18,11 @@ import tools.jackson.databind.JsonNode;
  * and the first 8 hex digits of the key's SHA-256), never the key. A read key may list aliases and predict through
  * one, not move one. A model has at most chainrule.models.max-aliases aliases (2 here).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.security.api-keys[0].key=" + AliasKeysHttpTest.READ,
-        "chainrule.security.api-keys[0].role=READ",
-        "chainrule.security.api-keys[1].key=" + AliasKeysHttpTest.BOT,
-        "chainrule.security.api-keys[1].role=ADMIN",
-        "chainrule.security.api-keys[1].name=release-bot",
-        "chainrule.security.api-keys[2].key=" + AliasKeysHttpTest.ADMIN,
-        "chainrule.security.api-keys[2].role=ADMIN",
-        "chainrule.models.max-aliases=2"})
+@KeyedService
 class AliasKeysHttpTest extends ApiTestSupport {
-    static final String READ = "alias-read-key-7c1e4b9a2f";
-    static final String BOT = "alias-bot-key-2d8f6a1c9e";
-    static final String ADMIN = "alias-admin-key-5b3e9d7f1a";
+    static final String READ = KeyedService.READ;
+    static final String BOT = KeyedService.BOT;
+    static final String ADMIN = KeyedService.ADMIN;
 
     @BeforeEach
     void asAdmin() {

@@ -2,8 +2,9 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
-import java.net.http.HttpResponse;
+import dev.chainrule.TinyModel;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
@@ -16,30 +17,31 @@ class ApiOpenModeHttpTest {
     @Value("${local.server.port}")
     int port;
 
-    private OpsHttp http;
+    private TestHttp http;
 
     @BeforeEach
     void client() {
-        http = new OpsHttp(port);
+        http = TestHttp.at(port);
     }
 
     @Test
     void everythingIsOpenWithoutAKey() throws Exception {
-        String modelId = http.trainedTinyModel(null); // POST /models, POST /train, GET /jobs/{id}
+        String modelId = TinyModel.trained(http); // POST /models, POST /train, GET /jobs/{id}
         for (String path : new String[] {"/models", "/models/" + modelId, "/jobs", "/actuator/health",
                 "/actuator/info", "/actuator/metrics", "/actuator/prometheus"}) {
-            HttpResponse<String> response = http.get(path, null);
-            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            Reply response = http.get(path);
+            assertThat(response.status()).as(path).isEqualTo(200);
         }
-        assertThat(http.post("/models/" + modelId + "/predict", null, "{\"instances\": " + OpsHttp.TINY_INSTANCES + "}")
-                .statusCode()).isEqualTo(200);
-        assertThat(http.deleteModel(null, modelId).statusCode()).isEqualTo(204);
+        assertThat(http.post("/models/" + modelId + "/predict", "{\"instances\": " + TinyModel.INSTANCES + "}")
+                .status()).isEqualTo(200);
+        assertThat(TinyModel.delete(http, modelId).status()).isEqualTo(204);
     }
 
     @Test
     void anAuthorizationHeaderIsIgnored() throws Exception {
-        HttpResponse<String> created = http.post("/models", "whatever-key", OpsHttp.TINY_MODEL);
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        assertThat(http.get("/models", "whatever-key").statusCode()).isEqualTo(200);
+        TestHttp withAKey = http.withKey("whatever-key");
+        Reply created = withAKey.post("/models", TinyModel.DEFINITION);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(withAKey.get("/models").status()).isEqualTo(200);
     }
 }

@@ -3,14 +3,10 @@ package dev.chainrule.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,15 +19,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What the API tests share: a real HTTP client against the service on its random port, JSON in and out,
- * polling with timeouts, RFC 9457 problem checks, and a clean-up that leaves no job queued or running for the
- * next test (the application context and its workers are cached and reused across test classes).
+ * What the API tests share: the one test HTTP client ({@link TestHttp}) against the service on its random port, JSON
+ * in and out, polling with timeouts, RFC 9457 problem checks, and a clean-up that leaves no job queued or running for
+ * the next test (the application context and its workers are cached and reused across test classes).
  */
 abstract class ApiTestSupport {
-    static final JsonMapper JSON = JsonMapper.builder().build();
-    /** HTTP/1.1 so that a body of unknown length goes out chunked, as a streaming client would send it. */
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final JsonMapper JSON = TestHttp.JSON;
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     static final Duration POLL_INTERVAL = Duration.ofMillis(15);
 
@@ -47,68 +40,52 @@ abstract class ApiTestSupport {
     @Value("${local.server.port}")
     int port;
 
-    /** One HTTP exchange; {@link #json()} parses the body. */
-    record Response(int status, HttpHeaders headers, String body) {
-        JsonNode json() {
-            return JSON.readTree(body);
-        }
-
-        String contentType() {
-            return headers.firstValue("Content-Type").orElse("");
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + body;
-        }
-    }
-
-    URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    Response get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
-    }
-
-    /** PUTs a JSON body, serialised. */
-    Response put(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
-    }
-
-    Response delete(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).DELETE());
-    }
-
-    /** POSTs a JSON body: a String is sent as it is (for malformed bodies), anything else is serialised. */
-    Response post(String path, Object body) {
-        String text = body instanceof String s ? s : JSON.writeValueAsString(body);
-        return postBytes(path, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Response postBytes(String path, byte[] body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
-    }
-
     /** An API key sent with every request as a bearer token (for services with keys); null: none. */
     String bearer;
 
-    Response send(HttpRequest.Builder request) {
-        if (bearer != null) {
-            request.setHeader("Authorization", "Bearer " + bearer);
-        }
-        try {
-            HttpResponse<String> response = HTTP.send(request.timeout(REQUEST_TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Response(response.statusCode(), response.headers(), response.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    /** The one test client, at this service, with {@link #bearer} as its key. */
+    TestHttp http() {
+        return TestHttp.at(port).withKey(bearer).withTimeout(REQUEST_TIMEOUT);
+    }
+
+    URI uri(String path) {
+        return http().uri(path);
+    }
+
+    Reply get(String path) {
+        return http().get(path);
+    }
+
+    /** PUTs a JSON body, serialised. */
+    Reply put(String path, Object body) {
+        return http().put(path, body);
+    }
+
+    Reply delete(String path) {
+        return http().delete(path);
+    }
+
+    /** POSTs a JSON body: a String is sent as it is (for malformed bodies), anything else is serialised. */
+    Reply post(String path, Object body) {
+        return http().post(path, body);
+    }
+
+    Reply postBytes(String path, byte[] body) {
+        return http().post(path, "application/json", body);
+    }
+
+    /** A body of another content type (CSV, a model file, a multipart form...), as bytes or a publisher. */
+    Reply post(String path, String contentType, byte[] body) {
+        return http().post(path, contentType, body);
+    }
+
+    Reply post(String path, String contentType, HttpRequest.BodyPublisher body) {
+        return http().post(path, contentType, body);
+    }
+
+    /** A request built by the test, sent by the one client with this test's key. */
+    Reply send(HttpRequest.Builder request) {
+        return http().send(request);
     }
 
     /** A JSON object from alternating names and values, in that order; null values are left out. */
@@ -132,7 +109,7 @@ abstract class ApiTestSupport {
 
     /** POST /models expecting 201; returns the created model. */
     JsonNode createModel(Map<String, Object> definition) {
-        Response response = post("/models", definition);
+        Reply response = post("/models", definition);
         assertThat(response.status()).as("POST /models %s", response.body()).isEqualTo(201);
         return response.json();
     }
@@ -143,13 +120,13 @@ abstract class ApiTestSupport {
 
     /** POST /train expecting 202; returns the job. */
     JsonNode train(Map<String, Object> request) {
-        Response response = post("/train", request);
+        Reply response = post("/train", request);
         assertThat(response.status()).as("POST /train %s", response.body()).isEqualTo(202);
         return response.json();
     }
 
     JsonNode job(String id) {
-        Response response = get("/jobs/" + id);
+        Reply response = get("/jobs/" + id);
         assertThat(response.status()).as("GET /jobs/%s %s", id, response.body()).isEqualTo(200);
         return response.json();
     }
@@ -201,7 +178,7 @@ abstract class ApiTestSupport {
      *
      * @return the problem, for further checks
      */
-    static JsonNode assertProblem(Response response, int status, String kind, String... fields) {
+    static JsonNode assertProblem(Reply response, int status, String kind, String... fields) {
         assertThat(response.status()).as("status of %s", response.body()).isEqualTo(status);
         assertThat(response.contentType()).as("content type of %s", response.body()).startsWith("application/problem+json");
         JsonNode problem = response.json();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chainrule.faults.OwnPostgres;
+import dev.chainrule.testhttp.Reply;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -12,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
@@ -76,7 +77,7 @@ class DatabaseOutageApiTest extends ApiTestSupport {
         String modelId = trainedModel();
         String predict = "/models/" + modelId + "/predict";
         String instances = "{\"instances\": [[0, 0], [1, 0]]}";
-        Response before = post(predict, instances);
+        Reply before = post(predict, instances);
         assertThat(before.status()).as(before.body()).isEqualTo(200);
         assertThat(get("/actuator/health/readiness").status()).isEqualTo(200);
 
@@ -84,9 +85,9 @@ class DatabaseOutageApiTest extends ApiTestSupport {
         long stopped = System.nanoTime();
 
         // readiness first: the background check alone turns it DOWN, before any request has failed
-        Response readiness = awaitStatus("/actuator/health/readiness", 503, stopped, "readiness DOWN");
+        Reply readiness = awaitStatus("/actuator/health/readiness", 503, stopped, "readiness DOWN");
         assertThat(readiness.json().path("status").asString()).isEqualTo("DOWN");
-        Response models = timed("GET /models", () -> get("/models"));
+        Reply models = timed("GET /models", () -> get("/models"));
         assertUnavailable(contract, "GET", "/models", null, models);
         assertUnavailable(contract, "GET", "/jobs", null, timed("GET /jobs", () -> get("/jobs")));
         String definition = "{\"name\": \"during\", \"inputWidth\": 2, \"layers\": [{\"units\": 2, \"activation\": \"softmax\"}],"
@@ -95,16 +96,16 @@ class DatabaseOutageApiTest extends ApiTestSupport {
         assertUnavailable(contract, "GET", "/models/" + modelId, null, get("/models/" + modelId));
 
         timed("GET /actuator/health/readiness (DOWN)", () -> get("/actuator/health/readiness"));
-        Response liveness = get("/actuator/health/liveness");
+        Reply liveness = get("/actuator/health/liveness");
         assertThat(liveness.status()).as(liveness.body()).isEqualTo(200);
         assertThat(liveness.json().path("status").asString()).isEqualTo("UP");
 
         // past chainrule.models.version-lookup-ttl (1 s): the lookup has expired, the row last found serves
         pause(Duration.ofMillis(1500));
-        Response during = timed("predict, cached version", () -> post(predict, instances));
+        Reply during = timed("predict, cached version", () -> post(predict, instances));
         assertThat(during.status()).as(during.body()).isEqualTo(200);
         assertThat(during.json().path("predictions")).isEqualTo(before.json().path("predictions"));
-        Response pinned = post(predict, "{\"version\": 1, \"instances\": [[0, 0], [1, 0]]}");
+        Reply pinned = post(predict, "{\"version\": 1, \"instances\": [[0, 0], [1, 0]]}");
         assertThat(pinned.status()).as(pinned.body()).isEqualTo(200);
         assertThat(pinned.json().path("predictions")).isEqualTo(before.json().path("predictions"));
 
@@ -116,11 +117,11 @@ class DatabaseOutageApiTest extends ApiTestSupport {
         postgres.startServer();
         long started = System.nanoTime();
         awaitStatus("/models", 200, started, "GET /models 200 again");
-        Response ready = awaitStatus("/actuator/health/readiness", 200, started, "readiness UP again");
+        Reply ready = awaitStatus("/actuator/health/readiness", 200, started, "readiness UP again");
         assertThat(ready.json().path("status").asString()).isEqualTo("UP");
         assertThat(meters.get("chainrule.database.available").gauge().value()).isOne();
         assertThat(post(predict, instances).status()).isEqualTo(200);
-        Response created = post("/models", definition);
+        Reply created = post("/models", definition);
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         assertThat(meters.get("chainrule.database.outages").counter().count()).isEqualTo(1);
     }
@@ -137,7 +138,7 @@ class DatabaseOutageApiTest extends ApiTestSupport {
         return modelId;
     }
 
-    private void assertUnavailable(OpenApiContract contract, String method, String path, String body, Response response) {
+    private void assertUnavailable(OpenApiContract contract, String method, String path, String body, Reply response) {
         JsonNode problem = assertProblem(response, 503, "database-unavailable");
         assertThat(problem.path("detail").asString()).contains("database is unavailable");
         assertThat(response.headers().firstValue("Retry-After")).as("Retry-After of " + method + " " + path).hasValue("7");
@@ -148,9 +149,9 @@ class DatabaseOutageApiTest extends ApiTestSupport {
         assertThat(problems).as(method + " " + path + " -> 503 against openapi.yaml").isEmpty();
     }
 
-    private Response timed(String what, Supplier<Response> request) {
+    private Reply timed(String what, Supplier<Reply> request) {
         long start = System.nanoTime();
-        Response response = request.get();
+        Reply response = request.get();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         timings.add(String.format("%s answered %d in %d ms", what, response.status(), took.toMillis()));
         assertThat(took).as(what + " took " + took + " (" + response + ")").isLessThan(FAST);
@@ -158,9 +159,9 @@ class DatabaseOutageApiTest extends ApiTestSupport {
     }
 
     /** Polls until the path answers this status; records how long after {@code since} it did. */
-    private Response awaitStatus(String path, int status, long since, String what) {
+    private Reply awaitStatus(String path, int status, long since, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Response last;
+        Reply last;
         do {
             last = send(HttpRequest.newBuilder(uri(path)).GET());
             if (last.status() == status) {

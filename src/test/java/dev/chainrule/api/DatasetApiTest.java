@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -24,7 +25,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -58,7 +58,7 @@ class DatasetApiTest extends ApiTestSupport {
     void irisAsARawBodyReportsItsShapeStatisticsAndClassCounts() throws IOException {
         byte[] csv = Files.readAllBytes(TestDatasets.file("iris/iris.csv"));
 
-        Response created = upload("/datasets?name=iris", "text/csv", csv);
+        Reply created = upload("/datasets?name=iris", "text/csv", csv);
 
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         JsonNode dataset = created.json();
@@ -252,7 +252,7 @@ class DatasetApiTest extends ApiTestSupport {
         assertThat(status(end)).as("%s", end).isEqualTo("SUCCEEDED");
         assertThat(end.get("batchesPlanned").asLong()).isEqualTo(60 * 11L); // 84 training rows, 21 validation
 
-        Response predicted = post("/models/" + modelId + "/predict", obj("instances", heldBack.features()));
+        Reply predicted = post("/models/" + modelId + "/predict", obj("instances", heldBack.features()));
         assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
         assertThat(LearningApiTest.accuracy(predicted.json(), heldBack.labels())).isGreaterThanOrEqualTo(0.95);
 
@@ -458,16 +458,16 @@ class DatasetApiTest extends ApiTestSupport {
         return new Stored(get("/datasets?size=1").json().get("totalItems").asLong(), files);
     }
 
-    Response upload(String path, String contentType, byte[] body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    Reply upload(String path, String contentType, byte[] body) {
+        return post(path, contentType, body);
     }
 
     /** A multipart/form-data POST: the part "file" (left out when fileName is null) and text fields, repeated per value. */
-    Response multipart(String path, String fileName, byte[] file, Map<String, List<String>> fields) {
+    Reply multipart(String path, String fileName, byte[] file, Map<String, List<String>> fields) {
         return multipart(path, fileName, file, fields, false);
     }
 
-    Response multipart(String path, String fileName, byte[] file, Map<String, List<String>> fields, boolean chunked) {
+    Reply multipart(String path, String fileName, byte[] file, Map<String, List<String>> fields, boolean chunked) {
         String boundary = "----chainrule" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
@@ -488,18 +488,18 @@ class DatasetApiTest extends ApiTestSupport {
             throw new UncheckedIOException(e);
         }
         byte[] bytes = body.toByteArray();
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))
-                        : HttpRequest.BodyPublishers.ofByteArray(bytes)));
+        return post(path, "multipart/form-data; boundary=" + boundary,
+                chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))
+                        : HttpRequest.BodyPublishers.ofByteArray(bytes));
     }
 
-    static JsonNode created(Response response) {
+    static JsonNode created(Reply response) {
         assertThat(response.status()).as("POST /datasets %s", response.body()).isEqualTo(201);
         return response.json();
     }
 
     /** A 400 invalid-csv with this line, column (absent when null) and one error for this field. */
-    static JsonNode assertBadCsv(Response response, long line, String column, String field) {
+    static JsonNode assertBadCsv(Reply response, long line, String column, String field) {
         JsonNode problem = assertProblem(response, 400, "invalid-csv", field);
         assertThat(problem.get("line").asLong()).as("line of %s", response.body()).isEqualTo(line);
         if (column == null) {
@@ -512,7 +512,7 @@ class DatasetApiTest extends ApiTestSupport {
         return problem;
     }
 
-    static JsonNode assertTooLarge(Response response) {
+    static JsonNode assertTooLarge(Reply response) {
         JsonNode problem = assertProblem(response, 413, "payload-too-large");
         assertThat(problem.get("detail").asString()).contains(Integer.toString(MAX_BYTES), "chainrule.limits.max-dataset-size");
         return problem;
@@ -600,12 +600,6 @@ class DatasetApiTest extends ApiTestSupport {
     }
 
     static byte[] gzip(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return TestHttp.gzip(data);
     }
 }

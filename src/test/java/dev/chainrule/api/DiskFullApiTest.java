@@ -11,12 +11,13 @@ import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.testhttp.Reply;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
@@ -97,7 +98,7 @@ class DiskFullApiTest extends ApiTestSupport {
         double full = meters.get("chainrule.storage.full").counter().count();
 
         // a CSV of 600,000 rows: 12 MB as float32, more than the disk holds
-        Response raw = send(HttpRequest.newBuilder(uri("/datasets?name=big")).header("Content-Type", "text/csv")
+        Reply raw = send(HttpRequest.newBuilder(uri("/datasets?name=big")).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> csv(600_000))));
         assertFull(raw, data);
         assertNothingStored(data);
@@ -106,7 +107,7 @@ class DiskFullApiTest extends ApiTestSupport {
         byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
                 + "Content-Type: text/csv\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
-        Response form = send(HttpRequest.newBuilder(uri("/datasets")).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        Reply form = send(HttpRequest.newBuilder(uri("/datasets")).header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(new ByteArrayInputStream(head),
                         new SequenceInputStream(csv(600_000), new ByteArrayInputStream(tail))))));
         assertFull(form, data);
@@ -115,7 +116,7 @@ class DiskFullApiTest extends ApiTestSupport {
         // a model file of 3.8 million float32 parameters, 15 MB
         byte[] model = bigModelFile();
         assertThat(model.length).isGreaterThan(SIZE_MB << 20);
-        Response imported = send(HttpRequest.newBuilder(uri("/models/import?name=big"))
+        Reply imported = send(HttpRequest.newBuilder(uri("/models/import?name=big"))
                 .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(model)));
         assertFull(imported, data);
         assertNothingStored(data);
@@ -135,7 +136,7 @@ class DiskFullApiTest extends ApiTestSupport {
             targets.append(r == 0 ? "" : ",").append(r % 2);
         }
         body.append("], \"targets\": [").append(targets).append("]}}");
-        Response submitted = post("/train", body.toString());
+        Reply submitted = post("/train", body.toString());
         assertFull(submitted, data);
         assertNothingStored(data);
         assertThat(get("/jobs").json().path("total").asLong()).as("jobs after the refused submission").isZero();
@@ -144,7 +145,7 @@ class DiskFullApiTest extends ApiTestSupport {
         assertThat(send(HttpRequest.newBuilder(uri("/models/" + wide.get("id").asString())).DELETE()).status()).isEqualTo(204);
 
         // the same disk, with room for something small: the service serves as before
-        Response small = send(HttpRequest.newBuilder(uri("/datasets?name=small")).header("Content-Type", "text/csv")
+        Reply small = send(HttpRequest.newBuilder(uri("/datasets?name=small")).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> csv(200))));
         assertThat(small.status()).as(small.body()).isEqualTo(201);
         assertThat(small.json().path("rows").asLong()).isEqualTo(200);
@@ -152,7 +153,7 @@ class DiskFullApiTest extends ApiTestSupport {
         JsonNode job = train(obj("modelId", created.get("id").asString(), "datasetId", small.json().get("id").asString(),
                 "epochs", 2, "batchSize", 20, "optimizer", obj("type", "sgd", "learningRate", 0.1)));
         assertThat(status(awaitEnd(job.get("id").asString(), java.time.Duration.ofSeconds(60)))).isEqualTo("SUCCEEDED");
-        Response predicted = post("/models/" + created.get("id").asString() + "/predict", "{\"instances\": [[0.1, 0.2, 0.3, 0.4]]}");
+        Reply predicted = post("/models/" + created.get("id").asString() + "/predict", "{\"instances\": [[0.1, 0.2, 0.3, 0.4]]}");
         assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
     }
 
@@ -164,7 +165,7 @@ class DiskFullApiTest extends ApiTestSupport {
     @org.junit.jupiter.api.Order(2)
     void aJobWhoseCheckpointsDoNotFitGoesOnAndSucceedsOnceTheDiskHasRoom() throws Exception {
         Path data = mount.resolve("data");
-        Response small = send(HttpRequest.newBuilder(uri("/datasets?name=small")).header("Content-Type", "text/csv")
+        Reply small = send(HttpRequest.newBuilder(uri("/datasets?name=small")).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> csv(300))));
         assertThat(small.status()).as(small.body()).isEqualTo(201);
         String datasetId = small.json().get("id").asString();
@@ -191,11 +192,11 @@ class DiskFullApiTest extends ApiTestSupport {
         JsonNode end = awaitEnd(jobId, java.time.Duration.ofSeconds(90));
         assertThat(status(end)).as("%s", end).isEqualTo("SUCCEEDED");
         assertThat(end.get("history").size()).isEqualTo(20);
-        Response predicted = post("/models/" + modelId + "/predict", "{\"instances\": [[0.1, 0.2, 0.3, 0.4]]}");
+        Reply predicted = post("/models/" + modelId + "/predict", "{\"instances\": [[0.1, 0.2, 0.3, 0.4]]}");
         assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
     }
 
-    private void assertFull(Response response, Path data) throws IOException {
+    private void assertFull(Reply response, Path data) throws IOException {
         JsonNode problem = assertProblem(response, 507, "insufficient-storage");
         assertThat(problem.path("title").asString()).isEqualTo("Insufficient storage");
         assertThat(problem.path("detail").asString()).contains("the data directory " + data + " is full");

@@ -2,6 +2,7 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.testhttp.Reply;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -51,7 +52,7 @@ class GzipBombApiTest extends ApiTestSupport {
         }
         long datasetsBefore = get("/datasets?size=1").json().get("totalItems").asLong();
 
-        Response streamed = send(HttpRequest.newBuilder(uri("/datasets")).header("Content-Type", "application/octet-stream")
+        Reply streamed = send(HttpRequest.newBuilder(uri("/datasets")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(bomb::stream)));
 
         assertRefusedEarly(streamed);
@@ -59,7 +60,7 @@ class GzipBombApiTest extends ApiTestSupport {
     }
 
     /** The 413 names the ratio setting and says how far the CSV got: a few MB of it, not the 1 GB byte limit. */
-    private static void assertRefusedEarly(Response response) {
+    private static void assertRefusedEarly(Reply response) {
         String detail = assertProblem(response, 413, "payload-too-large").get("detail").asString();
         assertThat(detail).contains("inflates more than 200 times", "chainrule.limits.max-gzip-ratio");
         Matcher m = INFLATED.matcher(detail);

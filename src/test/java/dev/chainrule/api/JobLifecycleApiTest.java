@@ -3,6 +3,7 @@ package dev.chainrule.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.chainrule.testhttp.Reply;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -125,9 +126,9 @@ class JobLifecycleApiTest extends ApiTestSupport {
         accepted.add(train(longJob(modelId)).get("id").asString());
         awaitRunning(accepted.get(0)); // the worker holds it; the queue is empty
 
-        Response refused = null;
+        Reply refused = null;
         for (int attempt = 0; attempt < 10 && refused == null; attempt++) {
-            Response response = post("/train", longJob(modelId));
+            Reply response = post("/train", longJob(modelId));
             if (response.status() == 202) {
                 assertThat(status(response.json())).isEqualTo("QUEUED");
                 accepted.add(response.json().get("id").asString());
@@ -281,8 +282,8 @@ class JobLifecycleApiTest extends ApiTestSupport {
 
         // a hang guard, not a timing assertion: the stream must end once the job does
         List<SseEvent> events = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-            HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "/events"))
-                    .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> response = http().exchange(HttpRequest.newBuilder(uri("/jobs/" + jobId + "/events"))
+                    .header("Accept", "text/event-stream").GET(), HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);
             List<SseEvent> received = new ArrayList<>();
             int followedAt = -1; // epochs done once the first event arrived: the subscription is in place by then

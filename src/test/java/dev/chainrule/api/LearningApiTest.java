@@ -325,8 +325,8 @@ class LearningApiTest extends ApiTestSupport {
 
     /** Reads GET /jobs/{id}/events line by line until the server closes the stream. */
     private List<Event> events(String jobId) throws Exception {
-        HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "/events"))
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> response = http().exchange(HttpRequest.newBuilder(uri("/jobs/" + jobId + "/events"))
+                .header("Accept", "text/event-stream").GET(), HttpResponse.BodyHandlers.ofLines());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         List<Event> events = new ArrayList<>();

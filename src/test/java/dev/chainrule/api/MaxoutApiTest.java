@@ -10,6 +10,7 @@ import dev.chainrule.engine.layer.Activation;
 import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.testhttp.Reply;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -57,7 +58,7 @@ class MaxoutApiTest extends ApiTestSupport {
                 LossKind.SQUARED_ERROR, WeightInitialiser.XAVIER);
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         ModelFile.write(new TrainedModel(Network.initialised(definition, 1), null), file);
-        Response refused = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
+        Reply refused = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(file.toByteArray())));
         JsonNode problem = assertProblem(refused, 400, "invalid-request", "body");
         assertThat(problem.get("errors").get(0).get("reason").asString()).contains("5 pieces").contains("chainrule.limits.max-pieces");
@@ -87,10 +88,10 @@ class MaxoutApiTest extends ApiTestSupport {
         assertThat((double) correct / labels.length).as("held-back accuracy").isGreaterThanOrEqualTo(0.93);
 
         // saved and loaded: the exported file imports as a model that predicts exactly the same
-        HttpResponse<byte[]> exported = HTTP.send(HttpRequest.newBuilder(uri("/models/" + id + "/versions/1/export"))
-                .timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> exported = http().exchange(HttpRequest.newBuilder(uri("/models/" + id + "/versions/1/export"))
+                .timeout(REQUEST_TIMEOUT), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(exported.statusCode()).isEqualTo(200);
-        Response imported = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
+        Reply imported = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(exported.body())));
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
         assertThat(imported.json().get("layers").get(0).get("pieces").asInt()).isEqualTo(3);

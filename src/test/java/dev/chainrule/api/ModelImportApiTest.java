@@ -12,6 +12,7 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.testhttp.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,13 +43,13 @@ class ModelImportApiTest extends ApiTestSupport {
     private static final long IMPORT_LIMIT = 30000L * 8 + (16L << 20);
 
     private byte[] download(String path) throws Exception {
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofMinutes(1)).build(),
+        HttpResponse<byte[]> response = http().exchange(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofMinutes(1)),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).as("GET " + path).isEqualTo(200);
         return response.body();
     }
 
-    private Response upload(byte[] file) {
+    private Reply upload(byte[] file) {
         return send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(file)));
     }
@@ -75,7 +76,7 @@ class ModelImportApiTest extends ApiTestSupport {
         byte[] file = download("/models/" + id + "/versions/1/export");
         assertThat(file.length).isGreaterThan(64 * 1024);
 
-        Response imported = upload(file);
+        Reply imported = upload(file);
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
         String copy = imported.json().get("id").asString();
         List<double[]> instances = List.of(new SplittableRandom(9).doubles(1100).toArray());
@@ -114,12 +115,12 @@ class ModelImportApiTest extends ApiTestSupport {
         byte[] file = download("/models/" + id + "/versions/1/export");
         // the same file claiming 60 hidden units: 66,670 parameters, over the 30,000 allowed; refused from the header
         String text = new String(file, StandardCharsets.ISO_8859_1).replace("\"units\":16", "\"units\":60");
-        Response refused = upload(text.getBytes(StandardCharsets.ISO_8859_1));
+        Reply refused = upload(text.getBytes(StandardCharsets.ISO_8859_1));
         assertThat(refused.status()).as(refused.body()).isEqualTo(400);
         assertThat(refused.json().get("errors").get(0).get("field").asString()).isEqualTo("body");
         assertThat(refused.json().get("errors").get(0).get("reason").asString())
                 .contains("66670 parameters").contains("chainrule.limits.max-parameters");
-        Response garbage = upload("CHAINRULE-MODEL\n????".getBytes(StandardCharsets.US_ASCII));
+        Reply garbage = upload("CHAINRULE-MODEL\n????".getBytes(StandardCharsets.US_ASCII));
         assertThat(garbage.status()).isEqualTo(400);
         assertThat(garbage.json().get("errors").get(0).get("reason").asString()).startsWith("is not a Chainrule model file");
     }
@@ -143,7 +144,7 @@ class ModelImportApiTest extends ApiTestSupport {
         TrainedModel model = new TrainedModel(network, Standardiser.fit(Nd4j.create(fit)));
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         ModelFile.write(model, file);
-        Response imported = upload(file.toByteArray());
+        Reply imported = upload(file.toByteArray());
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
 
         double[][] rows = new double[3][40];

@@ -2,10 +2,10 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnx.proto.OnnxMl;
 import dev.chainrule.engine.LayerSpec;
 import dev.chainrule.engine.Network;
 import dev.chainrule.engine.NetworkDefinition;
@@ -15,16 +15,16 @@ import dev.chainrule.engine.loss.LossKind;
 import dev.chainrule.engine.model.ModelFile;
 import dev.chainrule.engine.model.Standardiser;
 import dev.chainrule.engine.model.TrainedModel;
+import dev.chainrule.testhttp.Reply;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -126,7 +126,7 @@ class OnnxExportApiTest extends ApiTestSupport {
         TrainedModel model = new TrainedModel(network, Standardiser.fit(Nd4j.create(wine.features())));
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         ModelFile.write(model, file);
-        Response imported = send(HttpRequest.newBuilder(uri("/models/import?name=wine64")).header("Content-Type", "application/octet-stream")
+        Reply imported = send(HttpRequest.newBuilder(uri("/models/import?name=wine64")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(file.toByteArray())));
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
         byte[] onnx = exportAndCompare(imported.json().get("id").asString(), "wine-float64", wine.features());
@@ -154,8 +154,8 @@ class OnnxExportApiTest extends ApiTestSupport {
 
     /** Exports the latest version as ONNX, keeps the file, runs every row through ONNX Runtime and compares. */
     private byte[] exportAndCompare(String id, String fileName, double[][] rows) throws Exception {
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(uri("/models/" + id + "/versions/1/export?format=onnx"))
-                .timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = http().exchange(HttpRequest.newBuilder(uri("/models/" + id + "/versions/1/export?format=onnx"))
+                .timeout(REQUEST_TIMEOUT), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Disposition").orElse("")).endsWith("-v1.onnx\"");
         byte[] onnx = response.body();

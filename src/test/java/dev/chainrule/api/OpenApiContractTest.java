@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.chainrule.KeyedService;
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -61,8 +62,8 @@ import tools.jackson.databind.json.JsonMapper;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiContractTest {
     static final Path SPEC = Path.of("openapi", "openapi.yaml");
-    static final String READ_KEY = "contract-read-key-5b2e8f4a1c9d";
-    static final String ADMIN_KEY = "contract-admin-key-3d7a6e0f9b1c";
+    static final String READ_KEY = KeyedService.READ;
+    static final String ADMIN_KEY = KeyedService.ADMIN;
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -72,7 +73,6 @@ class OpenApiContractTest {
     @Autowired
     ApplicationContext context;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private OpenApiContract contract;
     private List<double[]> irisFeatures;
     private List<Integer> irisSpecies;
@@ -680,7 +680,7 @@ class OpenApiContractTest {
 
     @Test
     void everyExposedActuatorEndpointIsInTheSpec() throws Exception {
-        HttpResponse<String> links = http.send(HttpRequest.newBuilder(URI.create(base() + "/actuator")).GET().build(),
+        HttpResponse<String> links = http().exchange(HttpRequest.newBuilder(URI.create(base() + "/actuator")).GET(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(links.statusCode()).isEqualTo(200);
         Set<String> paths = new TreeSet<>();
@@ -701,7 +701,7 @@ class OpenApiContractTest {
 
     @Test
     void theAppServesTheSpecByteForByte() throws Exception {
-        HttpResponse<byte[]> served = http.send(HttpRequest.newBuilder(URI.create(base() + "/openapi.yaml")).GET().build(),
+        HttpResponse<byte[]> served = http().exchange(HttpRequest.newBuilder(URI.create(base() + "/openapi.yaml")).GET(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(served.statusCode()).isEqualTo(200);
         assertThat(served.headers().firstValue("Content-Type").orElse("")).startsWith("application/yaml");
@@ -710,30 +710,27 @@ class OpenApiContractTest {
 
     @Test
     void swaggerUiShowsTheSpec() throws Exception {
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base() + "/swagger-ui.html")).GET().build(),
+        HttpResponse<String> page = http().exchange(HttpRequest.newBuilder(URI.create(base() + "/swagger-ui.html")).GET(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         assertThat(page.body()).contains("SwaggerUIBundle", "url: \"openapi.yaml\"");
         for (String asset : List.of("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js")) {
-            HttpResponse<Void> served = http.send(HttpRequest.newBuilder(URI.create(base() + "/webjars/swagger-ui/" + asset)).GET().build(),
+            HttpResponse<Void> served = http().exchange(HttpRequest.newBuilder(URI.create(base() + "/webjars/swagger-ui/" + asset)).GET(),
                     HttpResponse.BodyHandlers.discarding());
             assertThat(served.statusCode()).as(asset).isEqualTo(200);
         }
     }
 
     /**
-     * The same service with API keys, in a context of its own: every operation of the spec is sent without a key,
-     * with a key that is not one, with a READ and with an ADMIN key, and each answer checked against the spec. So
-     * the documented 401s and 403s are real answers, every operation but the open health probes documents its 401,
-     * and the operations that document 403 are exactly those a READ key may not do.
+     * The service with API keys, in the context every keyed-mode test shares ({@link KeyedService}): every operation
+     * of the spec is sent without a key, with a key that is not one, with a READ and with an ADMIN key, and each answer
+     * checked against the spec. So the documented 401s and 403s are real answers, every operation but the open health
+     * probes documents its 401, and the operations that document 403 are exactly those a READ key may not do.
      */
     @Nested
     @NestedTestConfiguration(NestedTestConfiguration.EnclosingConfiguration.OVERRIDE)
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-            "chainrule.security.api-keys[0].key=" + READ_KEY, "chainrule.security.api-keys[0].role=READ",
-            "chainrule.security.api-keys[1].key=" + ADMIN_KEY, "chainrule.security.api-keys[1].role=ADMIN",
-            "chainrule.jobs.workers=1"})
+    @KeyedService
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class WithApiKeys {
         /** Stands for every {id} of the spec's paths: no model or job has it. */
@@ -852,6 +849,11 @@ class OpenApiContractTest {
 
     // ------------------------------------------------------------------------------------------------------------
 
+    /** The one test client; the requests below are built with absolute URIs, to this service or the keyed one. */
+    private TestHttp http() {
+        return TestHttp.at(port);
+    }
+
     private Reply call(String method, String pathAndQuery, String body, int expectedStatus) throws Exception {
         return call(method, pathAndQuery, body, Sent.CONFORMING, expectedStatus);
     }
@@ -892,7 +894,7 @@ class OpenApiContractTest {
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http().exchange(request, HttpResponse.BodyHandlers.ofString());
         URI uri = URI.create(pathAndQuery);
         OpenApiContract.Exchange exchange = new OpenApiContract.Exchange(method, uri.getRawPath(), uri.getRawQuery(),
                 contentType, body, response.statusCode(), response.headers().map(), response.body());
@@ -926,7 +928,7 @@ class OpenApiContractTest {
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
-        HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = http().exchange(request, HttpResponse.BodyHandlers.ofByteArray());
         String responseType = response.headers().firstValue("Content-Type").orElse("");
         String text = responseType.contains("json") ? new String(response.body(), StandardCharsets.UTF_8) : null;
         URI uri = URI.create(pathAndQuery);

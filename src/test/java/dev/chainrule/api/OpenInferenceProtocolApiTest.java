@@ -3,6 +3,7 @@ package dev.chainrule.api;
 import static dev.chainrule.api.OpenInferenceProtocolSchemas.assertValid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.testhttp.Reply;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 class OpenInferenceProtocolApiTest extends ApiTestSupport {
 
     /** A successful response: 200, JSON, valid as the protocol's object. */
-    private JsonNode ok(Response response, String object) {
+    private JsonNode ok(Reply response, String object) {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.contentType()).startsWith("application/json");
         assertValid(object, response.json());
@@ -30,7 +31,7 @@ class OpenInferenceProtocolApiTest extends ApiTestSupport {
     }
 
     /** A refusal: the status, a JSON {"error": ...} (not a problem) whose message contains {@code says}. */
-    private String error(Response response, int status, String object, String says) {
+    private String error(Reply response, int status, String object, String says) {
         assertThat(response.status()).as(response.body()).isEqualTo(status);
         assertThat(response.contentType()).startsWith("application/json");
         assertValid(object, response.json());
@@ -40,7 +41,7 @@ class OpenInferenceProtocolApiTest extends ApiTestSupport {
         return message;
     }
 
-    private Response infer(String path, Object request) {
+    private Reply infer(String path, Object request) {
         if (!(request instanceof String)) {
             assertValid("inference_request", JSON.valueToTree(request));
         }
@@ -279,7 +280,7 @@ class OpenInferenceProtocolApiTest extends ApiTestSupport {
     @Test
     void wrongMethodsAndTypesStayOutOfTheWay() {
         // a body sent without a JSON content type is read as JSON all the same (and refused in the protocol's words)
-        Response plain = send(HttpRequest.newBuilder(uri("/v2/models/x/infer")).header("Content-Type", "text/plain")
+        Reply plain = send(HttpRequest.newBuilder(uri("/v2/models/x/infer")).header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         error(plain, 404, "inference_error_response", "no model has the id or the name 'x'");
         // curl -d sends application/x-www-form-urlencoded: the body is still read as it was sent
@@ -287,7 +288,7 @@ class OpenInferenceProtocolApiTest extends ApiTestSupport {
         String job = train(obj("modelId", id, "data", data(List.of(List.of(0, 1), List.of(1, 0)), List.of(1, 2)), "epochs", 1))
                 .get("id").asString();
         assertThat(status(awaitEnd(job, Duration.ofMinutes(1)))).isEqualTo("SUCCEEDED");
-        Response form = send(HttpRequest.newBuilder(uri("/v2/models/" + id + "/infer"))
+        Reply form = send(HttpRequest.newBuilder(uri("/v2/models/" + id + "/infer"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 2], "
                         + "\"datatype\": \"FP32\", \"data\": [0.5, 0.25]}]}")));

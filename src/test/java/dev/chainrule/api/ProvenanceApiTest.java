@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.Reply;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -57,7 +58,7 @@ class ProvenanceApiTest extends ApiTestSupport {
     @Test
     void aVersionRecordsWhatMadeItAndTheSameProvenanceTrainsTheSameWeights() throws Exception {
         byte[] csv = Files.readAllBytes(TestDatasets.file("iris/iris.csv"));
-        Response uploaded = send(HttpRequest.newBuilder(uri("/datasets?name=iris")).header("Content-Type", "text/csv")
+        Reply uploaded = send(HttpRequest.newBuilder(uri("/datasets?name=iris")).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(csv)));
         assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(201);
         String datasetId = uploaded.json().get("id").asString();
@@ -105,10 +106,10 @@ class ProvenanceApiTest extends ApiTestSupport {
         assertThat(predictedAgain.get("predictions")).isEqualTo(predictedFirst.get("predictions"));
 
         // it travels in the exported file, and the imported version keeps it, saying where it came from
-        HttpResponse<byte[]> exported = HTTP.send(HttpRequest.newBuilder(uri("/models/" + model.get("id").asString()
-                + "/versions/1/export")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> exported = http().exchange(HttpRequest.newBuilder(uri("/models/" + model.get("id").asString()
+                + "/versions/1/export")), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(exported.statusCode()).isEqualTo(200);
-        Response imported = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
+        Reply imported = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(exported.body())));
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
         JsonNode importedProvenance = imported.json().get("versions").get(0).get("provenance");
@@ -118,8 +119,8 @@ class ProvenanceApiTest extends ApiTestSupport {
         assertThat(importedProvenance.get("importedFrom").get("version").asInt()).isEqualTo(1);
 
         // and in the ONNX file's metadata_props, as JSON text
-        HttpResponse<byte[]> onnx = HTTP.send(HttpRequest.newBuilder(uri("/models/" + model.get("id").asString()
-                + "/versions/1/export?format=onnx")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> onnx = http().exchange(HttpRequest.newBuilder(uri("/models/" + model.get("id").asString()
+                + "/versions/1/export?format=onnx")), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(onnx.statusCode()).isEqualTo(200);
         try (ai.onnxruntime.OrtSession session = ai.onnxruntime.OrtEnvironment.getEnvironment()
                 .createSession(onnx.body(), new ai.onnxruntime.OrtSession.SessionOptions())) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.api.prediction.PredictRequestConverter;
 import dev.chainrule.api.prediction.PredictRequestJson;
+import dev.chainrule.testhttp.Reply;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,7 @@ class RequestValidationApiTest extends ApiTestSupport {
         regression = createModel(2, "squared_error", 0, layer(1, "linear")).get("id").asString();
     }
 
-    Response postModel(Object body) {
+    Reply postModel(Object body) {
         return post("/models", body);
     }
 
@@ -100,7 +101,7 @@ class RequestValidationApiTest extends ApiTestSupport {
         String description2000 = "d".repeat(2000);
         Map<String, Object> longest = definition("name", name200);
         longest.put("description", description2000);
-        Response created = postModel(longest);
+        Reply created = postModel(longest);
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         assertThat(get("/models/" + created.json().get("id").asString()).json().get("name").asString()).isEqualTo(name200);
 
@@ -367,7 +368,7 @@ class RequestValidationApiTest extends ApiTestSupport {
         return buffer.array();
     }
 
-    Response postFloat32(String path, byte[] body) {
+    Reply postFloat32(String path, byte[] body) {
         return send(java.net.http.HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/octet-stream")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)));
     }
@@ -388,11 +389,11 @@ class RequestValidationApiTest extends ApiTestSupport {
                 "{\"\\u0069nstances\": " + rows + "}", // an escaped field name
                 "\uFEFF{\"instances\": " + rows + "}", // a byte-order mark
                 " {\n  \"version\" : null,\n  \"instances\" : " + rows.replace(",", " ,\n ") + "\n}\n")) {
-            Response answer = postBytes(predict, body.getBytes(StandardCharsets.UTF_8));
+            Reply answer = postBytes(predict, body.getBytes(StandardCharsets.UTF_8));
             assertThat(answer.status()).as(body + " -> " + answer.body()).isEqualTo(200);
             assertThat(answer.json()).as(body).isEqualTo(referencePredictions);
         }
-        Response utf16 = send(java.net.http.HttpRequest.newBuilder(uri(predict))
+        Reply utf16 = send(java.net.http.HttpRequest.newBuilder(uri(predict))
                 .header("Content-Type", "application/json;charset=UTF-16")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(("{\"instances\":" + rows + "}")
                         .getBytes(StandardCharsets.UTF_16))));
@@ -402,13 +403,13 @@ class RequestValidationApiTest extends ApiTestSupport {
 
     @Test
     void float32RowsPredictExactlyWhatTheSameJsonRowsPredict() {
-        Response binary = postFloat32("/models/" + reference + "/predict", float32(FIVE_IRIS));
+        Reply binary = postFloat32("/models/" + reference + "/predict", float32(FIVE_IRIS));
         assertThat(binary.status()).as(binary.body()).isEqualTo(200);
         assertThat(binary.json()).isEqualTo(referencePredictions);
-        Response pinned = postFloat32("/models/" + reference + "/predict?version=1", float32(FIVE_IRIS));
+        Reply pinned = postFloat32("/models/" + reference + "/predict?version=1", float32(FIVE_IRIS));
         assertThat(pinned.json()).isEqualTo(referencePredictions); // version 1 is the latest
 
-        Response dryRun = postFloat32("/models/" + reference + "/predict/dry-run", float32(FIVE_IRIS));
+        Reply dryRun = postFloat32("/models/" + reference + "/predict/dry-run", float32(FIVE_IRIS));
         assertThat(dryRun.status()).as(dryRun.body()).isEqualTo(200);
         assertThat(dryRun.json().get("instances").asInt()).isEqualTo(5);
         assertThat(dryRun.json().get("task").asString()).isEqualTo("classification");
@@ -440,7 +441,7 @@ class RequestValidationApiTest extends ApiTestSupport {
         problem = assertProblem(postFloat32(predict + "?rows=2", twoByTwo), 400, "invalid-request", "rows");
         assertThat(reason(problem, "rows")).isEqualTo("is 2, but the body holds 1 row of 4 float32 values (the model's inputWidth; 16 bytes)");
         assertProblem(postFloat32("/models/" + reference + "/predict/dry-run?rows=2", twoByTwo), 400, "invalid-request", "rows");
-        Response counted = postFloat32(predict + "?rows=5", fiveRows);
+        Reply counted = postFloat32(predict + "?rows=5", fiveRows);
         assertThat(counted.status()).as(counted.body()).isEqualTo(200);
         assertThat(counted.json()).isEqualTo(referencePredictions);
         assertProblem(send(java.net.http.HttpRequest.newBuilder(uri(predict)).header("Content-Type", "text/plain")
@@ -454,7 +455,7 @@ class RequestValidationApiTest extends ApiTestSupport {
         String json = "{\"instances\": [[5.1, 3.5, 1.4, 0.2]]}";
         json += " ".repeat(48 - json.length());
         for (String path : new String[] {"/models/" + reference + "/predict", "/models/" + reference + "/predict/dry-run"}) {
-            Response response = send(java.net.http.HttpRequest.newBuilder(uri(path))
+            Reply response = send(java.net.http.HttpRequest.newBuilder(uri(path))
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)));
             JsonNode problem = assertProblem(response, 415, "unsupported-media-type");
             assertThat(problem.get("detail").asString()).as(path).contains("Content-Type");
@@ -475,13 +476,13 @@ class RequestValidationApiTest extends ApiTestSupport {
             labels[i] = i % 3;
         }
         double[][] atLimit = Arrays.copyOf(rows, MAX_PREDICT_ROWS);
-        Response ok = post("/models/" + reference + "/predict", obj("instances", atLimit));
+        Reply ok = post("/models/" + reference + "/predict", obj("instances", atLimit));
         assertThat(ok.status()).as(ok.body()).isEqualTo(200);
         assertThat(ok.json().get("predictions").size()).isEqualTo(MAX_PREDICT_ROWS);
         JsonNode problem = assertProblem(post("/models/" + reference + "/predict", obj("instances", rows)), 400, "invalid-request", "instances");
         assertThat(reason(problem, "instances")).contains("chainrule.limits.max-predict-rows").contains("" + (MAX_PREDICT_ROWS + 1));
 
-        Response gradients = post("/models/" + reference + "/input-gradients",
+        Reply gradients = post("/models/" + reference + "/input-gradients",
                 obj("instances", atLimit, "targets", Arrays.copyOf(labels, MAX_PREDICT_ROWS)));
         assertThat(gradients.status()).as(gradients.body()).isEqualTo(200);
         assertThat(gradients.json().get("gradients").size()).isEqualTo(MAX_PREDICT_ROWS);
@@ -629,7 +630,7 @@ class RequestValidationApiTest extends ApiTestSupport {
         return (start + " ".repeat(size - start.length() - 1) + "}").getBytes(StandardCharsets.US_ASCII);
     }
 
-    Response postChunked(String path, byte[] body) {
+    Reply postChunked(String path, byte[] body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
     }
@@ -638,7 +639,7 @@ class RequestValidationApiTest extends ApiTestSupport {
     @Test
     @Order(Integer.MAX_VALUE)
     void afterAllTheBadInputTheServiceAnswersAndEarlierModelsAreIntact() {
-        Response health = get("/actuator/health");
+        Reply health = get("/actuator/health");
         assertThat(health.status()).isEqualTo(200);
         assertThat(health.json().get("status").asString()).isEqualTo("UP");
         assertThat(get("/models/" + reference).json()).isEqualTo(referenceBefore);

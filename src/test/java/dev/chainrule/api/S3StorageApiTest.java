@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.config.ChainruleProperties;
 import dev.chainrule.storage.S3ProxyServer;
+import dev.chainrule.testhttp.Reply;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -84,14 +85,14 @@ class S3StorageApiTest extends ApiTestSupport {
         assertThat(objects()).hasSize(2).contains("datasets/" + datasetId + ".bin")
                 .anyMatch(key -> key.matches("models/" + modelId + "/[0-9a-f-]{36}\\.model"));
 
-        Response predicted = post("/models/" + modelId + "/predict", obj("instances", parts[1].features()));
+        Reply predicted = post("/models/" + modelId + "/predict", obj("instances", parts[1].features()));
         assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
         assertThat(LearningApiTest.accuracy(predicted.json(), parts[1].labels())).isGreaterThanOrEqualTo(0.9);
 
-        HttpResponse<byte[]> exported = HTTP.send(HttpRequest.newBuilder(uri("/models/" + modelId + "/versions/1/export"))
-                .timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> exported = http().exchange(HttpRequest.newBuilder(uri("/models/" + modelId + "/versions/1/export"))
+                .timeout(REQUEST_TIMEOUT), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(exported.statusCode()).isEqualTo(200);
-        Response imported = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
+        Reply imported = send(HttpRequest.newBuilder(uri("/models/import")).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(exported.body())));
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
         String importedId = imported.json().get("id").asString();

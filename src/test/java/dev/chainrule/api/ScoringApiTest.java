@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.chainrule.dataset.MnistCsv;
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.Reply;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,7 +56,7 @@ class ScoringApiTest extends ApiTestSupport {
     }
 
     String uploadDataset(String path, byte[] csv) {
-        Response created = send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "text/csv")
+        Reply created = send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(csv)));
         assertThat(created.status()).as("POST /datasets %s", created.body()).isEqualTo(201);
         return created.json().get("id").asString();
@@ -63,7 +64,7 @@ class ScoringApiTest extends ApiTestSupport {
 
     /** POST /models/{id}/score expecting 202 and a Location; returns the job once it ended. */
     JsonNode scored(String modelId, Object body) {
-        Response response = post("/models/" + modelId + "/score", body);
+        Reply response = post("/models/" + modelId + "/score", body);
         assertThat(response.status()).as("POST score %s", response.body()).isEqualTo(202);
         JsonNode job = response.json();
         assertThat(job.get("kind").asString()).isEqualTo("scoring");
@@ -72,14 +73,10 @@ class ScoringApiTest extends ApiTestSupport {
     }
 
     byte[] bytes(String path) {
-        try {
-            HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
-            return response.body();
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
+        HttpResponse<byte[]> response = http().exchange(HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).GET(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
+        return response.body();
     }
 
     /** The float32 result read as docs/scoring.md describes it: magic, header length, JSON header, rows. */
@@ -107,7 +104,7 @@ class ScoringApiTest extends ApiTestSupport {
             int n = Math.min(2000, rows - from);
             ByteBuffer body = ByteBuffer.allocate(n * width * 4).order(ByteOrder.LITTLE_ENDIAN);
             body.asFloatBuffer().put(features, from * width, n * width);
-            Response response = send(HttpRequest.newBuilder(uri("/models/" + modelId + "/predict"))
+            Reply response = send(HttpRequest.newBuilder(uri("/models/" + modelId + "/predict"))
                     .header("Content-Type", "application/octet-stream")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())));
             assertThat(response.status()).as(response.body()).isEqualTo(200);
@@ -277,14 +274,14 @@ class ScoringApiTest extends ApiTestSupport {
         String blocking = train(obj("modelId", blocker, "data", data(x, y), "epochs", 1000, "batchSize", 1,
                 "optimizer", obj("type", "sgd", "learningRate", 0.001))).get("id").asString();
         awaitRunning(blocking);
-        Response submitted = post("/models/" + mnistModel + "/score", obj("datasetId", mnistDataset));
+        Reply submitted = post("/models/" + mnistModel + "/score", obj("datasetId", mnistDataset));
         assertThat(submitted.status()).isEqualTo(202);
         String id = submitted.json().get("id").asString();
         assertThat(status(job(id))).isEqualTo("QUEUED");
         assertProblem(get("/jobs/" + id + "/result"), 409, "result-unavailable");
         assertProblem(get("/jobs/" + id + "/result.csv"), 409, "result-unavailable");
 
-        Response cancelled = post("/jobs/" + id + "/cancel", "");
+        Reply cancelled = post("/jobs/" + id + "/cancel", "");
         assertThat(cancelled.status()).isEqualTo(202);
         assertThat(status(awaitEnd(id, Duration.ofSeconds(10)))).isEqualTo("CANCELLED");
         assertProblem(get("/jobs/" + id + "/result.f32"), 409, "result-unavailable");

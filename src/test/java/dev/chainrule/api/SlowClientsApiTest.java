@@ -2,6 +2,7 @@ package dev.chainrule.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.testhttp.Reply;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,7 +64,7 @@ class SlowClientsApiTest extends ApiTestSupport {
                 long end = System.nanoTime() + HELD.toNanos();
                 while (System.nanoTime() < end) {
                     long start = System.nanoTime();
-                    Response predicted = post("/models/" + modelId + "/predict", "{\"instances\": [[0, 0], [1, 1]]}");
+                    Reply predicted = post("/models/" + modelId + "/predict", "{\"instances\": [[0, 0], [1, 1]]}");
                     long took = System.nanoTime() - start;
                     assertThat(predicted.status()).as(predicted.body()).isEqualTo(200);
                     assertThat(Duration.ofNanos(took)).as("a prediction while %d clients trickle", open.get()).isLessThan(GENEROUS);

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.dataset.TestDatasets;
 import dev.chainrule.storage.S3ProxyServer;
+import dev.chainrule.testhttp.Reply;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class StorageOutageApiTest extends ApiTestSupport {
         }
     }
 
-    private Response upload(byte[] csv) {
+    private Reply upload(byte[] csv) {
         return send(HttpRequest.newBuilder(uri("/datasets?name=iris")).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(csv)));
     }
@@ -67,7 +67,7 @@ class StorageOutageApiTest extends ApiTestSupport {
 
         server.kill();
         long start = System.nanoTime();
-        Response refused = upload(csv);
+        Reply refused = upload(csv);
         double seconds = (System.nanoTime() - start) / 1e9;
         JsonNode problem = assertProblem(refused, 503, "storage-unavailable");
         assertThat(problem.get("detail").asString()).contains("object store");

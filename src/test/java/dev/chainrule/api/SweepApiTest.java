@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.Reply;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +47,7 @@ class SweepApiTest extends ApiTestSupport {
     String iris() {
         if (irisId == null) {
             try {
-                Response created = send(HttpRequest.newBuilder(uri("/datasets?name=iris")).header("Content-Type", "text/csv")
+                Reply created = send(HttpRequest.newBuilder(uri("/datasets?name=iris")).header("Content-Type", "text/csv")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(TestDatasets.file("iris/iris.csv")))));
                 assertThat(created.status()).as(created.body()).isEqualTo(201);
                 irisId = created.json().get("id").asString();
@@ -68,14 +69,14 @@ class SweepApiTest extends ApiTestSupport {
     }
 
     JsonNode create(Map<String, Object> request) {
-        Response response = post("/sweeps", request);
+        Reply response = post("/sweeps", request);
         assertThat(response.status()).as("POST /sweeps %s", response.body()).isEqualTo(201);
         assertThat(response.headers().firstValue("Location")).contains(uri("/sweeps/" + response.json().get("id").asString()).toString());
         return response.json();
     }
 
     JsonNode sweep(String id) {
-        Response response = get("/sweeps/" + id);
+        Reply response = get("/sweeps/" + id);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         return response.json();
     }
@@ -163,10 +164,10 @@ class SweepApiTest extends ApiTestSupport {
 
         // the sweep predicts with its best trial's version, as that model answers for that version
         List<double[]> rows = List.of(new double[] {5.1, 3.5, 1.4, 0.2}, new double[] {6.7, 3.0, 5.2, 2.3});
-        Response viaSweep = post("/sweeps/" + id + "/predict", obj("instances", rows));
+        Reply viaSweep = post("/sweeps/" + id + "/predict", obj("instances", rows));
         assertThat(viaSweep.status()).as(viaSweep.body()).isEqualTo(200);
         JsonNode best = done.get("best");
-        Response viaModel = post("/models/" + best.get("modelId").asString() + "/predict",
+        Reply viaModel = post("/models/" + best.get("modelId").asString() + "/predict",
                 obj("instances", rows, "version", best.get("version").asInt()));
         assertThat(viaSweep.json()).isEqualTo(viaModel.json());
         assertProblem(post("/sweeps/" + id + "/predict", obj("instances", rows, "version", 1)), 400, "invalid-request", "version");
@@ -198,7 +199,7 @@ class SweepApiTest extends ApiTestSupport {
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
-        HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = http().exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         List<String[]> events = new ArrayList<>();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
@@ -274,7 +275,7 @@ class SweepApiTest extends ApiTestSupport {
         assertProblem(post("/sweeps/" + id + "/predict", obj("instances", List.of(new double[] {1, 2, 3, 4}))), 409,
                 "sweep-not-trained");
 
-        Response cancelled = post("/sweeps/" + id + "/cancel", "");
+        Reply cancelled = post("/sweeps/" + id + "/cancel", "");
         assertThat(cancelled.status()).isEqualTo(202);
         assertThat(cancelled.json().get("state").asString()).isEqualTo("CANCELLED");
         JsonNode end = awaitSweep(id, SweepApiTest::ended, s -> { }, "ended after the cancel");

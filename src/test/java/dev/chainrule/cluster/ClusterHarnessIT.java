@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.EventStream;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.ServerSentEvent;
+import dev.chainrule.testhttp.TestHttp;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +35,7 @@ import tools.jackson.databind.JsonNode;
 class ClusterHarnessIT {
     private final List<ReplicaProcess> replicas = new ArrayList<>();
     private Balancer balancer;
-    private ClusterHttp viaBalancer;
+    private TestHttp viaBalancer;
 
     @BeforeAll
     void start() {
@@ -42,7 +46,7 @@ class ClusterHarnessIT {
         replicas.forEach(ReplicaProcess::launch);
         replicas.forEach(ReplicaProcess::awaitReady);
         balancer = new Balancer(replicas).start();
-        viaBalancer = new ClusterHttp(balancer.base());
+        viaBalancer = TestHttp.at(balancer.base());
     }
 
     @AfterAll
@@ -61,8 +65,8 @@ class ClusterHarnessIT {
     private Map<String, List<String>> modelsOnEachReplica() {
         Map<String, List<String>> models = new HashMap<>();
         for (ReplicaProcess replica : replicas) {
-            ClusterHttp direct = new ClusterHttp(replica.base());
-            JsonNode page = direct.expect(200, direct.get("/models?size=100"), "GET /models on " + replica);
+            TestHttp direct = TestHttp.at(replica.base());
+            JsonNode page = direct.get("/models?size=100").expect(200, "GET /models on " + replica);
             models.put(replica.name(), page.path("items").findValuesAsString("id"));
         }
         return models;
@@ -73,9 +77,9 @@ class ClusterHarnessIT {
         Map<String, List<String>> before = modelsOnEachReplica();
         Map<String, List<String>> createdOn = new HashMap<>();
         for (int i = 0; i < 10; i++) {
-            ClusterHttp.Reply reply = viaBalancer.post("/models", irisModel("spread " + i));
-            String id = viaBalancer.expect(201, reply, "POST /models through the balancer").path("id").asString();
-            createdOn.computeIfAbsent(reply.servedBy(), k -> new ArrayList<>()).add(id);
+            Reply reply = viaBalancer.post("/models", irisModel("spread " + i));
+            String id = reply.expect(201, "POST /models through the balancer").path("id").asString();
+            createdOn.computeIfAbsent(reply.header(Balancer.SERVED_BY), k -> new ArrayList<>()).add(id);
         }
         // round robin over two replicas: both serve (five each while both pass every health check; a 1 s check that
         // times out on a loaded machine takes one out of rotation for a moment, as it did once in CI with 8/2)
@@ -100,35 +104,35 @@ class ClusterHarnessIT {
                     Double.parseDouble(cells[2]), Double.parseDouble(cells[3])});
             species.add(Integer.parseInt(cells[4].trim()));
         }
-        ClusterHttp toH2 = viaBalancer.routedTo("h2");
-        ClusterHttp.Reply created = toH2.post("/models", irisModel("routed"));
-        assertThat(created.servedBy()).isEqualTo("h2");
-        String modelId = toH2.expect(201, created, "POST /models routed to h2").path("id").asString();
+        TestHttp toH2 = viaBalancer.withHeader(Balancer.ROUTE, "h2");
+        Reply created = toH2.post("/models", irisModel("routed"));
+        assertThat(created.header(Balancer.SERVED_BY)).isEqualTo("h2");
+        String modelId = created.expect(201, "POST /models routed to h2").path("id").asString();
         Map<String, Object> train = new LinkedHashMap<>();
         train.put("modelId", modelId);
         train.put("data", Map.of("features", features, "targets", species));
         train.put("epochs", 5);
         train.put("batchSize", 4);
         train.put("optimizer", Map.of("type", "adam", "learningRate", 0.01));
-        ClusterHttp.Reply accepted = toH2.post("/train", train);
-        String jobId = toH2.expect(202, accepted, "POST /train routed to h2").path("id").asString();
-        assertThat(accepted.servedBy()).isEqualTo("h2");
+        Reply accepted = toH2.post("/train", train);
+        String jobId = accepted.expect(202, "POST /train routed to h2").path("id").asString();
+        assertThat(accepted.header(Balancer.SERVED_BY)).isEqualTo("h2");
 
-        List<ClusterHttp.Event> events = new ArrayList<>();
-        try (ClusterHttp.EventStream stream = toH2.events("/jobs/" + jobId + "/events", null)) {
+        List<ServerSentEvent> events = new ArrayList<>();
+        try (EventStream stream = toH2.events("/jobs/" + jobId + "/events", null)) {
             assertThat(stream.status()).isEqualTo(200);
-            assertThat(stream.servedBy()).isEqualTo("h2");
-            for (ClusterHttp.Event event = stream.next(Duration.ofMinutes(2)); event != null; event = stream.next(Duration.ofMinutes(2))) {
+            assertThat(stream.header(Balancer.SERVED_BY)).isEqualTo("h2");
+            for (ServerSentEvent event = stream.next(Duration.ofMinutes(2)); event != null; event = stream.next(Duration.ofMinutes(2))) {
                 events.add(event);
             }
             assertThat(stream.closed()).as("the server closed the stream after its end event").isTrue();
         }
-        assertThat(events).extracting(ClusterHttp.Event::event).containsExactly("epoch", "epoch", "epoch", "epoch", "epoch", "end");
-        assertThat(events).extracting(ClusterHttp.Event::id).containsExactly(jobId + "/1", jobId + "/2", jobId + "/3",
+        assertThat(events).extracting(ServerSentEvent::event).containsExactly("epoch", "epoch", "epoch", "epoch", "epoch", "end");
+        assertThat(events).extracting(ServerSentEvent::id).containsExactly(jobId + "/1", jobId + "/2", jobId + "/3",
                 jobId + "/4", jobId + "/5", jobId + "/end");
         assertThat(events.get(5).json().path("status").asString()).isEqualTo("SUCCEEDED");
         // the job lives on h2 only: h1 has never heard of it
-        ClusterHttp h1 = new ClusterHttp(replicas.get(0).base());
+        TestHttp h1 = TestHttp.at(replicas.get(0).base());
         assertThat(h1.get("/jobs/" + jobId).status()).isEqualTo(404);
     }
 
@@ -138,9 +142,9 @@ class ClusterHarnessIT {
         h1.kill9();
         Set<String> servedBy = new HashSet<>();
         for (int i = 0; i < 8; i++) {
-            ClusterHttp.Reply reply = viaBalancer.get("/models?size=1");
+            Reply reply = viaBalancer.get("/models?size=1");
             assertThat(reply.status()).as("GET /models with h1 dead, request " + i + ": " + reply).isEqualTo(200);
-            servedBy.add(reply.servedBy());
+            servedBy.add(reply.header(Balancer.SERVED_BY));
         }
         assertThat(servedBy).containsExactly("h2");
 
@@ -148,9 +152,9 @@ class ClusterHarnessIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!servedBy.contains("h1")) {
             assertThat(System.nanoTime()).as("h1 back in rotation within 20 s").isLessThan(deadline);
-            ClusterHttp.Reply reply = viaBalancer.get("/models?size=1");
+            Reply reply = viaBalancer.get("/models?size=1");
             assertThat(reply.status()).as("GET /models while h1 comes back: " + reply).isEqualTo(200);
-            servedBy.add(reply.servedBy());
+            servedBy.add(reply.header(Balancer.SERVED_BY));
             ReplicaProcess.sleep(Duration.ofMillis(100));
         }
 

@@ -3,6 +3,8 @@ package dev.chainrule.cluster;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,8 +52,8 @@ final class DigitsWorkload {
     }
 
     /** Uploads the dataset through {@code http}; the dataset as created. */
-    static JsonNode upload(ClusterHttp http) {
-        return http.expect(201, http.postCsv("/datasets?name=digits&target=" + TARGET, csv()), "POST /datasets");
+    static JsonNode upload(TestHttp http) {
+        return http.postCsv("/datasets?name=digits&target=" + TARGET, csv()).expect(201, "POST /datasets");
     }
 
     static Map<String, Object> model(String name) {
@@ -59,8 +61,8 @@ final class DigitsWorkload {
                 Map.of("units", 10, "activation", "softmax")), "loss", "cross_entropy", "seed", 7);
     }
 
-    static String createModel(ClusterHttp http, String name) {
-        return http.expect(201, http.post("/models", model(name)), "POST /models").path("id").asString();
+    static String createModel(TestHttp http, String name) {
+        return http.post("/models", model(name)).expect(201, "POST /models").path("id").asString();
     }
 
     static Map<String, Object> training(String modelId, String datasetId, int epochs) {
@@ -75,21 +77,21 @@ final class DigitsWorkload {
         return train;
     }
 
-    static String train(ClusterHttp http, String modelId, String datasetId, int epochs) {
-        return http.expect(202, http.post("/train", training(modelId, datasetId, epochs)), "POST /train").path("id").asString();
+    static String train(TestHttp http, String modelId, String datasetId, int epochs) {
+        return http.post("/train", training(modelId, datasetId, epochs)).expect(202, "POST /train").path("id").asString();
     }
 
     /**
      * Polls GET /jobs/{id} until the condition holds. A request that fails or times out (its replica was just
      * killed or is frozen, and the balancer has not noticed yet) is retried.
      */
-    static JsonNode await(ClusterHttp http, String jobId, Predicate<JsonNode> condition, Duration timeout, String what) {
-        ClusterHttp patient = http.withTimeout(Duration.ofSeconds(3));
+    static JsonNode await(TestHttp http, String jobId, Predicate<JsonNode> condition, Duration timeout, String what) {
+        TestHttp patient = http.withTimeout(Duration.ofSeconds(3));
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
             try {
-                ClusterHttp.Reply reply = patient.get("/jobs/" + jobId);
+                Reply reply = patient.get("/jobs/" + jobId);
                 if (reply.status() == 200) {
                     last = reply.json();
                     if (condition.test(last)) {
@@ -152,8 +154,8 @@ final class DigitsWorkload {
     }
 
     /** The model's predictions for every row of the dataset, as the replica behind {@code http} gives them. */
-    static JsonNode predictions(ClusterHttp http, String modelId) {
-        return http.expect(200, http.post("/models/" + modelId + "/predict", Map.of("instances", features())),
-                "POST /models/" + modelId + "/predict").path("predictions");
+    static JsonNode predictions(TestHttp http, String modelId) {
+        return http.post("/models/" + modelId + "/predict", Map.of("instances", features()))
+                .expect(200, "POST /models/" + modelId + "/predict").path("predictions");
     }
 }

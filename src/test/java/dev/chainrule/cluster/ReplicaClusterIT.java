@@ -11,6 +11,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chainrule.storage.PostgresDatabase;
+import dev.chainrule.testhttp.EventStream;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.ServerSentEvent;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +50,7 @@ class ReplicaClusterIT {
     private static final int EPOCHS = 40;
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
     private TestCluster cluster;
-    private ClusterHttp http;
+    private TestHttp http;
     private String datasetId;
     private JsonNode reference;
 
@@ -71,7 +75,7 @@ class ReplicaClusterIT {
     void leaveTheClusterWhole() {
         cluster.restoreReplicas();
         for (String status : List.of("QUEUED", "RUNNING")) {
-            for (JsonNode job : http.expect(200, http.get("/jobs?size=100&status=" + status), "GET /jobs").path("items")) {
+            for (JsonNode job : http.get("/jobs?size=100&status=" + status).expect(200, "GET /jobs").path("items")) {
                 String id = job.path("id").asString();
                 http.post("/jobs/" + id + "/cancel", null);
                 await(http, id, DigitsWorkload::finished, JOB_TIMEOUT, "finished after the scenario");
@@ -91,8 +95,8 @@ class ReplicaClusterIT {
         return reference;
     }
 
-    private int versions(ClusterHttp on, String modelId) {
-        return on.expect(200, on.get("/models/" + modelId), "GET /models/" + modelId).path("versions").size();
+    private int versions(TestHttp on, String modelId) {
+        return on.get("/models/" + modelId).expect(200, "GET /models/" + modelId).path("versions").size();
     }
 
     @Test
@@ -147,8 +151,8 @@ class ReplicaClusterIT {
         // long enough for the woken replica to have written whatever it still meant to
         ReplicaProcess.sleep(TestCluster.LEASE.plusSeconds(2));
         for (ReplicaProcess replica : cluster.replicas()) {
-            ClusterHttp direct = new ClusterHttp(replica.base());
-            assertThat(direct.expect(200, direct.get("/jobs/" + jobId), "GET /jobs on " + replica)).as("the job on " + replica).isEqualTo(done);
+            TestHttp direct = TestHttp.at(replica.base());
+            assertThat(direct.get("/jobs/" + jobId).expect(200, "GET /jobs on " + replica)).as("the job on " + replica).isEqualTo(done);
             assertThat(versions(direct, modelId)).as("versions on " + replica).isEqualTo(1);
         }
         assertThat(epochs(done)).as("every epoch once, in order").isEqualTo(oneTo(EPOCHS));
@@ -163,10 +167,10 @@ class ReplicaClusterIT {
         for (int i = 0; i < 20; i++) {
             models.add(DigitsWorkload.createModel(http, "concurrent " + i));
         }
-        long jobsBefore = http.expect(200, http.get("/jobs?size=1"), "GET /jobs").path("totalItems").asLong();
+        long jobsBefore = http.get("/jobs?size=1").expect(200, "GET /jobs").path("totalItems").asLong();
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(20);
-        List<Future<ClusterHttp.Reply>> replies = new ArrayList<>();
+        List<Future<Reply>> replies = new ArrayList<>();
         try {
             for (String modelId : models) {
                 replies.add(pool.submit(() -> {
@@ -179,8 +183,8 @@ class ReplicaClusterIT {
             List<String> refused = new ArrayList<>();
             Set<String> servedBy = new HashSet<>();
             for (int i = 0; i < models.size(); i++) {
-                ClusterHttp.Reply reply = replies.get(i).get();
-                servedBy.add(reply.servedBy());
+                Reply reply = replies.get(i).get();
+                servedBy.add(reply.header(Balancer.SERVED_BY));
                 assertThat(reply.status()).as("POST /train %d: %s", i, reply).isIn(202, 429);
                 if (reply.status() == 202) {
                     accepted.add(models.get(i));
@@ -191,11 +195,11 @@ class ReplicaClusterIT {
             }
             assertThat(servedBy).as("the submissions were spread over the replicas").containsExactlyInAnyOrder("r1", "r2", "r3");
             assertThat(accepted).as("accepted: the cluster's capacity, " + capacity).hasSize(capacity);
-            assertThat(http.expect(200, http.get("/jobs?size=1"), "GET /jobs").path("totalItems").asLong()).isEqualTo(jobsBefore + capacity);
+            assertThat(http.get("/jobs?size=1").expect(200, "GET /jobs").path("totalItems").asLong()).isEqualTo(jobsBefore + capacity);
             for (String modelId : refused) {
-                assertThat(http.expect(200, http.get("/jobs?modelId=" + modelId), "GET /jobs").path("totalItems").asLong())
+                assertThat(http.get("/jobs?modelId=" + modelId).expect(200, "GET /jobs").path("totalItems").asLong())
                         .as("jobs of refused model " + modelId).isZero();
-                assertThat(http.expect(200, http.get("/models/" + modelId), "GET /models").path("trainingState").asString()).isEqualTo("UNTRAINED");
+                assertThat(http.get("/models/" + modelId).expect(200, "GET /models").path("trainingState").asString()).isEqualTo("UNTRAINED");
             }
         } finally {
             pool.shutdownNow();
@@ -210,13 +214,13 @@ class ReplicaClusterIT {
         String owner = owner(await(http, jobId, runningWithEpochs(1), JOB_TIMEOUT, "running"));
         String other = cluster.others(owner).get(0).name();
 
-        ClusterHttp.Reply cancel = http.routedTo(other).post("/jobs/" + jobId + "/cancel", null);
+        Reply cancel = http.withHeader(Balancer.ROUTE, other).post("/jobs/" + jobId + "/cancel", null);
         assertThat(cancel.status()).as(cancel.toString()).isEqualTo(202);
-        assertThat(cancel.servedBy()).isEqualTo(other);
+        assertThat(cancel.header(Balancer.SERVED_BY)).isEqualTo(other);
         JsonNode cancelled = await(http, jobId, j -> DigitsWorkload.status(j).equals("CANCELLED"), Duration.ofSeconds(10),
                 "CANCELLED within a few seconds of the cancel on " + other);
         ReplicaProcess.sleep(TestCluster.RENEWAL.multipliedBy(3));
-        assertThat(epochs(cluster.direct(owner).expect(200, cluster.direct(owner).get("/jobs/" + jobId), "GET /jobs on the owner")))
+        assertThat(epochs(cluster.direct(owner).get("/jobs/" + jobId).expect(200, "GET /jobs on the owner")))
                 .as("no epoch after the cancel").isEqualTo(epochs(cancelled));
         assertThat(versions(http, modelId)).isZero();
     }
@@ -230,12 +234,12 @@ class ReplicaClusterIT {
         String owner = owner(await(http, jobId, runningWithEpochs(1), JOB_TIMEOUT, "running"));
         String follower = cluster.others(owner).get(0).name();
 
-        List<ClusterHttp.Event> events = new ArrayList<>();
-        try (ClusterHttp.EventStream stream = http.routedTo(follower).events("/jobs/" + jobId + "/events", null)) {
+        List<ServerSentEvent> events = new ArrayList<>();
+        try (EventStream stream = http.withHeader(Balancer.ROUTE, follower).events("/jobs/" + jobId + "/events", null)) {
             assertThat(stream.status()).isEqualTo(200);
-            assertThat(stream.servedBy()).isEqualTo(follower);
+            assertThat(stream.header(Balancer.SERVED_BY)).isEqualTo(follower);
             boolean killed = false;
-            for (ClusterHttp.Event event = stream.next(JOB_TIMEOUT); event != null; event = stream.next(JOB_TIMEOUT)) {
+            for (ServerSentEvent event = stream.next(JOB_TIMEOUT); event != null; event = stream.next(JOB_TIMEOUT)) {
                 events.add(event);
                 if (!killed && event.event().equals("epoch") && event.json().path("epoch").asInt() >= 3) {
                     cluster.replica(owner).kill9();
@@ -248,14 +252,14 @@ class ReplicaClusterIT {
         List<String> expectedIds = new ArrayList<>();
         oneTo(epochCount).forEach(e -> expectedIds.add(jobId + "/" + e));
         expectedIds.add(jobId + "/end");
-        assertThat(events).extracting(ClusterHttp.Event::id).as("every epoch once, in order, then end").isEqualTo(expectedIds);
+        assertThat(events).extracting(ServerSentEvent::id).as("every epoch once, in order, then end").isEqualTo(expectedIds);
         assertThat(events.get(events.size() - 1).event()).isEqualTo("end");
         assertThat(events.get(events.size() - 1).json().path("status").asString()).isEqualTo("SUCCEEDED");
 
         // Last-Event-ID: a reconnecting client gets only what came after the event it names
         List<String> resumedIds = new ArrayList<>();
-        try (ClusterHttp.EventStream stream = http.events("/jobs/" + jobId + "/events", jobId + "/20")) {
-            for (ClusterHttp.Event event = stream.next(JOB_TIMEOUT); event != null; event = stream.next(JOB_TIMEOUT)) {
+        try (EventStream stream = http.events("/jobs/" + jobId + "/events", jobId + "/20")) {
+            for (ServerSentEvent event = stream.next(JOB_TIMEOUT); event != null; event = stream.next(JOB_TIMEOUT)) {
                 resumedIds.add(event.id());
             }
         }
@@ -274,7 +278,7 @@ class ReplicaClusterIT {
         try (ReplicaProcess newcomer = cluster.newReplica("r4")) {
             assertThat(newcomer.dataDir()).as("the newcomer's data directory, before it starts").doesNotExist();
             newcomer.start();
-            assertThat(predictions(new ClusterHttp(newcomer.base()), modelId)).as("predictions of a replica started afterwards").isEqualTo(first);
+            assertThat(predictions(TestHttp.at(newcomer.base()), modelId)).as("predictions of a replica started afterwards").isEqualTo(first);
         }
     }
 
@@ -285,8 +289,8 @@ class ReplicaClusterIT {
         String uploadedId = uploaded.path("id").asString();
         // r1 leaves: whoever trains on the dataset reads it from the shared store, not from r1's disk
         cluster.replica("r1").stop();
-        ClusterHttp r2 = cluster.direct("r2");
-        assertThat(r2.expect(200, r2.get("/datasets/" + uploadedId), "GET /datasets on r2")).isEqualTo(uploaded);
+        TestHttp r2 = cluster.direct("r2");
+        assertThat(r2.get("/datasets/" + uploadedId).expect(200, "GET /datasets on r2")).isEqualTo(uploaded);
         String modelId = DigitsWorkload.createModel(r2, "trained elsewhere");
         String jobId = DigitsWorkload.train(r2, modelId, uploadedId, 2);
         JsonNode done = await(cluster.direct("r3"), jobId, DigitsWorkload::succeeded, JOB_TIMEOUT, "SUCCEEDED");

@@ -1,12 +1,10 @@
 package dev.chainrule.cluster;
 
+import dev.chainrule.testhttp.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +24,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReplicaProcess implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
     private final Map<String, String> env;
@@ -158,13 +155,9 @@ public final class ReplicaProcess implements AutoCloseable {
     /** Whether the readiness probe answers 200 now. */
     public boolean ready() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(base().resolve("/actuator/health/readiness")).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException notListening) {
+            return TestHttp.at(base()).withTimeout(Duration.ofSeconds(2)).get("/actuator/health/readiness").status() == 200;
+        } catch (UncheckedIOException notListening) {
             return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.chainrule.cluster;
 
 import dev.chainrule.storage.PostgresDatabase;
 import dev.chainrule.storage.S3ProxyServer;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -95,12 +96,12 @@ public final class TestCluster implements AutoCloseable {
         return replicas.stream().filter(r -> !r.name().equals(name)).toList();
     }
 
-    public ClusterHttp viaBalancer() {
-        return new ClusterHttp(balancer.base());
+    public TestHttp viaBalancer() {
+        return TestHttp.at(balancer.base());
     }
 
-    public ClusterHttp direct(String name) {
-        return new ClusterHttp(replica(name).base());
+    public TestHttp direct(String name) {
+        return TestHttp.at(replica(name).base());
     }
 
     /** After a scenario: every replica thawed and running again (a killed one restarted on its port). */

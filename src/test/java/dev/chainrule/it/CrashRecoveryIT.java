@@ -3,12 +3,10 @@ package dev.chainrule.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.dataset.TestDatasets;
-import java.io.IOException;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +19,6 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The packaged service as a separate JVM, killed with SIGKILL in the middle of a training job and started again on
@@ -29,11 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
  * every model, version and dataset is intact. Runs in Maven's integration-test phase, after the jar is built.
  */
 class CrashRecoveryIT {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Path dataDir = Path.of("target", "it-data", UUID.randomUUID().toString()).toAbsolutePath();
     private Process service;
-    private String base;
+    private TestHttp http;
 
     @AfterEach
     void stop() {
@@ -49,7 +44,7 @@ class CrashRecoveryIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        base = "http://127.0.0.1:" + port;
+        http = TestHttp.at(port);
         Files.createDirectories(dataDir);
         Path log = dataDir.resolve("service-" + System.nanoTime() + ".log");
         service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
@@ -62,11 +57,10 @@ class CrashRecoveryIT {
         while (true) {
             assertThat(service.isAlive()).as("the service exited; its log: " + log).isTrue();
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                if (http.get("/actuator/health/readiness").status() == 200) {
                     return;
                 }
-            } catch (IOException notYet) {
+            } catch (UncheckedIOException notYet) {
                 // not listening yet
             }
             assertThat(System.nanoTime()).as("ready within 3 minutes; log: " + log).isLessThan(deadline);
@@ -75,16 +69,9 @@ class CrashRecoveryIT {
     }
 
     private JsonNode call(String method, String path, Object body, int expected) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(1));
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                    .header("Content-Type", "application/json");
-        }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(expected);
-        return response.body().isEmpty() ? null : JSON.readTree(response.body());
+        Reply response = http.call(method, path, body);
+        assertThat(response.status()).as(method + " " + path + ": " + response.body()).isEqualTo(expected);
+        return response.body().isEmpty() ? null : response.json();
     }
 
     private JsonNode awaitJob(String id, Predicate<JsonNode> condition, String what) throws Exception {
@@ -142,11 +129,9 @@ class CrashRecoveryIT {
         JsonNode predictionsBefore = call("POST", "/models/" + done + "/predict", predictAll, 200).path("predictions");
 
         // an uploaded dataset
-        HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(URI.create(base + "/datasets?name=iris&target=species"))
-                .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofFile(TestDatasets.file("iris/iris.csv"))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
-        JsonNode dataset = JSON.readTree(uploaded.body());
+        Reply uploaded = http.postCsv("/datasets?name=iris&target=species", TestDatasets.file("iris/iris.csv"));
+        assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(201);
+        JsonNode dataset = uploaded.json();
         String datasetId = dataset.path("id").asString();
 
         // a long job on that dataset, killed in its middle

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.ChainruleApplication;
 import dev.chainrule.dataset.TestDatasets;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +29,6 @@ import tools.jackson.databind.json.JsonMapper;
  * model and one job per trial), the interrupted one continued by its job.
  */
 class SweepRestartTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final Path dataDir = Path.of("target", "test-data", "sweep-restart-" + UUID.randomUUID()).toAbsolutePath();
     private ConfigurableApplicationContext context;
@@ -51,15 +49,15 @@ class SweepRestartTest {
     }
 
     private JsonNode call(String method, String path, String contentType, byte[] body, int expected) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30));
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        TestHttp http = TestHttp.at(port).withTimeout(Duration.ofSeconds(30));
+        HttpRequest.Builder request = http.request(path)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isEqualTo(expected);
-        return response.body().isEmpty() ? null : JSON.readTree(response.body());
+        Reply response = http.send(request);
+        assertThat(response.status()).as("%s %s: %s", method, path, response.body()).isEqualTo(expected);
+        return response.body().isEmpty() ? null : response.json();
     }
 
     private JsonNode await(String path, Predicate<JsonNode> condition, String what) throws Exception {

@@ -24,13 +24,11 @@ import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
 import dev.chainrule.storage.ServiceOnDisk;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -55,7 +53,6 @@ import tools.jackson.databind.json.JsonMapper;
  * and on PostgreSQL (the subclasses).
  */
 abstract class JobResumeContract {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final Path dataDir = Path.of("target", "test-data", "resume-" + UUID.randomUUID()).toAbsolutePath();
     private ConfigurableApplicationContext context;
@@ -253,10 +250,9 @@ abstract class JobResumeContract {
 
     /** GET on the started application's HTTP port: the body of a 200. */
     private String http(String path) throws IOException, InterruptedException {
-        URI uri = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port") + path);
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+        Reply response = TestHttp.at(port).withTimeout(Duration.ofSeconds(30)).get(path);
+        assertThat(response.status()).as(path + ": " + response.body()).isEqualTo(200);
         return response.body();
     }
 

@@ -2,26 +2,21 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
-import java.net.http.HttpResponse;
+import dev.chainrule.KeyedService;
+import dev.chainrule.testhttp.Reply;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
-import org.springframework.boot.test.context.SpringBootTest;
 
 /**
  * The web page's session against a service with API keys: the page asks for a key once per tab (a wrong one is
  * asked again, with the service's reason) and sends it on every call, the event stream included. A READ key may
  * watch but not cancel, and the page says why; Swagger UI loads without a key and its Authorize button takes one.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.security.api-keys[0].key=" + WebPageApiKeysBrowserTest.READ,
-        "chainrule.security.api-keys[0].role=READ",
-        "chainrule.security.api-keys[1].key=" + WebPageApiKeysBrowserTest.ADMIN,
-        "chainrule.security.api-keys[1].role=ADMIN"})
+@KeyedService
 class WebPageApiKeysBrowserTest extends WebPageScenario {
-    static final String READ = "ui-read-key-7c1e9a4b2d8f";
-    static final String ADMIN = "ui-admin-key-3f5b8d0e6a2c";
+    static final String READ = KeyedService.READ;
+    static final String ADMIN = KeyedService.ADMIN;
 
     @Override
     String adminKey() {
@@ -43,10 +38,10 @@ class WebPageApiKeysBrowserTest extends WebPageScenario {
             session.waitFor("the job running, followed with the read key",
                     d -> "RUNNING".equals(session.curveState().status()) && session.curveState().points() >= 2);
 
-            HttpResponse<String> forbidden = session.http.post("/jobs/" + jobId + "/cancel", READ, null);
-            assertThat(forbidden.statusCode()).isEqualTo(403);
+            Reply forbidden = session.http.withKey(READ).post("/jobs/" + jobId + "/cancel", null);
+            assertThat(forbidden.status()).isEqualTo(403);
             session.driver.findElement(By.id("cancel-job")).click();
-            assertThat(session.errorBanner()).isEqualTo("Forbidden: " + OpsHttp.json(forbidden).get("detail").asString());
+            assertThat(session.errorBanner()).isEqualTo("Forbidden: " + forbidden.json().get("detail").asString());
             assertThat(session.api("GET", "/jobs/" + jobId, null).get("status").asString()).isEqualTo("RUNNING");
 
             // forget the read key; the page asks again, and an admin key cancels

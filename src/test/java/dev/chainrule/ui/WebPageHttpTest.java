@@ -2,44 +2,38 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.chainrule.KeyedService;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 
 /**
  * The web page's files over HTTP, with API keys on: the page, its modules, uPlot and Swagger UI come without a key
  * (they hold no data), the page with its Content-Security-Policy; the data still needs the key.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.security.api-keys[0].key=page-admin-key-0a9b8c7d6e5f", "chainrule.security.api-keys[0].role=ADMIN"})
+@KeyedService
 class WebPageHttpTest {
     @Value("${local.server.port}")
     int port;
 
-    private final HttpClient http = HttpClient.newHttpClient(); // follows no redirects
-
-    private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+    private Reply get(String path) {
+        return TestHttp.at(port).get(path); // follows no redirects
     }
 
     @Test
     void theRootAndUiLeadToThePage() throws Exception {
         for (String path : new String[] {"/", "/ui"}) {
-            HttpResponse<String> response = get(path);
-            assertThat(response.statusCode()).as(path).isEqualTo(302);
+            Reply response = get(path);
+            assertThat(response.status()).as(path).isEqualTo(302);
             assertThat(response.headers().firstValue("Location").orElseThrow()).as(path).endsWith("/ui/");
         }
     }
 
     @Test
     void thePageComesWithoutAKeyUnderItsContentSecurityPolicy() throws Exception {
-        HttpResponse<String> page = get("/ui/");
-        assertThat(page.statusCode()).isEqualTo(200);
+        Reply page = get("/ui/");
+        assertThat(page.status()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         assertThat(page.body()).contains("<script type=\"module\" src=\"js/app.js\"></script>")
                 .doesNotContain("<script>").doesNotContain("style=");
@@ -55,8 +49,8 @@ class WebPageHttpTest {
         for (String path : new String[] {"/ui/js/app.js", "/ui/js/views/job.js", "/ui/app.css",
                 "/webjars/uplot/dist/uPlot.esm.js", "/webjars/uplot/dist/uPlot.min.css", "/swagger-ui.html",
                 "/webjars/swagger-ui/swagger-ui-bundle.js", "/openapi.yaml"}) {
-            HttpResponse<String> response = get(path);
-            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            Reply response = get(path);
+            assertThat(response.status()).as(path).isEqualTo(200);
         }
         assertThat(get("/ui/js/app.js").headers().firstValue("Content-Type").orElse("")).contains("javascript");
         // Swagger UI's page starts itself with an inline script: the page's policy is not put on it
@@ -66,9 +60,9 @@ class WebPageHttpTest {
     @Test
     void theDataStillNeedsTheKey() throws Exception {
         for (String path : new String[] {"/models", "/jobs", "/datasets", "/actuator/info"}) {
-            assertThat(get(path).statusCode()).as(path).isEqualTo(401);
+            assertThat(get(path).status()).as(path).isEqualTo(401);
         }
         // a page's path that is no file is a plain 404, not a way past the key to anything else
-        assertThat(get("/ui/no-such-file.js").statusCode()).isEqualTo(404);
+        assertThat(get("/ui/no-such-file.js").status()).isEqualTo(404);
     }
 }

@@ -2,8 +2,7 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
-import java.net.http.HttpResponse;
+import dev.chainrule.testhttp.Reply;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -115,10 +114,10 @@ abstract class WebPageScenario {
         Chromium.screenshot(session.driver, name() + "-model");
 
         // a row of the wrong width: the banner shows the API's problem detail
-        HttpResponse<String> refused = session.http.post("/models/" + modelId + "/predict", adminKey(),
+        Reply refused = session.http.withKey(adminKey()).post("/models/" + modelId + "/predict",
                 "{\"instances\": [[1, 2, 3]], \"version\": 1}");
-        assertThat(refused.statusCode()).isEqualTo(400);
-        String detail = OpsHttp.json(refused).get("detail").asString();
+        assertThat(refused.status()).isEqualTo(400);
+        String detail = refused.json().get("detail").asString();
         predict(session, "1, 2, 3");
         assertThat(session.errorBanner()).contains(detail);
         predict(session, "1, x, 3, 4");

@@ -2,12 +2,8 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
 import dev.chainrule.dataset.TestDatasets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.chainrule.testhttp.Reply;
 import java.nio.file.Files;
 import java.util.List;
 import org.openqa.selenium.By;
@@ -24,15 +20,9 @@ final class WebPageScoring {
     }
 
     static void scoreIris(WebPageSession session, String modelId, String key, String shots) throws Exception {
-        HttpRequest.Builder upload = HttpRequest.newBuilder(URI.create(session.base + "/datasets?name=iris-scored"))
-                .header("Content-Type", "text/csv")
-                .POST(HttpRequest.BodyPublishers.ofFile(TestDatasets.file("iris/iris.csv")));
-        if (key != null) {
-            upload.header("Authorization", "Bearer " + key);
-        }
-        HttpResponse<String> created = HttpClient.newHttpClient().send(upload.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        String datasetId = OpsHttp.json(created).get("id").asString();
+        Reply created = session.http.withKey(key).postCsv("/datasets?name=iris-scored", TestDatasets.file("iris/iris.csv"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String datasetId = created.json().get("id").asString();
 
         session.open("#/models/" + modelId);
         session.waitFor("the dataset in the score form",

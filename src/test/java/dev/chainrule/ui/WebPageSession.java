@@ -2,16 +2,13 @@ package dev.chainrule.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chainrule.OpsHttp;
 import dev.chainrule.dataset.TestDatasets;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +45,8 @@ class WebPageSession implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     final ChromeDriver driver;
-    final OpsHttp http;
+    /** The API, without a key. */
+    final TestHttp http;
     final String base;
     final Path downloads = Path.of("target", "ui-downloads", UUID.randomUUID().toString()).toAbsolutePath();
     private final String apiKey;
@@ -56,7 +54,7 @@ class WebPageSession implements AutoCloseable {
 
     WebPageSession(int port, String apiKey) {
         this.driver = Chromium.start(downloads);
-        this.http = new OpsHttp(port);
+        this.http = TestHttp.at(port);
         this.base = "http://127.0.0.1:" + port;
         this.apiKey = apiKey;
     }
@@ -120,9 +118,9 @@ class WebPageSession implements AutoCloseable {
     // --- the API, asked directly (with the admin key when there are keys) ---
 
     JsonNode api(String method, String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(method, path, apiKey, body);
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
-        return OpsHttp.json(response);
+        Reply response = http.withKey(apiKey).call(method, path, body);
+        assertThat(response.status()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
+        return response.json();
     }
 
     String defineIrisModel() throws Exception {
@@ -133,7 +131,7 @@ class WebPageSession implements AutoCloseable {
 
     /** Starts a job on the 150 iris rows, 20% held out; returns its id. */
     String trainIris(String modelId, int epochs, int batchSize) throws Exception {
-        ObjectNode body = OpsHttp.JSON.createObjectNode();
+        ObjectNode body = TestHttp.JSON.createObjectNode();
         body.put("modelId", modelId).put("epochs", epochs).put("batchSize", batchSize).put("validationSplit", 0.2);
         body.putObject("optimizer").put("type", "adam").put("learningRate", 0.003);
         body.put("l2", 0.001); // keeps 1,500 epochs from overfitting the 120 rows to a loss of nothing
@@ -230,14 +228,10 @@ class WebPageSession implements AutoCloseable {
         return file;
     }
 
-    byte[] apiBytes(String path) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET();
-        if (apiKey != null) {
-            request.header("Authorization", "Bearer " + apiKey);
-        }
-        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return response.body();
+    byte[] apiBytes(String path) {
+        Reply response = http.withKey(apiKey).get(path);
+        assertThat(response.status()).isEqualTo(200);
+        return response.bytes();
     }
 
     /** Script errors and Content-Security-Policy violations the browser logged (a 4xx the page handled is neither). */

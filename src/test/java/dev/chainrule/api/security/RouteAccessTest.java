@@ -2,11 +2,10 @@ package dev.chainrule.api.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chainrule.KeyedService;
 import dev.chainrule.api.Access;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.chainrule.testhttp.Reply;
+import dev.chainrule.testhttp.TestHttp;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,27 +13,21 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What each request needs, from the routes the running service maps: every route with the access it declares (the
  * table below, which a new route must join), the rules for what no controller serves, and a route that declares
- * nothing refused to every key. The same keys as ApiKeysHttpTest, so both share one service.
+ * nothing refused to every key. In the keyed service every keyed-mode test shares ({@link KeyedService}).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chainrule.security.api-keys[0].key=" + RouteAccessTest.READ,
-        "chainrule.security.api-keys[0].role=READ",
-        "chainrule.security.api-keys[1].key=" + RouteAccessTest.ADMIN,
-        "chainrule.security.api-keys[1].role=ADMIN"})
+@KeyedService
 class RouteAccessTest {
-    static final String READ = "read-key-4f1c2a9e8b7d6c5a";
-    static final String ADMIN = "admin-key-9e8d7c6b5a4f3e2d";
+    static final String READ = KeyedService.READ;
+    static final String ADMIN = KeyedService.ADMIN;
 
     /** Every route: its methods (* for all), its pattern, what it needs. */
     static final List<String> TABLE = List.of(
@@ -196,15 +189,11 @@ class RouteAccessTest {
     /** Spring MVC answers OPTIONS from the routes' methods: an ADMIN key may ask, as before, a READ key may not. */
     @Test
     void optionsNeedsAnAdminKey() throws Exception {
-        HttpResponse<String> admin = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/models")).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + ADMIN).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
+        Reply admin = TestHttp.at(port).withKey(ADMIN).call("OPTIONS", "/models", null);
+        assertThat(admin.status()).as(admin.body()).isEqualTo(200);
         assertThat(admin.headers().firstValue("Allow")).hasValueSatisfying(allow -> assertThat(allow).contains("GET", "POST"));
-        HttpResponse<String> read = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/models")).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + READ).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(read.statusCode()).as(read.body()).isEqualTo(403);
+        Reply read = TestHttp.at(port).withKey(READ).call("OPTIONS", "/models", null);
+        assertThat(read.status()).as(read.body()).isEqualTo(403);
     }
 
     /** A controller method that declares nothing, as a route added without thinking of keys would be. */
@@ -226,19 +215,16 @@ class RouteAccessTest {
 
             // the running filter's table predates the route; the check on the dispatched handler still refuses it
             for (String key : List.of(READ, ADMIN)) {
-                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/forgotten")).header("Authorization", "Bearer " + key).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
+                Reply response = TestHttp.at(port).withKey(key).get("/forgotten");
+                assertThat(response.status()).as(response.body()).isEqualTo(403);
                 assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                         type -> assertThat(type).startsWith("application/problem+json"));
-                JsonNode problem = JsonMapper.builder().build().readTree(response.body());
+                JsonNode problem = response.json();
                 assertThat(problem.get("type").asString()).isEqualTo("/problems/forbidden");
                 assertThat(problem.get("detail").asString()).contains("@RequiredAccess").doesNotContain("secrets");
             }
-            HttpResponse<String> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/forgotten")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(anonymous.statusCode()).isEqualTo(401);
+            Reply anonymous = TestHttp.at(port).get("/forgotten");
+            assertThat(anonymous.status()).isEqualTo(401);
         } finally {
             mapping.unregisterMapping(info);
         }
