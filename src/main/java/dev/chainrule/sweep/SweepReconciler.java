@@ -277,7 +277,9 @@ class SweepReconciler {
             String status = row.state().name();
             if (row.state() == TrialState.ADMITTED) {
                 try {
-                    status = jobs.get(row.jobId()).status().name();
+                    var job = jobs.get(row.jobId()).status();
+                    // a job that has ended is the trial's end only once the sweep records it, with its metric
+                    status = job.isFinished() ? "RUNNING" : job.name();
                 } catch (JobNotFoundException e) {
                     status = "RUNNING"; // recorded at the next reconcile
                 }

@@ -106,6 +106,15 @@ class SweepApiTest extends ApiTestSupport {
         return n;
     }
 
+    /** A trial shows SUCCEEDED only once the sweep has recorded its end and metric, not as soon as its job ends. */
+    static void assertSucceededTrialsAreRecorded(JsonNode sweep) {
+        for (JsonNode trial : sweep.get("trials")) {
+            if (trial.get("status").asString().equals("SUCCEEDED")) {
+                assertThat(trial.hasNonNull("finishedAt") && trial.hasNonNull("metric")).as("%s", trial).isTrue();
+            }
+        }
+    }
+
     static boolean ended(JsonNode sweep) {
         return sweep.hasNonNull("finishedAt");
     }
@@ -134,7 +143,10 @@ class SweepApiTest extends ApiTestSupport {
                 "{\"units\":16,\"learningRate\":0.003}", "{\"units\":16,\"learningRate\":0.03}");
 
         long[] mostActive = {0};
-        JsonNode done = awaitSweep(id, SweepApiTest::ended, s -> mostActive[0] = Math.max(mostActive[0], active(s)), "ended");
+        JsonNode done = awaitSweep(id, SweepApiTest::ended, s -> {
+            mostActive[0] = Math.max(mostActive[0], active(s));
+            assertSucceededTrialsAreRecorded(s);
+        }, "ended");
         assertThat(mostActive[0]).as("trials queued or running at once").isLessThanOrEqualTo(SHARE);
         assertThat(done.get("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(done.get("progress").get("done").asInt()).isEqualTo(4);
