@@ -3,16 +3,17 @@ package dev.chainrule.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chainrule.OpsHttp;
-import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.springframework.boot.test.context.SpringBootTest;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The web page's session against a service with API keys: the page asks for a key once per tab (a wrong one is
- * asked again, with the service's reason) and sends it on every call, the event stream included. A READ key may
- * watch but not cancel, and the page says why; Swagger UI loads without a key and its Authorize button takes one.
+ * asked again, with the service's reason) and sends it on every call, the event stream included. It asks GET /access
+ * once per key: a READ key may watch and predict and is offered no cancel and no scoring, an ADMIN key is offered
+ * both and cancels. Swagger UI loads without a key and its Authorize button takes one.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "chainrule.security.api-keys[0].key=" + WebPageApiKeysBrowserTest.READ,
@@ -34,30 +35,52 @@ class WebPageApiKeysBrowserTest extends WebPageScenario {
     }
 
     @Test
-    void aReadKeyWatchesButMayNotCancelAndThePageSaysWhy() throws Exception {
+    void aReadKeyWatchesButIsOfferedNoCancelNorScoringWhileAnAdminKeyIsAndCancels() throws Exception {
         try (WebPageSession session = new WebPageSession(port, ADMIN)) {
             String modelId = session.defineIrisModel();
+            JsonNode trained = session.http.awaitFinished(ADMIN, session.trainIris(modelId, 5, 16));
+            assertThat(trained.get("status").asString()).isEqualTo("SUCCEEDED");
             String jobId = session.trainIris(modelId, 10_000, 1);
             session.open("#/jobs/" + jobId);
             session.answerKeyPrompt(READ, "this service needs an API key: send the header 'Authorization: Bearer <key>'");
             session.waitFor("the job running, followed with the read key",
                     d -> "RUNNING".equals(session.curveState().status()) && session.curveState().points() >= 2);
 
-            HttpResponse<String> forbidden = session.http.post("/jobs/" + jobId + "/cancel", READ, null);
-            assertThat(forbidden.statusCode()).isEqualTo(403);
-            session.driver.findElement(By.id("cancel-job")).click();
-            assertThat(session.errorBanner()).isEqualTo("Forbidden: " + OpsHttp.json(forbidden).get("detail").asString());
+            // the page asked GET /access with the read key, shows what it answered, and offers no cancel
+            JsonNode readAccess = OpsHttp.json(session.http.get("/access", READ));
+            assertThat(readAccess.get("access").asString()).isEqualTo("READ");
+            assertThat(session.waitFor("the key's name and access in the header", d -> {
+                WebElement shown = d.findElement(By.id("key-access"));
+                return shown.isDisplayed() ? shown : null;
+            }).getText()).isEqualTo(readAccess.get("keyName").asString() + " · READ");
+            assertThat(session.driver.findElements(By.id("cancel-job"))).as("a cancel button for a read key").isEmpty();
+            assertThat(session.http.post("/jobs/" + jobId + "/cancel", READ, null).statusCode())
+                    .as("the service refuses it anyway").isEqualTo(403);
+
+            // the model page: the predict form (a read key may predict), no scoring form (it starts a job)
+            session.script("location.hash = arguments[0]", "#/models/" + modelId);
+            session.waitFor("the model page", d -> !d.findElements(By.id("predict-form")).isEmpty());
+            assertThat(session.driver.findElements(By.id("score-form"))).as("a scoring form for a read key").isEmpty();
+            assertThat(session.accessAnswers()).as("GET /access answered once for the read key, however many views").isEqualTo(1);
+            Chromium.screenshot(session.driver, "keys-read-key");
             assertThat(session.api("GET", "/jobs/" + jobId, null).get("status").asString()).isEqualTo("RUNNING");
 
-            // forget the read key; the page asks again, and an admin key cancels
+            // forget the read key; the page asks again, and the admin key is offered scoring and cancels
             WebElement forget = session.driver.findElement(By.id("forget-key"));
             assertThat(forget.isDisplayed()).isTrue();
             forget.click();
             session.answerKeyPrompt(ADMIN, "this service needs an API key: send the header 'Authorization: Bearer <key>'");
+            session.waitFor("the scoring form for the admin key", d -> !d.findElements(By.id("score-form")).isEmpty());
+            assertThat(session.driver.findElement(By.id("key-access")).getText())
+                    .isEqualTo(session.api("GET", "/access", null).get("keyName").asString() + " · ADMIN");
+            session.script("location.hash = arguments[0]", "#/jobs/" + jobId);
             session.waitFor("the job page again", d -> "RUNNING".equals(session.curveState().status()));
-            session.driver.findElement(By.id("cancel-job")).click();
+            WebElement cancel = session.driver.findElement(By.id("cancel-job"));
+            assertThat(cancel.isDisplayed()).isTrue();
+            cancel.click();
             session.waitFor("CANCELLED on the job page", d -> "CANCELLED".equals(session.curveState().status()));
             assertThat(session.api("GET", "/jobs/" + jobId, null).get("status").asString()).isEqualTo("CANCELLED");
+            assertThat(session.accessAnswers()).as("GET /access answered once for the admin key").isEqualTo(1);
             assertThat(session.scriptErrors()).isEmpty();
         }
     }
