@@ -14,7 +14,7 @@ from .errors import (AliasInUse, ApiError, BadRequest, ChainruleError, Conflict,
                      ModelNotTrained, NonFiniteResult, NotAcceptable, NotFound, PayloadTooLarge, Problem, QueueFull,
                      ServerError, TooManyRequests, TransportError, Unauthorized, UnsupportedMediaType,
                      ValidationError, WaitTimeout)
-from .resources import (Alias, AliasMove, Dataset, DatasetColumn, DryRun, Epoch, Inference, InputGradients, Job, Layer, Model, ModelVersion, Page,
+from .resources import (Alias, AliasMove, Dataset, DatasetColumn, DryRun, Epoch, Inference, InputGradients, Job, KeyAccess, Layer, Model, ModelVersion, Page,
                         Prediction, Predictions, Scoring, ScoringResult)
 from .sweeps import Sweep, SweepTrial
 
@@ -24,7 +24,7 @@ __all__ = [
     "Client", "DEFAULT_URL",
     "Model", "ModelVersion", "Layer", "Dataset", "DatasetColumn", "Job", "Epoch", "Page", "Prediction",
     "Predictions", "DryRun", "InputGradients", "Inference", "Alias", "AliasMove", "Scoring", "ScoringResult",
-    "Sweep", "SweepTrial",
+    "Sweep", "SweepTrial", "KeyAccess",
     "ChainruleError", "TransportError", "WaitTimeout", "JobFailed", "ApiError", "Problem", "FieldError",
     "BadRequest", "ValidationError", "InvalidCsv", "MalformedJson", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "NotAcceptable", "Conflict", "ModelNotTrained", "ModelInUse", "AliasInUse", "DatasetInUse",

@@ -15,7 +15,7 @@ from ._http import Body, Response, Transport
 from .errors import JobFailed
 from urllib.parse import quote
 
-from .resources import (Alias, Dataset, DryRun, Inference, InputGradients, Job, Model, Page, Predictions,
+from .resources import (Alias, Dataset, DryRun, Inference, InputGradients, Job, KeyAccess, Model, Page, Predictions,
                         ScoringResult)
 from .sweeps import SweepMethods
 
@@ -421,6 +421,12 @@ class Client(SweepMethods):
         return Model.from_json(self._json("DELETE", f"/models/{_id(model)}/default-alias"))
 
     # -- service -----------------------------------------------------------------------------------------------
+
+    def access(self) -> KeyAccess:
+        """What this client's API key may do (``GET /access``): ``READ`` or ``ADMIN`` and the key's name; ``ADMIN``
+        and no name on a service without keys. :class:`~chainrule.errors.Unauthorized` when the service has keys
+        and this client has none, or one that is not one of them."""
+        return KeyAccess.from_json(self._json("GET", "/access"))
 
     def health(self) -> str:
         """The service's health (``UP``, ``DOWN``, ``OUT_OF_SERVICE``); never needs a key."""

@@ -97,6 +97,25 @@ class AliasMove:
 
 
 @dataclass(frozen=True)
+class KeyAccess:
+    """What the client's API key may do (``GET /access``): ``access`` is ``"READ"`` (every read, predict, input
+    gradients, infer) or ``"ADMIN"`` (everything), ``key_name`` the key's name; a service without keys answers
+    ``"ADMIN"`` and no name. The service checks every call anyway: this only tells what it would allow."""
+
+    access: str
+    key_name: Optional[str] = None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the key may change state: define, train, score, cancel, delete, aliases, sweeps, import."""
+        return self.access == "ADMIN"
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "KeyAccess":
+        return cls(d["access"], d.get("keyName"))
+
+
+@dataclass(frozen=True)
 class Alias:
     """A named pointer to one of a model's versions, and every move it made (oldest first)."""
 

@@ -23,7 +23,41 @@ export function setKeyPrompt(prompt) {
 }
 
 export const hasKey = () => sessionStorage.getItem(KEY) !== null;
-export const forgetKey = () => sessionStorage.removeItem(KEY);
+export const forgetKey = () => {
+  sessionStorage.removeItem(KEY);
+  granted = null;
+};
+
+/** Access levels from least to most, as GET /access names them. */
+const LEVELS = ['READ', 'ADMIN'];
+let granted = null; // { answer: Promise of GET /access, key: the key it answered for, once it has }
+
+/**
+ * What the key may do ({access, keyName}, GET /access): asked once per key (the first call may ask the person for
+ * one), and again once another key is in use. The service still checks every call; this only keeps the page from
+ * offering what it would refuse.
+ */
+export function access() {
+  const key = sessionStorage.getItem(KEY);
+  if (granted && (granted.key === undefined || granted.key === key)) return granted.answer;
+  const entry = { key: undefined };
+  entry.answer = getJson('access').then((answer) => {
+    entry.key = sessionStorage.getItem(KEY); // the key the answer was for, entered meanwhile perhaps
+    return answer;
+  }, (error) => {
+    if (granted === entry) granted = null; // asked again next time
+    throw error;
+  });
+  granted = entry;
+  return entry.answer;
+}
+
+/** Whether the key may do what needs `level` ('READ' or 'ADMIN'); a level the page does not know allows nothing. */
+export async function allows(level) {
+  const needed = LEVELS.indexOf(level);
+  if (needed < 0) throw new Error(`no such access level: ${level}`);
+  return LEVELS.indexOf((await access()).access) >= needed;
+}
 
 export function url(path) {
   return new URL(path, ROOT).href;

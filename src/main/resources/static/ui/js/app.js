@@ -1,5 +1,5 @@
 // The page: a router over location.hash, the API key prompt, and the error banner.
-import { ApiError, setKeyPrompt, hasKey, forgetKey } from './api.js';
+import { ApiError, access, setKeyPrompt, hasKey, forgetKey } from './api.js';
 import * as models from './views/models.js';
 import * as model from './views/model.js';
 import * as jobs from './views/jobs.js';
@@ -27,11 +27,22 @@ function showError(error) {
   errorBanner.hidden = false;
 }
 
+/** The key's name and what it may do, beside "Forget API key" (nothing without keys); asked once per key. */
+function showAccess() {
+  access().then(({ access: level, keyName }) => {
+    const shown = document.getElementById('key-access');
+    shown.textContent = keyName ? `${keyName} · ${level}` : '';
+    shown.dataset.access = level;
+    shown.hidden = !keyName;
+  }, () => {}); // the view's own calls show what went wrong
+}
+
 async function route() {
   current?.abort();
   current = new AbortController();
   errorBanner.hidden = true;
   document.getElementById('forget-key').hidden = !hasKey();
+  showAccess();
   const hash = location.hash || '#/models';
   const at = hash.indexOf('?');
   const path = at < 0 ? hash : hash.slice(0, at);

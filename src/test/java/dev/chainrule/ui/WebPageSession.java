@@ -108,6 +108,13 @@ class WebPageSession implements AutoCloseable {
         return keyPrompts;
     }
 
+    /** How many GET /access the page had answered 200 since it was loaded (from the browser's resource timings). */
+    long accessAnswers() {
+        return ((Number) script("""
+                return performance.getEntriesByType('resource')
+                    .filter((e) => new URL(e.name).pathname === '/access' && e.responseStatus === 200).length;""")).longValue();
+    }
+
     /** The banner's text once it shows, e.g. "Bad Request: ...". */
     String errorBanner() {
         WebElement banner = driver.findElement(By.id("error"));

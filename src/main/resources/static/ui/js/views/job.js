@@ -1,5 +1,5 @@
 // #/jobs/{id}: one job, its learning curves growing live from GET /jobs/{id}/events, progress, ETA, cancel.
-import { ApiError, getJson, postJson, followEvents } from '../api.js';
+import { ApiError, allows, getJson, postJson, followEvents } from '../api.js';
 import { h, fill, progressBar, statusBadge } from '../dom.js';
 import { CurveChart } from '../chart.js';
 import * as format from '../format.js';
@@ -13,22 +13,23 @@ export async function render(view, params, signal) {
   const id = params.get('id');
   const job = await getJson(`jobs/${encodeURIComponent(id)}`, { signal });
   const model = await getJson(`models/${encodeURIComponent(job.modelId)}`, { signal }).catch(() => null);
+  const admin = await allows('ADMIN'); // only an ADMIN key may cancel
   signal.throwIfAborted();
-  const page = new JobPage(view, job, model);
+  const page = new JobPage(view, job, model, admin);
   signal.addEventListener('abort', () => page.destroy(), { once: true });
   await page.follow(signal);
 }
 
 class JobPage {
-  constructor(view, job, model) {
+  constructor(view, job, model, admin) {
     this.job = job;
     this.epochs = 0; // epochs received from the stream
     this.seconds = 0; // their durations, summed
     this.status = h('span', { id: 'job-status' });
     this.progress = h('div', { id: 'job-progress' });
     this.final = h('div', { id: 'final-metrics' });
-    this.cancel = h('button', { type: 'button', id: 'cancel-job', class: 'danger', onclick: () => this.cancelJob() },
-      'Cancel job');
+    this.cancel = admin ? h('button', { type: 'button', id: 'cancel-job', class: 'danger', onclick: () => this.cancelJob() },
+      'Cancel job') : null;
     this.latest = h('p', { id: 'latest-epoch', class: 'muted' });
     this.curves = h('div', { class: 'curves' },
       this.lossBox = h('div', { class: 'chart', id: 'loss-chart' }),
@@ -114,7 +115,7 @@ class JobPage {
     if (!ACTIVE.has(this.job.status) && ACTIVE.has(job.status)) return;
     this.job = { ...this.job, ...job };
     fill(this.status, statusBadge(this.job.status));
-    this.cancel.hidden = !ACTIVE.has(this.job.status);
+    if (this.cancel) this.cancel.hidden = !ACTIVE.has(this.job.status);
     this.showProgress();
     if (ACTIVE.has(this.job.status)) return;
     const entries = Object.entries(this.job.finalMetrics || {});

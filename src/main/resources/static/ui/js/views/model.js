@@ -1,11 +1,12 @@
 // #/models/{id}: a model's definition, its versions with their metrics and export links, and a predict form.
-import { getJson, postJson, download, url } from '../api.js';
+import { allows, getJson, postJson, download, url } from '../api.js';
 import { h, fill } from '../dom.js';
 import * as format from '../format.js';
 import { scoreForm } from './scoring.js';
 
 export async function render(view, params, signal) {
   const model = await getJson(`models/${encodeURIComponent(params.get('id'))}`, { signal });
+  const admin = await allows('ADMIN'); // scoring starts a job: an ADMIN key's to do
   signal.throwIfAborted();
   fill(view,
     h('h1', {}, 'Model ', h('span', { id: 'model-name' }, model.name || format.shortId(model.id))),
@@ -21,7 +22,7 @@ export async function render(view, params, signal) {
     h('h2', {}, 'Versions'),
     model.versions.length === 0 ? h('p', { class: 'empty' }, 'Not trained yet.') : versions(model),
     model.versions.length === 0 ? null : predictForm(model),
-    model.versions.length === 0 ? null : scoreForm(model, signal));
+    model.versions.length === 0 || !admin ? null : scoreForm(model, signal));
 }
 
 function versions(model) {

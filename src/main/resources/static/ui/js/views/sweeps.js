@@ -1,7 +1,7 @@
 // #/sweeps and #/sweeps/{id}: hyperparameter sweeps; one sweep's trials side by side (their validation-loss curves
 // on one chart, a table sortable by the metric), refreshed while the sweep runs.
 import uPlot from '../../../webjars/uplot/dist/uPlot.esm.js';
-import { getJson, postJson, query } from '../api.js';
+import { allows, getJson, postJson, query } from '../api.js';
 import { h, fill, pager, statusBadge } from '../dom.js';
 import * as format from '../format.js';
 import { sleep } from './jobs.js';
@@ -32,7 +32,7 @@ async function renderList(view, params, signal) {
 }
 
 async function renderSweep(view, id, signal) {
-  const page = new SweepPage(view);
+  const page = new SweepPage(view, await allows('ADMIN')); // only an ADMIN key may cancel
   signal.addEventListener('abort', () => page.destroy(), { once: true });
   for (;;) {
     const sweep = await getJson(`sweeps/${encodeURIComponent(id)}`, { signal });
@@ -44,8 +44,9 @@ async function renderSweep(view, id, signal) {
 }
 
 class SweepPage {
-  constructor(view) {
+  constructor(view, admin) {
     this.view = view;
+    this.admin = admin;
     this.sort = { key: 'metric', descending: false, chosen: false };
     this.histories = new Map(); // trial number -> validation losses by epoch
     this.complete = new Set(); // trials whose history was read after they ended: not read again
@@ -64,7 +65,7 @@ class SweepPage {
     signal.throwIfAborted();
     this.table = h('div', { id: 'trials-table' });
     this.chartBox = h('div', { class: 'chart', id: 'trials-chart' });
-    const cancel = sweep.finishedAt || sweep.state !== 'RUNNING' ? null
+    const cancel = !this.admin || sweep.finishedAt || sweep.state !== 'RUNNING' ? null
       : h('button', { type: 'button', id: 'cancel-sweep', class: 'danger', onclick: () => this.cancel() }, 'Cancel sweep');
     fill(this.view,
       h('h1', {}, 'Sweep ', h('code', {}, sweep.name || sweep.id), ' ', statusBadge(sweep.state)),

@@ -37,6 +37,7 @@ class RouteAccessTest {
             "DELETE /models/{id}/aliases/{alias} ADMIN",
             "DELETE /models/{id}/default-alias ADMIN",
             "DELETE /sweeps/{id} ADMIN",
+            "GET /access READ",
             "GET /datasets READ",
             "GET /datasets/{id} READ",
             "GET /jobs READ",

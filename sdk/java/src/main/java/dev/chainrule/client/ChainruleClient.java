@@ -102,6 +102,17 @@ public final class ChainruleClient {
         return baseUrl;
     }
 
+    // ---------------------------------------------------------------------------------------------- access
+
+    /**
+     * What this client's API key may do ({@code GET /access}): READ or ADMIN and the key's name; ADMIN without a name
+     * on a service without keys. An {@link AccessDeniedException} (401) when the service has keys and this key is
+     * none of them, or the client has none.
+     */
+    public KeyAccess access() {
+        return call("GET", "/access", null, null, type(KeyAccess.class));
+    }
+
     // ---------------------------------------------------------------------------------------------- models
 
     /** Defines a model ({@code POST /models}); it has no trained version yet. */

@@ -59,6 +59,7 @@ class RecordsMirrorTheServiceTest {
         assertEquals(150, strictScoring.scoring().rowsScored());
         ScoringResult strictResult = STRICT.readValue(get(service, "/jobs/" + scoring.id() + "/result"), ScoringResult.class);
         assertEquals(chainrule.scoringResult(scoring.id()), strictResult);
+        assertEquals(chainrule.access(), STRICT.readValue(get(service, "/access"), KeyAccess.class));
         STRICT.readValue(get(service, "/models?page=0&size=5"),
                 STRICT.getTypeFactory().constructParametricType(Page.class, Model.class));
         STRICT.readValue(get(service, "/jobs?page=0&size=5"),
