@@ -75,6 +75,47 @@ class ApiKeysHttpTest {
                 .as("a refused POST /models created nothing").isEqualTo(models);
     }
 
+    /**
+     * A refused request's body is read and dropped after the 401 is sent, so a client still writing it gets its
+     * answer rather than a broken pipe or a reset, and its connection stays usable for the next request.
+     */
+    @Test
+    void aRefusedBodyIsReadSoTheClientGetsItsAnswerAndKeepsItsConnection() throws Exception {
+        byte[] body = ("{\"name\": \"padded\"" + " ".repeat(200_000) + "}").getBytes(StandardCharsets.US_ASCII);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            out.write(("POST /models HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // the answer comes before the body is sent: the key is checked on the headers alone
+            String refused = readResponse(in);
+            assertThat(refused).startsWith("HTTP/1.1 401 ").contains("/problems/unauthorized").doesNotContainIgnoringCase("connection: close");
+            out.write(body);
+            out.write(("GET /models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + ADMIN + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readResponse(in)).as("the next request on the same connection").startsWith("HTTP/1.1 200 ")
+                    .contains("\"totalItems\"");
+        }
+    }
+
+    /** One HTTP/1.1 response with a Content-Length body: its head and body as text. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("the connection ended after " + head);
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        assertThat(length.find()).as("a Content-Length in %s", head).isTrue();
+        return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+    }
+
     @Test
     void anUnknownKeyIs401() throws Exception {
         assertUnauthorized(http.withKey("not-a-key").get("/models"));

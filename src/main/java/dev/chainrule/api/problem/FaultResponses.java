@@ -40,7 +40,9 @@ class FaultResponses {
         }
         if (StorageFull.isCause(error)) {
             storageFull.report(error, request.getMethod() + " " + request.getRequestURI());
-            drain(request);
+            // the rest of the upload is read and dropped, so the client reads the 507 rather than a reset; the body
+            // is bounded by its request's size limit (RequestSizeLimitFilter)
+            ProblemResponse.drain(request, Long.MAX_VALUE);
             return ResponseEntity.status(HttpStatus.INSUFFICIENT_STORAGE).header(HttpHeaders.CONNECTION, "close").body(ApiExceptionHandler.problem(
                     HttpStatus.INSUFFICIENT_STORAGE, "insufficient-storage", "Insufficient storage",
                     "the data directory " + storageFull.location() + " is full: nothing of this request was stored; "
@@ -72,23 +74,6 @@ class FaultResponses {
                     status.getReasonPhrase(), "the request is malformed: " + jetty.getReason()));
         }
         return null;
-    }
-
-    /**
-     * Reads and drops the rest of an upload the disk could not take, so that the client reads the 507 rather than a
-     * connection reset (a server that closes a connection with unread bytes in it makes the kernel send one, which can
-     * discard the answer). The body is bounded by its request's size limit (RequestSizeLimitFilter); a body already
-     * consumed (a multipart form the container parsed) has nothing left to read.
-     */
-    private static void drain(HttpServletRequest request) {
-        byte[] buffer = new byte[1 << 16];
-        try (java.io.InputStream body = request.getInputStream()) {
-            while (body.read(buffer) >= 0) {
-                // dropped
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // the client went away, or the body was read as parts: the container closes the connection either way
-        }
     }
 
     /** The servlet container's own error with an HTTP status, wherever it was wrapped; null when there is none. */

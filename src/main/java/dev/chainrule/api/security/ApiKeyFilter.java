@@ -168,7 +168,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, request.getHeader(HttpHeaders.AUTHORIZATION) == null
                 ? "Bearer realm=\"chainrule\""
                 : "Bearer realm=\"chainrule\", error=\"invalid_token\"");
-        ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.UNAUTHORIZED, "unauthorized",
+        ProblemResponse.refuse(request, response, ApiExceptionHandler.problem(HttpStatus.UNAUTHORIZED, "unauthorized",
                 "Unauthorized", detail));
     }
 
@@ -178,7 +178,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         String detail = needed == Access.UNDECLARED
                 ? request.getMethod() + " " + path + " declares no required access (@RequiredAccess), so no key may call it"
                 : request.getMethod() + " " + path + " needs an ADMIN key; this key may only read and predict";
-        ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.FORBIDDEN, "forbidden",
+        ProblemResponse.refuse(request, response, ApiExceptionHandler.problem(HttpStatus.FORBIDDEN, "forbidden",
                 "Forbidden", detail));
     }
 

@@ -12,7 +12,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -22,14 +21,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Enforces chainrule.limits.max-request-size, and chainrule.limits.max-dataset-size for dataset uploads
  * (POST /datasets): a declared Content-Length over the limit is refused before a byte is read (and up to
- * {@link #MAX_DRAINED_BYTES} of it dropped after the answer); a chunked body is
+ * {@link ProblemResponse#MAX_DRAINED_BYTES} of it dropped after the answer); a chunked body is
  * counted as it is read and refused the moment it passes the limit.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class RequestSizeLimitFilter extends OncePerRequestFilter {
-    /** How much of a refused body is read and dropped after the answer (Tomcat's default for the same). */
-    static final long MAX_DRAINED_BYTES = 2 << 20;
     private final long requestLimit;
     private final long datasetLimit;
     /**
@@ -59,35 +56,14 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
             setting = PayloadTooLargeException.IMPORT_LIMIT;
         }
         if (request.getContentLengthLong() > limit) {
-            response.setHeader("Connection", "close"); // past what drain reads, the body is not read
-            ProblemResponse.write(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
+            ProblemResponse.refuse(request, response, ApiExceptionHandler.problem(HttpStatus.CONTENT_TOO_LARGE,
                     "payload-too-large", "Payload too large", new PayloadTooLargeException(limit, setting).getMessage()));
-            response.flushBuffer();
-            drain(request.getInputStream());
             return;
         }
         LimitedRequest limited = new LimitedRequest(request, limit, setting);
         chain.doFilter(limited, response);
         if (limited.exceeded) {
-            drain(request.getInputStream());
-        }
-    }
-
-    /**
-     * Reads and drops up to {@link #MAX_DRAINED_BYTES} of a refused body once the 413 is written. A server that
-     * closes a connection with unread bytes in it makes the kernel send a reset, which can discard the answer
-     * before the client reads it; a body a little over the limit is read to its end, so the client gets its 413.
-     */
-    private static void drain(InputStream body) {
-        byte[] buffer = new byte[8192];
-        long left = MAX_DRAINED_BYTES;
-        try {
-            int n;
-            while (left > 0 && (n = body.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
-                left -= n;
-            }
-        } catch (IOException | RuntimeException e) {
-            // the client went away, or the stream cannot be read: the container closes the connection either way
+            ProblemResponse.drain(request, ProblemResponse.MAX_DRAINED_BYTES);
         }
     }
 
