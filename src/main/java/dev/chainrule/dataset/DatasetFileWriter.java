@@ -59,17 +59,7 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
      */
     public static DatasetSummary fromCsv(CsvDatasetReader reader, InputStream csv, String source, Path file)
             throws IOException {
-        boolean done = false;
-        try (DatasetFileWriter writer = new DatasetFileWriter(file)) {
-            reader.stream(csv, source, writer);
-            DatasetSummary summary = writer.finish();
-            done = true;
-            return summary;
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(file);
-            }
-        }
+        return written(file, writer -> reader.stream(csv, source, writer));
     }
 
     /**
@@ -80,8 +70,7 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
      */
     public static DatasetSummary fromRows(Dataset rows, List<String> featureNames, List<String> targetNames, Path file)
             throws IOException {
-        boolean done = false;
-        try (DatasetFileWriter writer = new DatasetFileWriter(file)) {
+        return written(file, writer -> {
             writer.columns(featureNames, targetNames);
             int d = featureNames.size();
             int k = targetNames.size();
@@ -98,6 +87,20 @@ public final class DatasetFileWriter implements CsvRowSink, Closeable {
                     writer.row(features, targets, from + r);
                 }
             }
+        });
+    }
+
+    /** What fills a new file's rows (and names its columns). */
+    @FunctionalInterface
+    private interface Rows {
+        void writeTo(DatasetFileWriter writer) throws IOException;
+    }
+
+    /** A new dataset file filled by {@code rows} and finished; a file that could not be finished is deleted. */
+    private static DatasetSummary written(Path file, Rows rows) throws IOException {
+        boolean done = false;
+        try (DatasetFileWriter writer = new DatasetFileWriter(file)) {
+            rows.writeTo(writer);
             DatasetSummary summary = writer.finish();
             done = true;
             return summary;
