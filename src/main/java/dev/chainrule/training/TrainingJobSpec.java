@@ -2,6 +2,8 @@ package dev.chainrule.training;
 
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.TrainingConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -51,8 +53,8 @@ public record TrainingJobSpec(String modelId, RowSource training, Validation val
     }
 
     /** The uploaded datasets the job reads (training first), none, one or two. */
-    java.util.List<String> datasetIds() {
-        java.util.List<String> ids = new java.util.ArrayList<>(2);
+    List<String> datasetIds() {
+        List<String> ids = new ArrayList<>(2);
         if (training instanceof RowSource.UploadedDataset dataset) {
             ids.add(dataset.datasetId());
         }
