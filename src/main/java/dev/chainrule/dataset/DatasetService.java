@@ -1,13 +1,11 @@
 package dev.chainrule.dataset;
 
 import dev.chainrule.config.ChainruleProperties;
-import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.model.Page;
 import dev.chainrule.storage.BlobStore;
 import dev.chainrule.storage.DatabaseTime;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -145,32 +143,6 @@ public class DatasetService {
      */
     public StoredDataset lockForJob(String id) {
         return repository.lock(id).orElseThrow(() -> new DatasetNotFoundException(id));
-    }
-
-    /**
-     * The dataset's rows for a network: features T x D and the targets encoded for its loss and output.
-     *
-     * @return null when a target value does not fit (then {@code problems} says which)
-     */
-    public Dataset load(StoredDataset dataset, TargetEncoding encoding, DatasetFile.Problems problems) {
-        Dataset[] all = load(dataset, encoding, problems, null);
-        return all == null ? null : all[0];
-    }
-
-    /**
-     * The dataset's rows for a network, split in two as they are read ({@link DatasetFile#load(TargetEncoding,
-     * DatasetFile.Problems, DatasetSplit)}).
-     *
-     * @param split made for the dataset's row count, or null for all rows as one part
-     * @return {training part, test part} ({all rows} without a split), or null when a target value does not fit
-     */
-    public Dataset[] load(StoredDataset dataset, TargetEncoding encoding, DatasetFile.Problems problems, DatasetSplit split) {
-        try {
-            // random access: the data directory's own file, or a cached download of the object
-            return DatasetFile.open(files.localCopy(dataset.file())).load(encoding, problems, split);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read dataset " + dataset.id() + " from " + dataset.file(), e);
-        }
     }
 
     /** The dataset's rows in order, a chunk at a time, from its local file or a cached download; the caller closes it. */

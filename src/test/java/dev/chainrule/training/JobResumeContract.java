@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.awaitility.Awaitility;
 import dev.chainrule.dataset.CsvDatasetReader;
 import dev.chainrule.dataset.CsvTable;
+import dev.chainrule.dataset.DatasetFile;
 import dev.chainrule.dataset.DatasetService;
 import dev.chainrule.dataset.DatasetSplit;
 import dev.chainrule.dataset.StoredDataset;
@@ -23,6 +24,7 @@ import dev.chainrule.engine.training.EpochReport;
 import dev.chainrule.engine.training.TrainingConfig;
 import dev.chainrule.model.Model;
 import dev.chainrule.model.ModelService;
+import dev.chainrule.storage.BlobStore;
 import dev.chainrule.storage.ServiceOnDisk;
 import dev.chainrule.testhttp.Reply;
 import dev.chainrule.testhttp.TestHttp;
@@ -143,8 +145,8 @@ abstract class JobResumeContract {
 
         // the same rows sent inline, split by DatasetSplit as POST /train splits inline rows, uninterrupted
         DatasetService restartedDatasets = context.getBean(DatasetService.class);
-        Dataset all = restartedDatasets.load(restartedDatasets.get(iris.id()), new TargetEncoding(LossKind.CROSS_ENTROPY, 3),
-                null);
+        Dataset all = DatasetFile.open(context.getBean(BlobStore.class).localCopy(restartedDatasets.get(iris.id()).file()))
+                .load(new TargetEncoding(LossKind.CROSS_ENTROPY, 3), null, null)[0];
         DatasetSplit split = DatasetSplit.random(150, 0.2, 23);
         ModelService restartedModels = context.getBean(ModelService.class);
         Model reference = restartedModels.create("inline", null, iris(), 5, 1e-7);

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A training job's setup steps on a stored dataset, with the calls JobRunner makes (its phases read, statistics,
  * standardise), without HTTP or database: {@code read} is DatasetFile.open(file).load(encoding, problems, null), as
- * DatasetService.load reads a job's rows; {@code statistics} is Standardiser.fit on them; {@code standardise} is
+ * JobData reads a job's rows; {@code statistics} is Standardiser.fit on them; {@code standardise} is
  * Standardiser.applyInPlace on a fresh copy of the raw rows (made outside the timing); {@code wholeSetup} is the
  * three in a row. The dataset file is MNIST's training set as an upload stores it (pixels 0-255, the class id;
  * {@code datasetRows} of them, 60000 by default), written once per fork by DatasetFileWriter into a temporary folder.
