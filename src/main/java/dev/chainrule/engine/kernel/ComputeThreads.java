@@ -1,21 +1,20 @@
 package dev.chainrule.engine.kernel;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The threads under the engine: libnd4j's OpenMP pool (element-wise ops, softmax), OpenBLAS (matrix products),
- * and the engine's own helpers that run the parts of a split matrix product.
+ * and the engine's own workers that run the parts of a split matrix product.
  *
  * <p>OpenBLAS runs single-threaded: its thread count is process-wide (openblas_set_num_threads_local is too in
  * the pthreads build JavaCPP ships), concurrent multi-threaded callers share one pool and spin for free workers,
  * and on a loaded machine its 2 threads ran a 128 x 784 x 256 product ~15x slower than 1
  * (bench/results/*-thread-policy.md). Instead each computing thread has a share: how many threads its
  * products may use, itself included ({@link #useShare}). {@link Blas#gemm} splits a large product into that many
- * blocks and runs them on the calling thread and on {@link #totalThreads()} - 1 helper threads shared by all.
+ * blocks and runs them on the calling thread and on {@link #totalThreads()} - 1 workers shared by all ({@link PartWorkers}).
  * A job alone gets every thread, several jobs split them (the service sets each job's share at batch boundaries);
  * a thread that never sets a share (a prediction's request thread) computes on its own.
  *
@@ -28,7 +27,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 public final class ComputeThreads {
     private static volatile int nd4jThreads = 1;
     private static volatile int totalThreads = Runtime.getRuntime().availableProcessors();
-    private static volatile ExecutorService helpers;
+    private static volatile PartWorkers workers;
     private static volatile boolean blasSingleThreaded;
     private static final ThreadLocal<Integer> appliedHere = ThreadLocal.withInitial(() -> 0);
     private static final ThreadLocal<Integer> share = ThreadLocal.withInitial(() -> 1);
@@ -46,9 +45,9 @@ public final class ComputeThreads {
             throw new IllegalArgumentException("thread counts must be at least 1, got " + nd4jThreads + ", " + totalThreads);
         }
         ComputeThreads.nd4jThreads = nd4jThreads;
-        if (totalThreads != ComputeThreads.totalThreads && helpers != null) {
-            helpers.shutdown(); // a new pool of the new size starts on first use
-            helpers = null;
+        if (totalThreads != ComputeThreads.totalThreads && workers != null) {
+            workers.shutdown(); // a new set of the new size starts on first use
+            workers = null;
         }
         ComputeThreads.totalThreads = totalThreads;
         blasSingleThreaded = false; // set it again: a benchmark may have given OpenBLAS more threads for ND4J's own ops
@@ -113,64 +112,28 @@ public final class ComputeThreads {
     }
 
     /**
-     * Runs part(0) .. part(parts - 1): the first on the calling thread, the others on the helpers, and returns when
-     * all have (rethrowing the first failure).
+     * Runs part(0) .. part(parts - 1): the first on the calling thread, the others on idle workers (on the calling
+     * thread where none is idle), and returns when all have (rethrowing the first failure).
      */
-    public static void runInParts(int parts, java.util.function.IntConsumer part) {
-        java.util.List<java.util.concurrent.Future<?>> others = new java.util.ArrayList<>(parts - 1);
-        ExecutorService pool = helpers();
-        for (int p = 1; p < parts; p++) {
-            int index = p;
-            try {
-                others.add(pool.submit(() -> part.accept(index)));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                part.accept(index); // the pool was replaced by configure meanwhile: this part runs here
+    public static void runInParts(int parts, IntConsumer part) {
+        if (parts <= 1) {
+            for (int p = 0; p < parts; p++) {
+                part.accept(p);
             }
+            return;
         }
-        RuntimeException failure = null;
-        try {
-            part.accept(0);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        boolean interrupted = false;
-        for (java.util.concurrent.Future<?> other : others) {
-            while (true) {
-                try {
-                    other.get(); // every part ends before the product's memory may be reused
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                    }
-                    break;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        workers().runInParts(parts, part);
     }
 
-    /** The helper threads (total - 1 of them, daemons) that run all but one part of each split product. */
-    static ExecutorService helpers() {
-        ExecutorService pool = helpers;
+    /** The workers (total - 1 of them, daemons) that run all but one part of each split product. */
+    static PartWorkers workers() {
+        PartWorkers pool = workers;
         if (pool == null) {
             synchronized (ComputeThreads.class) {
-                pool = helpers;
+                pool = workers;
                 if (pool == null) {
-                    AtomicInteger number = new AtomicInteger();
-                    pool = Executors.newFixedThreadPool(Math.max(1, totalThreads - 1), runnable -> {
-                        Thread thread = new Thread(runnable, "engine-compute-" + number.incrementAndGet());
-                        thread.setDaemon(true);
-                        return thread;
-                    });
-                    helpers = pool;
+                    pool = new PartWorkers(Math.max(1, totalThreads - 1));
+                    workers = pool;
                 }
             }
         }
