@@ -78,14 +78,15 @@ record PredictPathReport(String command, String revision, Instant finished, Map<
                 + "rows; each call predicts raw test digits (pixels / 255, cycling through 512 rows) into a new float32 "
                 + "array. Chainrule: `Predictor.predict(float[], rows)`, the engine class `PredictionService` pools "
                 + "(standardise in float32 and the layers; rows mostly zeros start with the sparse first layer instead: "
-                + "a lone digit always, a batch of digits (18% nonzero) on 1 OpenBLAS thread, not on 2). ONNX "
+                + "a lone digit and a batch of digits (18% nonzero) alike; on 2 threads a batch's rows are split in two "
+                + "blocks, each through the whole network on its own thread). ONNX "
                 + "Runtime: the engine's `OnnxExport` of the same model (standardisation as Sub/Div in the graph), "
                 + "input and output tensors pinned over direct buffers, the rows copied in and the outputs out. "
                 + "PyTorch: the same weights in `nn.Sequential` under `inference_mode`, `(x - mean) / std` first, "
                 + "`torch.from_numpy` in, `.numpy()` out. `Network.forward (bare)`: the forward pass alone on a batch "
-                + "standardised beforehand (what the path wraps). OpenBLAS's thread count is process-wide: the service "
-                + "sets it once (ComputeThreads; on 2 cores with the default 2 workers, 1 thread), so a predict runs "
-                + "with whatever that policy gives; both counts are shown.");
+                + "standardised beforehand (what the path wraps; on 2 threads each large product split in two). OpenBLAS "
+                + "itself runs single-threaded; a predict gets every core while no job trains, one while jobs do "
+                + "(ComputeThreads): both settings are shown.");
         md.fact("Command", "`" + command + "` (revision `" + revision + "`), finished " + finished);
         md.fact("CPU", environment.get("CPU") + ", " + environment.get("logical CPUs (JVM)") + " logical CPUs; SIMD "
                 + environment.get("CPU flags (SIMD)"));

@@ -41,10 +41,10 @@ public final class Predictor {
     /** One row being standardised: the JIT vectorises the loop only when every array is indexed alike. */
     private final float[] row;
     private final SparseRowForward.Work sparseWork;
-    /** Work arrays for the parts of a batch's sparse first layer, one per part (the first is sparseWork). */
-    private SparseRowForward.Work[] partWorks = new SparseRowForward.Work[0];
-    /** Rows a thread takes at least when a batch's sparse first layer is spread over a share. */
-    static final int MIN_SPARSE_ROWS_PER_THREAD = 16;
+    /** This predictor and its siblings that compute a batch's other blocks of rows on other threads. */
+    private Predictor[] crew = new Predictor[0];
+    /** Rows a thread takes at least when a batch is spread over the calling thread's share. */
+    static final int MIN_ROWS_PER_THREAD = 32;
     /** The first layer's outputs from the sparse path, rows x its width (grown to the largest batch seen). */
     private float[] firstLayerValues = new float[0];
     private final ReusedArray firstLayerOutput = new ReusedArray();
@@ -103,25 +103,62 @@ public final class Predictor {
             INDArray outputs = model.predict(Nd4j.create(values, new long[] {rows, inputWidth}, 'c'));
             return outputs.castTo(DataType.FLOAT).data().asFloat();
         }
-        int share = ComputeThreads.shareOfCurrentThread();
-        // the sparse first layer's rows are independent: a batch spreads them over the share, so the threads do not
-        // change which path pays
-        int parts = Math.max(1, Math.min(share, rows / MIN_SPARSE_ROWS_PER_THREAD));
-        if (sparseRows != null && sparseRows.pays(features, rows, 1)) {
+        boolean sparse = sparseRows != null && sparseRows.pays(features, rows, 1);
+        float[] out = new float[rows * outputWidth()];
+        // a batch on several threads: each runs the whole forward pass on its block of rows (standardisation and
+        // activations included), one hand-over per call instead of one per product
+        int parts = Math.max(1, Math.min(ComputeThreads.shareOfCurrentThread(), rows / MIN_ROWS_PER_THREAD));
+        if (parts == 1) {
+            forwardRows(features, 0, rows, sparse, out);
+        } else {
+            Predictor[] crew = crew(parts);
+            ComputeThreads.runInParts(parts, part -> crew[part].forwardRowsAlone(features, rows * part / parts,
+                    rows * (part + 1) / parts, sparse, out));
+        }
+        return out;
+    }
+
+    /** Rows {@code from} to {@code to}'s outputs into their place in {@code out}, computed on this thread. */
+    private void forwardRows(float[] features, int from, int to, boolean sparse, float[] out) {
+        INDArray output;
+        if (sparse) {
+            int rows = to - from;
             int n = rows * sparseRows.outputWidth();
             float[] values = firstLayerValues.length >= n ? firstLayerValues : (firstLayerValues = new float[n]);
-            if (parts == 1) {
-                sparseRows.firstLayer(features, rows, values, sparseWork);
-            } else {
-                SparseRowForward.Work[] works = sparseWorks(parts);
-                ComputeThreads.runInParts(parts, part -> sparseRows.firstLayer(features, rows * part / parts,
-                        rows * (part + 1) / parts, values, works[part]));
-            }
+            sparseRows.firstLayer(features, from, to, values, sparseWork);
             INDArray h = firstLayerOutput.get(DataType.FLOAT, rows, sparseRows.outputWidth());
             firstLayerView.floats(h).put(0, values, 0, n);
-            return copyOut(forwardFrom(1, h));
+            output = forwardFrom(1, h);
+        } else {
+            output = forwardFrom(0, standardised(features, from, to));
         }
-        return copyOut(forwardFrom(0, standardised(features, rows)));
+        outputView.floats(output).get(0, out, from * outputWidth(), (int) output.length());
+    }
+
+    /** {@link #forwardRows} with this thread's products unsplit: the thread is itself one of a batch's parts. */
+    private void forwardRowsAlone(float[] features, int from, int to, boolean sparse, float[] out) {
+        int share = ComputeThreads.shareOfCurrentThread();
+        ComputeThreads.useShare(1);
+        try {
+            forwardRows(features, from, to, sparse, out);
+        } finally {
+            ComputeThreads.useShare(share);
+        }
+    }
+
+    /** This predictor and siblings for the other parts of a batch, kept for the next call. */
+    private Predictor[] crew(int parts) {
+        if (crew.length < parts) {
+            Predictor[] grown = Arrays.copyOf(crew, parts);
+            grown[0] = this;
+            for (int p = 1; p < parts; p++) {
+                if (grown[p] == null) {
+                    grown[p] = sibling();
+                }
+            }
+            crew = grown;
+        }
+        return crew;
     }
 
     /** Each row's dJ/dx for its target, w.r.t. the raw inputs (a new rows x inputWidth array). */
@@ -129,34 +166,20 @@ public final class Predictor {
         return model.inputGradient(rawFeatures, targets);
     }
 
-    private SparseRowForward.Work[] sparseWorks(int parts) {
-        if (partWorks.length < parts) {
-            SparseRowForward.Work[] grown = java.util.Arrays.copyOf(partWorks, parts);
-            grown[0] = sparseWork;
-            for (int p = 1; p < parts; p++) {
-                if (grown[p] == null) {
-                    grown[p] = sparseRows.newWork();
-                }
-            }
-            partWorks = grown;
-        }
-        return partWorks;
-    }
-
-    /** The rows standardised into this predictor's input buffer. */
-    private INDArray standardised(float[] features, int rows) {
-        INDArray x = input.get(DataType.FLOAT, rows, inputWidth);
+    /** Rows {@code from} to {@code to} standardised into this predictor's input buffer. */
+    private INDArray standardised(float[] features, int from, int to) {
+        INDArray x = input.get(DataType.FLOAT, to - from, inputWidth);
         FloatBuffer in = inputView.floats(x);
         if (mean == null) {
-            in.put(0, features, 0, rows * inputWidth);
+            in.put(0, features, from * inputWidth, (to - from) * inputWidth);
             return x;
         }
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             System.arraycopy(features, r * inputWidth, row, 0, inputWidth);
             for (int c = 0; c < inputWidth; c++) {
                 row[c] = (row[c] - mean[c]) / std[c];
             }
-            in.put(r * inputWidth, row, 0, inputWidth);
+            in.put((r - from) * inputWidth, row, 0, inputWidth);
         }
         return x;
     }
@@ -167,11 +190,5 @@ public final class Predictor {
             h = layers.get(k).forward(h);
         }
         return h;
-    }
-
-    private float[] copyOut(INDArray output) {
-        float[] out = new float[(int) output.length()];
-        outputView.floats(output).get(0, out, 0, out.length);
-        return out;
     }
 }

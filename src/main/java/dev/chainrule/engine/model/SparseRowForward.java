@@ -172,7 +172,10 @@ public final class SparseRowForward {
         firstLayer(raw, 0, rows, output, work);
     }
 
-    /** {@link #firstLayer(float[], int, float[], Work)} for rows {@code from} (inclusive) to {@code to} only. */
+    /**
+     * {@link #firstLayer(float[], int, float[], Work)} for rows {@code from} (inclusive) to {@code to} only, their
+     * outputs from the start of {@code output}.
+     */
     public void firstLayer(float[] raw, int from, int to, float[] output, Work work) {
         int[] indices = work.indices;
         float[] differences = work.differences;
@@ -187,7 +190,7 @@ public final class SparseRowForward {
                 }
             }
             addRows(indices, differences, n, work.row);
-            System.arraycopy(work.row, 0, output, r * outputWidth, outputWidth);
+            System.arraycopy(work.row, 0, output, (r - from) * outputWidth, outputWidth);
         }
     }
 

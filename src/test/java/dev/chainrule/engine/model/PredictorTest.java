@@ -159,10 +159,23 @@ class PredictorTest {
             Predictor predictor = Predictor.of(model);
             ComputeThreads.useShare(1);
             float[] alone = predictor.predict(digits, 128);
-            ComputeThreads.useShare(4); // the sparse first layer's rows in four parts, the later products split
+            ComputeThreads.useShare(4); // four blocks of 32 rows, each through the whole network on its own thread
             float[] spread = predictor.predict(digits, 128);
             assertThat(spread).containsExactly(alone);
             assertMatches(spread, reference(model, Arrays.copyOf(digits, 128 * WIDTH), 128), "128 digits on 4 threads");
+
+            float[] dense = Arrays.copyOf(digits, 128 * WIDTH); // no zeros left: the dense path, standardisation first
+            for (int i = 0; i < dense.length; i++) {
+                dense[i] = 0.25f + 0.5f * dense[i];
+            }
+            ComputeThreads.useShare(1);
+            float[] denseAlone = predictor.predict(dense, 128);
+            ComputeThreads.useShare(4);
+            float[] denseSpread = predictor.predict(dense, 128);
+            assertThat(denseSpread).containsExactly(denseAlone);
+            assertMatches(denseSpread, reference(model, dense, 128), "128 dense rows on 4 threads");
+            assertThat(predictor.predict(dense, 100)).as("blocks of 33, 33 and 34 rows")
+                    .containsExactly(Arrays.copyOf(denseAlone, 100 * 10));
         } finally {
             ComputeThreads.useShare(1);
             ComputeThreads.configure(1, total);
