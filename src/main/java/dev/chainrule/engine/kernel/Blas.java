@@ -137,17 +137,35 @@ public final class Blas {
         }
     }
 
-    /** y += alpha x over all elements (same length, both contiguous). */
+    /**
+     * y += alpha x over all elements (same length, both contiguous); a long vector in blocks over the calling thread's
+     * share, each element computed as it would be whole.
+     */
     public static void axpy(double alpha, INDArray x, INDArray y) {
         commonType(x, y, y);
         if (x.length() != y.length()) {
             throw new IllegalArgumentException("axpy lengths differ: " + x.length() + " and " + y.length());
         }
         int n = Math.toIntExact(x.length());
+        int parts = Math.max(1, Math.min(ComputeThreads.shareOfCurrentThread(), n / MIN_PART_ELEMENTS));
+        if (parts == 1) {
+            axpyBlock(alpha, x, y, 0, n);
+            return;
+        }
+        ComputeThreads.runInParts(parts, part -> {
+            int from = blockStart(n, parts, part);
+            axpyBlock(alpha, x, y, from, blockStart(n, parts, part + 1) - from);
+        });
+    }
+
+    /** The least elements worth a block of their own in an element-wise vector operation. */
+    static final int MIN_PART_ELEMENTS = 1 << 15;
+
+    private static void axpyBlock(double alpha, INDArray x, INDArray y, long from, int n) {
         if (x.dataType() == DataType.FLOAT) {
-            openblas_nolapack.cblas_saxpy(n, (float) alpha, floats(x), 1, floats(y), 1);
+            openblas_nolapack.cblas_saxpy(n, (float) alpha, floats(x, from), 1, floats(y, from), 1);
         } else {
-            openblas_nolapack.cblas_daxpy(n, alpha, doubles(x), 1, doubles(y), 1);
+            openblas_nolapack.cblas_daxpy(n, alpha, doubles(x, from), 1, doubles(y, from), 1);
         }
     }
 

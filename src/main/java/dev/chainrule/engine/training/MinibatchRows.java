@@ -1,5 +1,6 @@
 package dev.chainrule.engine.training;
 
+import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.kernel.ReusedArray;
 import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.BytePointer;
@@ -29,11 +30,15 @@ public final class MinibatchRows {
         long rowBytes = source.columns() * width;
         long sourceBytes = source.length() * width;
         if (sourceBytes <= Integer.MAX_VALUE) {
-            ByteBuffer src = bytes(source, sourceBytes);
-            ByteBuffer dst = bytes(batch, batch.length() * width);
-            int row = (int) rowBytes;
-            for (int i = from; i < to; i++) {
-                dst.put((i - from) * row, src, order[i] * row, row);
+            // the copies wait on memory more than on the core: a large batch is gathered in blocks over the share
+            int rows = to - from;
+            int parts = Math.max(1, Math.min(ComputeThreads.shareOfCurrentThread(),
+                    (int) (rows * rowBytes / MIN_PART_BYTES)));
+            if (parts == 1) {
+                copyRows(source, sourceBytes, batch, order, from, from, to, (int) rowBytes);
+            } else {
+                ComputeThreads.runInParts(parts, part -> copyRows(source, sourceBytes, batch, order, from,
+                        from + rows * part / parts, from + rows * (part + 1) / parts, (int) rowBytes));
             }
             return batch;
         }
@@ -43,6 +48,19 @@ public final class MinibatchRows {
             Pointer.memcpy(dst.position((i - from) * rowBytes), src.position(order[i] * rowBytes), rowBytes);
         }
         return batch;
+    }
+
+    /** The least bytes worth a block of their own. */
+    static final long MIN_PART_BYTES = 1 << 17;
+
+    /** Rows order[first..end) into the batch's rows first - from onwards. */
+    private static void copyRows(INDArray source, long sourceBytes, INDArray batch, int[] order, int from, int first,
+                                 int end, int row) {
+        ByteBuffer src = bytes(source, sourceBytes);
+        ByteBuffer dst = bytes(batch, batch.length() * source.dataType().width());
+        for (int i = first; i < end; i++) {
+            dst.put((i - from) * row, src, order[i] * row, row);
+        }
     }
 
     /** The array's memory (it starts at its buffer's first element) as a direct NIO buffer of this many bytes. */

@@ -54,6 +54,29 @@ class SplitGemmTest {
     }
 
     @Test
+    void aLongAxpyInBlocksEqualsTheWholeOneAndItsDefinition() {
+        ComputeThreads.configure(1, 4);
+        SplittableRandom random = new SplittableRandom(17);
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            int n = 4 * Blas.MIN_PART_ELEMENTS + 13; // four blocks, the last uneven
+            INDArray x = rowRange(random, type, 1, n);
+            INDArray y0 = rowRange(random, type, 1, n);
+            INDArray whole = y0.dup();
+            INDArray split = y0.dup();
+            ComputeThreads.useShare(1);
+            Blas.axpy(-0.1, x, whole);
+            ComputeThreads.useShare(4);
+            Blas.axpy(-0.1, x, split);
+            assertThat(split.data().asDouble()).as(type.toString()).containsExactly(whole.data().asDouble());
+            for (int i = 0; i < n; i += 997) {
+                double expected = y0.getDouble(i) - 0.1 * x.getDouble(i);
+                assertThat(split.getDouble(i)).isCloseTo(expected, org.assertj.core.api.Assertions.within(
+                        type == DataType.FLOAT ? 1e-6 : 1e-15));
+            }
+        }
+    }
+
+    @Test
     void smallProductsAndShareOneStayWhole() {
         assertThat(Blas.parts(128, 10, 128, 8)).isEqualTo(1); // 164k multiply-adds: not worth a hand-off
         assertThat(Blas.parts(128, 256, 784, 1)).isEqualTo(1);
