@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Splits the engine's threads (chainrule.jobs.blas-threads, default every core) among the jobs running on this
- * replica: a job alone gets them all, n jobs get total / n each (the first total % n one more), never fewer than 1.
+ * replica: a job alone gets them all, n jobs get total / n each (the first total % n one more), never fewer than 1;
+ * while predictions compute, a thread fewer for each.
  * A job's trainer asks for its share before every minibatch, so the split follows jobs as they start and end.
  * Public for the benchmark (bench ThreadPolicyBench), which runs jobs through it as the service does.
  */
@@ -50,7 +51,9 @@ public class ComputeShares {
             return 1; // ended: whatever still runs computes on its own thread
         }
         int jobs = running.size();
-        return Math.max(1, total / jobs + (index < total % jobs ? 1 : 0));
+        // each prediction computing now keeps its thread (it computes on its request thread alone while jobs train)
+        int free = Math.max(1, total - ComputeThreads.predictionsRunning());
+        return Math.max(1, free / jobs + (index < free % jobs ? 1 : 0));
     }
 
     private synchronized void leave(Share share) {

@@ -3,6 +3,7 @@ package dev.chainrule.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chainrule.engine.kernel.ComputeThreads;
 import org.junit.jupiter.api.Test;
 
 /** How the engine's threads are split among the jobs running on a replica, and re-split as they start and end. */
@@ -43,6 +44,26 @@ class ComputeSharesTest {
         assertThat(new int[] {a.getAsInt(), b.getAsInt(), c.getAsInt()}).containsExactly(2, 2, 1);
         a.close();
         assertThat(new int[] {b.getAsInt(), c.getAsInt()}).containsExactly(3, 2);
+    }
+
+    @Test
+    void predictionsComputingNowKeepTheirThreadsFromTheJobs() {
+        ComputeShares shares = new ComputeShares(4);
+        try (ComputeShares.Share job = shares.join()) {
+            assertThat(job.getAsInt()).isEqualTo(4);
+            ComputeThreads.predictions(1);
+            try {
+                assertThat(job.getAsInt()).as("one prediction running").isEqualTo(3);
+                ComputeThreads.predictions(1);
+                assertThat(job.getAsInt()).as("two").isEqualTo(2);
+                ComputeThreads.predictions(5);
+                assertThat(job.getAsInt()).as("more predictions than threads: the job still computes").isEqualTo(1);
+                ComputeThreads.predictions(-6);
+            } finally {
+                ComputeThreads.predictions(-1);
+            }
+            assertThat(job.getAsInt()).as("predictions done").isEqualTo(4);
+        }
     }
 
     @Test

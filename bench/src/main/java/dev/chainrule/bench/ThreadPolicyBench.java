@@ -4,6 +4,8 @@ import dev.chainrule.dataset.MnistIdxReader;
 import dev.chainrule.engine.kernel.Blas;
 import dev.chainrule.engine.kernel.ComputeThreads;
 import dev.chainrule.engine.Network;
+import dev.chainrule.engine.model.Predictor;
+import dev.chainrule.engine.model.TrainedModel;
 import dev.chainrule.engine.training.Dataset;
 import dev.chainrule.engine.training.Trainer;
 import dev.chainrule.engine.training.TrainingConfig;
@@ -233,15 +235,16 @@ public final class ThreadPolicyBench {
     private void predictionsUnderTraining(List<Policy> policies) throws InterruptedException {
         line("## Predictions while a job trains");
         line("");
-        line("One request thread (share 1, as the service's), back-to-back forward passes for 1.5 s per batch size; microseconds per call.");
+        line("One request thread on the service's predict path (engine Predictor, raw MNIST rows) with the service's share "
+                + "(every core while no job trains, else its own thread), back to back for 1.5 s per batch size; "
+                + "microseconds per call. A running prediction keeps its thread from the job's share.");
         line("");
         line("| policy | training | load | batch 1 p50 | p99 | batch 128 p50 | p99 | job samples/s meanwhile |");
         line("|---|---|---|---:|---:|---:|---:|---:|");
-        Network model = Network.initialised(EngineBenchmark.mlp(), 9);
-        INDArray one = train.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
-        INDArray batch = train.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 128),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        // the service's predict path (engine Predictor: it tells running jobs' shares that it computes)
+        Predictor model = Predictor.of(new TrainedModel(Network.initialised(EngineBenchmark.mlp(), 9), null));
+        float[] rows = train.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 128),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup().data().asFloat();
         for (Policy policy : policies) {
             for (boolean training : new boolean[] {false, true}) {
                 String load = EnvironmentInfo.loadAverage().replace(" (1, 5, 15 min)", "");
@@ -268,8 +271,9 @@ public final class ThreadPolicyBench {
                     Thread.sleep(500); // the job under way
                 }
                 ComputeThreads.applyToCurrentThread();
-                double[] b1 = latencies(model, one, 1.5);
-                double[] b128 = latencies(model, batch, 1.5);
+                ComputeThreads.useShare(ComputeThreads.idleShare()); // as PredictionService does
+                double[] b1 = latencies(model, rows, 1, 1.5);
+                double[] b128 = latencies(model, rows, 128, 1.5);
                 stop.set(true);
                 double jobRate = Double.NaN;
                 if (job != null) {
@@ -284,15 +288,15 @@ public final class ThreadPolicyBench {
         }
     }
 
-    private static double[] latencies(Network model, INDArray input, double seconds) {
+    private static double[] latencies(Predictor model, float[] input, int rows, double seconds) {
         List<Double> micros = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            model.forward(input);
+            model.predict(input, rows);
         }
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < end) {
             long t = System.nanoTime();
-            model.forward(input);
+            model.predict(input, rows);
             micros.add((System.nanoTime() - t) / 1e3);
         }
         return micros.stream().mapToDouble(Double::doubleValue).toArray();

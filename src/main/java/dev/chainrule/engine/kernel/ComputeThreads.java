@@ -32,6 +32,7 @@ public final class ComputeThreads {
     private static final ThreadLocal<Integer> appliedHere = ThreadLocal.withInitial(() -> 0);
     private static final ThreadLocal<Integer> share = ThreadLocal.withInitial(() -> 1);
     private static final AtomicInteger trainingJobs = new AtomicInteger();
+    private static final AtomicInteger predictionsRunning = new AtomicInteger();
 
     private ComputeThreads() {
     }
@@ -94,6 +95,19 @@ public final class ComputeThreads {
      */
     public static int idleShare() {
         return trainingJobs.get() == 0 ? totalThreads : 1;
+    }
+
+    /**
+     * A prediction starts (+1) or ends (-1) on its request thread: while any runs, the jobs' shares leave it a
+     * thread ({@link #predictionsRunning}), so that its latency does not wait on a job's split products.
+     */
+    public static void predictions(int change) {
+        predictionsRunning.addAndGet(change);
+    }
+
+    /** Predictions computing now, on their own threads. */
+    public static int predictionsRunning() {
+        return predictionsRunning.get();
     }
 
     /** The threads all matrix products share: a lone job's share. */

@@ -103,6 +103,15 @@ public final class Predictor {
             INDArray outputs = model.predict(Nd4j.create(values, new long[] {rows, inputWidth}, 'c'));
             return outputs.castTo(DataType.FLOAT).data().asFloat();
         }
+        ComputeThreads.predictions(1); // running jobs leave this thread its core meanwhile
+        try {
+            return predictFloat32(features, rows);
+        } finally {
+            ComputeThreads.predictions(-1);
+        }
+    }
+
+    private float[] predictFloat32(float[] features, int rows) {
         boolean sparse = sparseRows != null && sparseRows.pays(features, rows, 1);
         float[] out = new float[rows * outputWidth()];
         // a batch on several threads: each runs the whole forward pass on its block of rows (standardisation and

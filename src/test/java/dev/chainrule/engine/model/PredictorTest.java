@@ -183,6 +183,28 @@ class PredictorTest {
     }
 
     @Test
+    void aPredictionComputingIsCountedForTheJobsSharesUntilItEnds() throws InterruptedException {
+        Predictor predictor = Predictor.of(mnistModel(Activation.RELU, Activation.SOFTMAX));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread requests = new Thread(() -> {
+            while (!stop.get()) {
+                predictor.predict(digits, 128);
+            }
+        });
+        int before = ComputeThreads.predictionsRunning();
+        requests.start();
+        int seen = 0;
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (seen == 0 && System.nanoTime() < until) {
+            seen = ComputeThreads.predictionsRunning() - before;
+        }
+        stop.set(true);
+        requests.join(10_000);
+        assertThat(seen).as("counted while computing").isEqualTo(1);
+        assertThat(ComputeThreads.predictionsRunning()).as("and no longer once done").isEqualTo(before);
+    }
+
+    @Test
     void aBatchOfDigitsIsTheStandardisedNetworkComputedIndependently() {
         int total = ComputeThreads.totalThreads();
         try {
