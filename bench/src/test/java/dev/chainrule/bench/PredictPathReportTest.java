@@ -43,10 +43,10 @@ class PredictPathReportTest {
         environment.put("CPU flags (SIMD)", "avx avx2 avx512_bf16 avx512_vnni avx512f fma");
         List<String> loads = List.of(fact(committed, "Load per round (1, 5, 15 min)").split("; "));
 
-        String markdown = new PredictPathReport("bench/run.sh --predict", "7e671f7",
-                Instant.parse("2026-12-06T17:53:14.734917132Z"), environment,
-                "17:52:27 up  4:41,  0 user,  load average: 1.82, 1.98, 3.98",
-                "17:53:14 up  4:42,  0 user,  load average: 1.62, 1.90, 3.86", "lscpu's text", checks, null, 7, 300,
+        String markdown = new PredictPathReport("bench/run.sh --predict", "b81d80b",
+                Instant.parse("2026-12-06T21:18:21.557668747Z"), environment,
+                "21:17:37 up  8:06,  0 user,  load average: 1.51, 1.57, 1.64",
+                "21:18:21 up  8:07,  0 user,  load average: 1.75, 1.61, 1.65", "lscpu's text", checks, null, 7, 300,
                 rates, cpu, loads).markdown();
         List<String> written = Arrays.asList(markdown.split("\n"));
 
