@@ -196,32 +196,55 @@ public final class ThreadPolicyBench {
     private void aloneAndTogether(List<Policy> policies) throws InterruptedException {
         line("## Jobs alone and together");
         line("");
-        line("| policy | load | one job alone, samples/s | two at once: job A (all rows) s | job B (half) s | both done s | pair samples/s |");
+        line("Median (min - max) of " + TOGETHER_ROUNDS + " rounds; each round runs every policy, the order reversed "
+                + "every other round (one epoch per job, so one round alone says little on a shared machine).");
+        line("");
+        line("| policy | load at start | one job alone, samples/s | two at once: job A (all rows) s | job B (half) s | both done s | pair samples/s |");
         line("|---|---|---:|---:|---:|---:|---:|");
         for (Policy policy : policies) { // warm-up, a whole epoch in each policy: JIT (4096 rows left it half done), buffers
             train(new ComputeShares(policy.total()), train, 1);
         }
-        for (Policy policy : policies) {
-            String load = EnvironmentInfo.loadAverage().replace(" (1, 5, 15 min)", "");
-            ComputeShares shares = new ComputeShares(policy.total());
-            double alone = train(shares, train, 1);
-            Dataset half = train.slice(0, train.size() / 2);
-            double[] seconds = new double[2];
-            long start = System.nanoTime();
-            Thread a = new Thread(() -> seconds[0] = train(shares, train, 2));
-            Thread b = new Thread(() -> seconds[1] = train(shares, half, 3));
-            a.start();
-            b.start();
-            a.join();
-            b.join();
-            double both = (System.nanoTime() - start) / 1e9;
-            double pairRate = (double) (train.size() + half.size()) * epochs / both;
-            line(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.0f |", policy.name(), load,
-                    (double) train.size() * epochs / alone, seconds[0], seconds[1], both, pairRate));
-            System.err.println("[bench] " + lastRow(policy).trim());
+        String load = EnvironmentInfo.loadAverage().replace(" (1, 5, 15 min)", "");
+        double[][][] figures = new double[policies.size()][5][TOGETHER_ROUNDS];
+        Dataset half = train.slice(0, train.size() / 2);
+        for (int round = 0; round < TOGETHER_ROUNDS; round++) {
+            for (int i = 0; i < policies.size(); i++) {
+                int p = round % 2 == 0 ? i : policies.size() - 1 - i;
+                ComputeShares shares = new ComputeShares(policies.get(p).total());
+                double alone = train(shares, train, 1);
+                double[] seconds = new double[2];
+                long start = System.nanoTime();
+                Thread a = new Thread(() -> seconds[0] = train(shares, train, 2));
+                Thread b = new Thread(() -> seconds[1] = train(shares, half, 3));
+                a.start();
+                b.start();
+                a.join();
+                b.join();
+                double both = (System.nanoTime() - start) / 1e9;
+                double[] row = {(double) train.size() * epochs / alone, seconds[0], seconds[1], both,
+                        (double) (train.size() + half.size()) * epochs / both};
+                for (int c = 0; c < row.length; c++) {
+                    figures[p][c][round] = row[c];
+                }
+                System.err.printf(Locale.ROOT, "[bench] round %d, %s: alone %.0f samples/s, both done %.2f s%n", round,
+                        policies.get(p).name(), row[0], both);
+            }
+        }
+        for (int p = 0; p < policies.size(); p++) {
+            StringBuilder row = new StringBuilder("| " + policies.get(p).name() + " | " + load + " |");
+            for (int c = 0; c < 5; c++) {
+                Stats stats = Stats.of(figures[p][c]);
+                String format = c == 0 || c == 4 ? "%.0f (%.0f - %.0f)" : "%.2f (%.2f - %.2f)";
+                row.append(' ').append(String.format(Locale.ROOT, format, stats.median(), stats.min(), stats.max()))
+                        .append(" |");
+            }
+            line(row.toString());
         }
         line("");
     }
+
+    /** Rounds of the jobs alone and together. */
+    private static final int TOGETHER_ROUNDS = 5;
 
     /** Trains one job on its own share; returns its wall seconds. */
     private double train(ComputeShares shares, Dataset data, long seed) {
