@@ -67,7 +67,7 @@ public class PredictionService {
 
     private <R> R withReplica(TrainedModel master, Function<Predictor, R> work) {
         ComputeThreads.applyToCurrentThread(); // request threads start with ND4J's default OpenMP count
-        ComputeThreads.useShare(ComputeThreads.idleShare()); // every core while no job trains, else this thread alone
+        ComputeThreads.useShare(ComputeThreads.idleShare()); // every core while nothing else computes, else this thread
         ServedVersion version = served.computeIfAbsent(master.network(),
                 k -> new ServedVersion(new ConcurrentLinkedDeque<>(), Predictor.of(master)));
         // last in, first out: the replica used last has its buffers (400 KB of input for 128 MNIST rows) in cache

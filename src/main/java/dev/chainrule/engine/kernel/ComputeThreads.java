@@ -84,22 +84,24 @@ public final class ComputeThreads {
         return share.get();
     }
 
-    /** A training job starts (+1) or ends (-1) here: what {@link #idleShare} goes by. */
+    /** A training job starts (+1) or ends (-1) here: what {@link #idleShare} goes by, with the predictions. */
     public static void trainingJobs(int change) {
         trainingJobs.addAndGet(change);
     }
 
     /**
-     * The share a computation outside training may take now: every thread while no job trains, else its own thread
-     * alone, so that it neither waits for the jobs' threads nor slows them.
+     * The share a prediction about to start may take: every thread while no job trains and no other prediction
+     * computes, else its own thread alone, so that it neither waits for other threads nor slows them (under a load of
+     * requests every core is busy already, and splitting would only add hand-overs).
      */
     public static int idleShare() {
-        return trainingJobs.get() == 0 ? totalThreads : 1;
+        return trainingJobs.get() == 0 && predictionsRunning.get() == 0 ? totalThreads : 1;
     }
 
     /**
      * A prediction starts (+1) or ends (-1) on its request thread: while any runs, the jobs' shares leave it a
-     * thread ({@link #predictionsRunning}), so that its latency does not wait on a job's split products.
+     * thread ({@link #predictionsRunning}), so that its latency does not wait on a job's split products, and other
+     * predictions compute on their own threads ({@link #idleShare}).
      */
     public static void predictions(int change) {
         predictionsRunning.addAndGet(change);

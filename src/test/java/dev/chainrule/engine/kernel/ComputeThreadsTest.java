@@ -44,4 +44,27 @@ class ComputeThreadsTest {
         worker.join();
         assertThat(seenDuringTraining.get()).isEqualTo(1);
     }
+
+    @Test
+    void aPredictionGetsEveryThreadOnlyWhileNothingElseComputes() {
+        ComputeThreads.configure(1, 4);
+        try {
+            assertThat(ComputeThreads.idleShare()).as("nothing else computes").isEqualTo(4);
+            ComputeThreads.predictions(1);
+            try {
+                assertThat(ComputeThreads.idleShare()).as("another prediction computes").isEqualTo(1);
+            } finally {
+                ComputeThreads.predictions(-1);
+            }
+            ComputeThreads.trainingJobs(1);
+            try {
+                assertThat(ComputeThreads.idleShare()).as("a job trains").isEqualTo(1);
+            } finally {
+                ComputeThreads.trainingJobs(-1);
+            }
+            assertThat(ComputeThreads.idleShare()).isEqualTo(4);
+        } finally {
+            ComputeThreads.configureDefaults();
+        }
+    }
 }
