@@ -30,10 +30,6 @@ final class PartWorkers {
         }
     }
 
-    int size() {
-        return workers.length;
-    }
-
     /**
      * Runs part(0) .. part(parts - 1), part 0 and any part no idle worker takes on the calling thread, and returns
      * when all have ended, rethrowing the first failure.
@@ -52,7 +48,7 @@ final class PartWorkers {
         for (int p = 0; p < parts - handedOut; p++) {
             try {
                 part.accept(p);
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException | Error e) { // the handed-out parts still end before this returns
                 failure = failure == null ? e : failure;
             }
         }
@@ -65,6 +61,9 @@ final class PartWorkers {
         }
         if (failure instanceof Error e) {
             throw e;
+        }
+        if (failure != null) {
+            throw new IllegalStateException("a part of a split computation failed", failure);
         }
     }
 
@@ -142,7 +141,7 @@ final class PartWorkers {
                 }
                 try {
                     part.accept(index);
-                } catch (RuntimeException | Error e) {
+                } catch (Throwable e) { // whatever a part throws goes to its caller, which must never wait forever
                     failure = e;
                 }
                 work = null;

@@ -17,8 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * float32 ((x - mean) / std, as {@link Standardiser#apply} computes it on a float32 network), then the layers in
  * order. Rows that are mostly exact zeros (an image's background, one-hot codes) start with {@link SparseRowForward}
  * instead of the standardisation and the first layer's dense product: a lone row when at most half its inputs are
- * nonzero, a batch when few enough are for the sums over W's nonzero rows on this thread to beat the dense GEMM on
- * OpenBLAS's threads ({@link SparseRowForward#pays}). What the outputs mean is the model's {@link #task()}.
+ * nonzero, a batch when few enough are for the sums over W's nonzero rows to beat the dense GEMM on the same thread
+ * ({@link SparseRowForward#pays}; a batch on several threads runs in blocks of rows, one thread each). What the outputs mean is the model's {@link #task()}.
  *
  * <p>A predictor keeps work buffers (a network replica's, and the standardised input), so it serves one thread at a
  * time; {@link #sibling()} makes another for another thread, reading the same weights (not copies).
@@ -112,7 +112,7 @@ public final class Predictor {
     }
 
     private float[] predictFloat32(float[] features, int rows) {
-        boolean sparse = sparseRows != null && sparseRows.pays(features, rows, 1);
+        boolean sparse = sparseRows != null && sparseRows.pays(features, rows);
         float[] out = new float[rows * outputWidth()];
         // a batch on several threads: each runs the whole forward pass on its block of rows (standardisation and
         // activations included), one hand-over per call instead of one per product

@@ -137,11 +137,12 @@ public final class SparseRowForward {
 
     /**
      * Whether a batch of {@code rows} rows is sparse enough for {@link #firstLayer(float[], int, float[], Work)}
-     * to beat the dense product split over {@code threads} threads, judged on its first rows: a lone row when at
-     * most half its inputs are nonzero (the dense product of one row streams all of W), a batch when at most
-     * {@link #BATCH_DENSITY} / threads of them are (the dense GEMM runs near the core's peak, on every thread).
+     * to beat the dense product on the same thread, judged on its first rows: a lone row when at most half its inputs
+     * are nonzero (the dense product of one row streams all of W), a batch when at most {@link #BATCH_DENSITY} of them
+     * are (the dense GEMM runs near the core's peak). A batch on several threads is split into blocks of rows, each on
+     * one thread, so one thread is always the comparison.
      */
-    public boolean pays(float[] raw, int rows, int threads) {
+    public boolean pays(float[] raw, int rows) {
         if (rows == 1) {
             return nonZero(raw, 0) <= maxNonZero;
         }
@@ -150,7 +151,7 @@ public final class SparseRowForward {
         for (int r = 0; r < sampled; r++) {
             nonZero += nonZero(raw, r);
         }
-        return nonZero <= BATCH_DENSITY / Math.max(1, threads) * sampled * inputWidth;
+        return nonZero <= BATCH_DENSITY * sampled * inputWidth;
     }
 
     private int nonZero(float[] raw, int row) {

@@ -176,18 +176,29 @@ class SparseRowForwardTest {
     }
 
     @Test
-    void aBatchPaysWhenFewOfItsInputsAreNonzeroForTheThreadsTheGemmWouldHave() {
+    void aBatchPaysWhenAtMostAQuarterOfItsInputsAreNonzero() {
         SparseRowForward sparse = SparseRowForward.of(model(true));
         float[] digits = new float[128 * WIDTH];
         new NioView().floats(test).get(0, digits, 0, digits.length);
-        // MNIST digits are about 18% nonzero: under a quarter for one thread, over an eighth for two
-        assertThat(sparse.pays(digits, 128, 1)).isTrue();
-        assertThat(sparse.pays(digits, 128, 2)).isFalse();
+        // MNIST digits are about 18% nonzero: under a quarter
+        assertThat(sparse.pays(digits, 128)).isTrue();
+        assertThat(sparse.pays(leading(WIDTH / 4, 128), 128)).as("exactly a quarter").isTrue();
+        assertThat(sparse.pays(leading(WIDTH / 4 + 1, 128), 128)).as("just over a quarter").isFalse();
         float[] dense = new float[128 * WIDTH];
         Arrays.fill(dense, 0.5f);
-        assertThat(sparse.pays(dense, 128, 1)).isFalse();
-        assertThat(sparse.pays(digits, 1, 8)).as("a lone row: at most half nonzero, whatever the threads").isTrue();
-        assertThat(sparse.pays(dense, 1, 1)).isFalse();
+        assertThat(sparse.pays(dense, 128)).isFalse();
+        assertThat(sparse.pays(leading(WIDTH / 2, 1), 1)).as("a lone row: at most half nonzero").isTrue();
+        assertThat(sparse.pays(leading(WIDTH / 2 + 1, 1), 1)).isFalse();
+        assertThat(sparse.pays(dense, 1)).isFalse();
+    }
+
+    /** Rows whose first {@code nonZero} inputs are 0.5 and the rest 0. */
+    private static float[] leading(int nonZero, int rows) {
+        float[] raw = new float[rows * WIDTH];
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(raw, r * WIDTH, r * WIDTH + nonZero, 0.5f);
+        }
+        return raw;
     }
 
     @Test
